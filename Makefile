@@ -1,0 +1,94 @@
+# sheer: one program, built into $(BUILD)/sheer.
+#   make            build sheer
+#   make deps       install every Debian package the build, tests and lab need
+#   make check      unit tests, KVM tiny-guest tests, lab scenarios
+#   make asan-check unit and KVM tests under ASan/UBSan
+#   make bench      benchmarks (tables, never pass/fail)
+#   make demo       the main job: the OS image booting physical and logical in the lab
+#   make clean
+
+BUILD    ?= build
+CC       ?= gcc
+SANITIZE ?=
+
+# Debian packages for build, tests and the lab; `make deps` installs the missing ones.
+DEB_PACKAGES := gcc make pkg-config check libpci-dev libnuma-dev libhwloc-dev libjansson-dev \
+                linux-libc-dev qemu-system-x86 qemu-utils busybox-static cpio kmod gzip xz-utils \
+                zstd ipmitool openipmi seabios ipxe-qemu iproute2 procps psmisc
+PKG_MODULES  := libpci numa hwloc jansson check
+
+MISSING_PKG := $(shell for m in $(PKG_MODULES); do pkg-config --exists $$m 2>/dev/null || echo $$m; done)
+ifneq ($(filter-out deps clean,$(or $(MAKECMDGOALS),all)),)
+ifneq ($(MISSING_PKG),)
+$(error missing development packages for: $(MISSING_PKG); run 'make deps' first)
+endif
+endif
+
+CFLAGS   := -std=gnu11 -Wall -Wextra -Werror -O2 -g -D_GNU_SOURCE -I. \
+            $(shell pkg-config --cflags libpci numa hwloc jansson 2>/dev/null)
+LDLIBS   := $(shell pkg-config --libs libpci numa hwloc jansson 2>/dev/null) -lpthread -lm
+CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
+CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
+ifneq ($(SANITIZE),)
+CFLAGS  += -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+endif
+
+MODULES  := vmm passthru iommu p2v power
+LIB_SRCS := $(filter-out vmm/main.c,$(foreach m,$(MODULES),$(wildcard $(m)/*.c)))
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+UNIT_SRCS := $(wildcard tests/unit/check_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all deps check unit-check guest-check lab-check asan-check bench demo clean lab-assets
+all: $(BUILD)/sheer
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/libsheer.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/sheer: $(BUILD)/vmm/main.o $(BUILD)/libsheer.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/tests/check_%: tests/unit/check_%.c tests/unit/runner.c $(BUILD)/libsheer.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(CHECK_CFLAGS) $(LDFLAGS) -o $@ tests/unit/check_$*.c tests/unit/runner.c \
+	      $(BUILD)/libsheer.a $(CHECK_LIBS) $(LDLIBS)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+include tests/guests/guests.mk
+
+deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -z "$$missing" ]; then echo "deps: all Debian packages present"; exit 0; fi; \
+	echo "deps: installing $$missing"; \
+	if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing
+
+# Each Check binary prints its own summary line; every binary runs even if one fails.
+unit-check: $(UNIT_BINS)
+	@rc=0; for t in $(UNIT_BINS); do echo "== $$t"; CK_FORK=yes SHEER_TEST_ROOT=$(CURDIR) $$t || rc=1; done; exit $$rc
+
+lab-assets: $(BUILD)/sheer
+	tests/lab/lab assets
+
+lab-check: $(BUILD)/sheer
+	tests/lab/run-scenarios
+
+check: all unit-check guest-check lab-check
+
+asan-check:
+	$(MAKE) BUILD=$(BUILD)/asan SANITIZE=1 unit-check guest-check
+
+bench: all
+	tests/lab/run-bench
+
+demo: all
+	tests/lab/scenarios/boot-physical-and-logical --show
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,49 @@
+/*
+ * sheer: the one command-line program. Each subcommand lives with the folder that
+ * owns it; this file only dispatches. Exit status: 0 success, 1 runtime failure,
+ * 2 bad input (usage, profile, refused request).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "vmm/cli.h"
+
+struct subcommand {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+};
+
+static int cmd_help(int argc, char **argv);
+
+static const struct subcommand subcommands[] = {
+	{ "help", cmd_help, "show this list" },
+	{ "version", cmd_version, "print the version" },
+};
+
+#define N_SUBCOMMANDS (sizeof(subcommands) / sizeof(subcommands[0]))
+
+static int cmd_help(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	printf("usage: sheer COMMAND [ARGS...]\n\ncommands:\n");
+	for (size_t i = 0; i < N_SUBCOMMANDS; i++)
+		printf("  %-12s %s\n", subcommands[i].name, subcommands[i].summary);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		cmd_help(0, NULL);
+		return SHEER_EXIT_USAGE;
+	}
+	for (size_t i = 0; i < N_SUBCOMMANDS; i++)
+		if (strcmp(argv[1], subcommands[i].name) == 0)
+			return subcommands[i].run(argc - 1, argv + 1);
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+		return cmd_help(0, NULL);
+	fprintf(stderr, "sheer: unknown command '%s' (try 'sheer help')\n", argv[1]);
+	return SHEER_EXIT_USAGE;
+}
