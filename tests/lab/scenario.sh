@@ -49,4 +49,5 @@ markers() { grep '^SHEER-OS: ' "$LOGS/$1.log"; }
 same_markers() {
 	diff <(markers "$1") <(markers "$2") >/dev/null || { echo "  markers differ:"; diff <(markers "$1") <(markers "$2") | sed 's/^/    /'; return 1; }
 }
-no_lab_process_left() { ! pgrep -f -- "$SHEER_LAB_TAG" >/dev/null; }
+lab_process_running() { pgrep -f -- "$SHEER_LAB_TAG" >/dev/null; }
+no_lab_process_left() { ! lab_process_running; }
