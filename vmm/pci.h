@@ -1,0 +1,39 @@
+/*
+ * PCI bus 0 of a q35-like root complex: configuration space through the
+ * 0xcf8/0xcfc mechanism and through ECAM (MCFG), and the host bridge at
+ * 00:00.0. Other functions (passed-through devices) plug in with pci_add().
+ */
+#ifndef SHEER_PCI_H
+#define SHEER_PCI_H
+
+#include <stdint.h>
+
+#include "vmm/bus.h"
+
+#define PCI_CONFIG_SIZE 4096
+#define PCI_SLOTS 32
+
+struct pci_function {
+	uint8_t config[PCI_CONFIG_SIZE];
+	uint8_t writable[PCI_CONFIG_SIZE];	/* bits the guest may change */
+};
+
+struct pci_bus {
+	uint32_t config_address;		/* latched at 0xcf8 */
+	struct pci_function *slots[PCI_SLOTS];	/* function 0 of each slot */
+	struct pci_function host_bridge;
+};
+
+extern const struct bus_device_ops pci_port_ops;	/* 0xcf8, 8 ports */
+extern const struct bus_device_ops pci_ecam_ops;	/* ECAM window, 1 MiB per bus */
+
+void pci_init(struct pci_bus *pci);
+int pci_add(struct pci_bus *pci, unsigned int slot, struct pci_function *fn);
+uint32_t pci_config_read(struct pci_bus *pci, unsigned int devfn, unsigned int reg, unsigned int size);
+void pci_config_write(struct pci_bus *pci, unsigned int devfn, unsigned int reg, unsigned int size,
+		      uint32_t value);
+
+#define PCI_VENDOR_INTEL		0x8086
+#define PCI_DEVICE_Q35_HOST_BRIDGE	0x29c0
+
+#endif
