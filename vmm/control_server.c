@@ -29,13 +29,17 @@ static ssize_t read_request(int fd, char *buf, size_t size)
 
 	while (len < size) {
 		ssize_t got = read(fd, buf + len, size - len);
+		char *newline;
 
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got < 0)
 			return -errno;
-		if (got == 0 || memchr(buf + len, '\n', (size_t)got))
-			return (ssize_t)(len + (size_t)got);
+		newline = memchr(buf + len, '\n', (size_t)got);
+		if (newline)
+			return newline - buf;
+		if (got == 0)
+			return (ssize_t)len;
 		len += (size_t)got;
 	}
 	return -E2BIG;

@@ -48,7 +48,7 @@ static int topology_load(hwloc_topology_t *topology, const char *xml_path)
 		return -ENOMEM;
 	if ((xml_path && hwloc_topology_set_xml(*topology, xml_path) < 0) || hwloc_topology_load(*topology) < 0) {
 		hwloc_topology_destroy(*topology);
-		return -EINVAL;
+		return -EIO;
 	}
 	return 0;
 }
@@ -250,4 +250,21 @@ int placement_choose(const struct placement_host *host, struct server_spec *spec
 	if (cfg->numa_node < 0 && numa_node_count(host->topology) > 1)
 		cfg->numa_node = (int)survey.best.node->os_index;
 	return 0;
+}
+
+int placement_apply(const struct server_config *cfg)
+{
+	struct bitmask *nodes;
+
+	if (cfg->numa_node < 0 || numa_available() < 0)
+		return 0;
+	if (cfg->numa_node > numa_max_node())
+		return -EINVAL;
+	nodes = numa_allocate_nodemask();
+	if (!nodes)
+		return -ENOMEM;
+	numa_bitmask_setbit(nodes, (unsigned int)cfg->numa_node);
+	numa_set_membind(nodes);
+	numa_free_nodemask(nodes);
+	return numa_run_on_node(cfg->numa_node) < 0 ? -errno : 0;
 }

@@ -39,4 +39,11 @@ void placement_host_free(struct placement_host *host);
 int placement_choose(const struct placement_host *host, struct server_spec *spec, hwloc_bitmap_t taken,
 		     char *err, size_t errlen);
 
+/*
+ * Bind this process's memory (and so the guest memory the engine maps after
+ * this call) to cfg->numa_node, and run its threads there; the engine pins
+ * each vCPU thread to its host_cpu[] itself. Nothing to do without a node.
+ */
+int placement_apply(const struct server_config *cfg);
+
 #endif

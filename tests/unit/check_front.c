@@ -1,0 +1,877 @@
+/*
+ * Unit tests of the operator front end: profile and flags, validation,
+ * placement on a fake topology, the control protocol and socket, the registry.
+ * No KVM: the control server is driven through a fake ops table.
+ */
+#include <check.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "vmm/control.h"
+#include "vmm/parse.h"
+#include "vmm/placement.h"
+#include "vmm/profile.h"
+#include "vmm/registry.h"
+#include "vmm/run_options.h"
+#include "vmm/spec.h"
+
+#define GiB (1024ull * 1024 * 1024)
+#define MiB (1024ull * 1024)
+
+static char scratch[64];	/* short, so paths built from it provably fit */
+static char err[1024];
+
+/* Each test runs in its own forked process with a fresh scratch directory. */
+static void scratch_setup(void)
+{
+	snprintf(scratch, sizeof(scratch), "/tmp/sheer-front-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(scratch));
+	err[0] = '\0';
+}
+
+static void scratch_teardown(void)
+{
+	char command[PATH_MAX + 16];
+
+	snprintf(command, sizeof(command), "rm -rf '%s'", scratch);
+	ck_assert_int_eq(system(command), 0);
+}
+
+static const char *scratch_file(const char *name, const char *content)
+{
+	static char path[PATH_MAX];
+	FILE *file;
+
+	snprintf(path, sizeof(path), "%s/%s", scratch, name);
+	if (content) {
+		file = fopen(path, "w");
+		ck_assert_ptr_nonnull(file);
+		fputs(content, file);
+		fclose(file);
+	}
+	return path;
+}
+
+/* ---- small parsers ---- */
+
+START_TEST(size_accepts_binary_units)
+{
+	uint64_t bytes;
+
+	ck_assert_int_eq(parse_size("512M", &bytes), 0);
+	ck_assert_uint_eq(bytes, 512 * MiB);
+	ck_assert_int_eq(parse_size("2G", &bytes), 0);
+	ck_assert_uint_eq(bytes, 2 * GiB);
+	ck_assert_int_eq(parse_size("64k", &bytes), 0);
+	ck_assert_uint_eq(bytes, 65536);
+	ck_assert_int_eq(parse_size("4096", &bytes), 0);
+	ck_assert_uint_eq(bytes, 4096);
+}
+END_TEST
+
+START_TEST(size_rejects_garbage)
+{
+	static const char *const bad[] = { "", "M", "12X", "1MB", "-1", " 1M", "1M ", "0x10",
+					   "99999999999999999999", "17179869184G" };
+	uint64_t bytes;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(parse_size(bad[i], &bytes) == -EINVAL, "accepted '%s'", bad[i]);
+}
+END_TEST
+
+START_TEST(bool_and_pci_and_names)
+{
+	char pci[16];
+	bool value;
+
+	ck_assert_int_eq(parse_bool("Yes", &value), 0);
+	ck_assert(value);
+	ck_assert_int_eq(parse_bool("off", &value), 0);
+	ck_assert(!value);
+	ck_assert_int_eq(parse_bool("maybe", &value), -EINVAL);
+	ck_assert_int_eq(parse_pci_address("03:00.0", pci, sizeof(pci)), 0);
+	ck_assert_str_eq(pci, "0000:03:00.0");
+	ck_assert_int_eq(parse_pci_address("0001:af:1f.7", pci, sizeof(pci)), 0);
+	ck_assert_str_eq(pci, "0001:af:1f.7");
+	ck_assert_int_eq(parse_pci_address("03:20.0", pci, sizeof(pci)), -EINVAL);
+	ck_assert_int_eq(parse_pci_address("03:00.8", pci, sizeof(pci)), -EINVAL);
+	ck_assert_int_eq(parse_pci_address("0000:03:00.0x", pci, sizeof(pci)), -EINVAL);
+	ck_assert_int_eq(parse_pci_address("+3:00.0", pci, sizeof(pci)), -EINVAL);
+	ck_assert(server_name_is_valid("web01"));
+	ck_assert(server_name_is_valid("db-2.prod_x"));
+	ck_assert(!server_name_is_valid(""));
+	ck_assert(!server_name_is_valid(".hidden"));
+	ck_assert(!server_name_is_valid("a/b"));
+	ck_assert(!server_name_is_valid("web 01"));
+	ck_assert(!server_name_is_valid("0123456789012345678901234567890123456789012345678901234567890123"));
+}
+END_TEST
+
+/* ---- profile ---- */
+
+static const char full_profile[] =
+	"# a web server\n"
+	"; another comment style\n"
+	"\n"
+	"[server]\n"
+	"name = web01\n"
+	"  cpus=2  \n"
+	"memory = 512M\n"
+	"kernel = /images/vmlinuz\n"
+	"initrd = os.cpio.gz\n"
+	"cmdline = \"console=ttyS0 root=/dev/ram0 a=b;c#d\"\n"
+	"numa_node = 1\n"
+	"dedicated_cores = no\n"
+	"allow_unsafe_interrupts = yes\n"
+	"\n"
+	"[device]\n"
+	"pci = 0000:03:00.0\n"
+	"force = yes\n"
+	"[ device ]\n"
+	"pci = 04:00.1\n";
+
+START_TEST(profile_reads_every_key)
+{
+	struct server_spec spec;
+	char initrd[PATH_MAX];
+
+	spec_init(&spec);
+	ck_assert_int_eq(profile_load(scratch_file("web01.ini", full_profile), &spec, err, sizeof(err)), 0);
+	ck_assert_str_eq(spec.cfg.name, "web01");
+	ck_assert_uint_eq(spec.cfg.cpus, 2);
+	ck_assert_uint_eq(spec.cfg.memory_bytes, 512 * MiB);
+	ck_assert_str_eq(spec.cfg.kernel, "/images/vmlinuz");
+	snprintf(initrd, sizeof(initrd), "%s/os.cpio.gz", scratch);
+	ck_assert_str_eq(spec.cfg.initrd, initrd);
+	ck_assert_str_eq(spec.cfg.cmdline, "console=ttyS0 root=/dev/ram0 a=b;c#d");
+	ck_assert_int_eq(spec.cfg.numa_node, 1);
+	ck_assert(!spec.dedicated_cores);
+	ck_assert(spec.cfg.allow_unsafe_interrupts);
+	ck_assert_uint_eq(spec.cfg.n_devices, 2);
+	ck_assert_str_eq(spec.cfg.devices[0].pci, "0000:03:00.0");
+	ck_assert(spec.cfg.devices[0].force);
+	ck_assert_str_eq(spec.cfg.devices[1].pci, "0000:04:00.1");
+	ck_assert(!spec.cfg.devices[1].force);
+}
+END_TEST
+
+static void assert_profile_error(const char *content, const char *expected)
+{
+	struct server_spec spec;
+	const char *path = scratch_file("bad.ini", content);
+	char want[PATH_MAX + 256];
+
+	spec_init(&spec);
+	ck_assert_int_lt(profile_load(path, &spec, err, sizeof(err)), 0);
+	snprintf(want, sizeof(want), "%s:%s", path, expected);
+	ck_assert_str_eq(err, want);
+}
+
+START_TEST(profile_errors_name_file_and_line)
+{
+	assert_profile_error("[server]\nname = a\ncpu = 2\n", "3: unknown key 'cpu' in [server]");
+	assert_profile_error("[server]\n\n\nmemory = 12X\n",
+			     "4: invalid memory '12X' (expected a non-zero size in whole 4K pages, like 512M or 2G)");
+	assert_profile_error("[server]\ncpus = 0\n", "2: invalid cpus '0' (expected a number from 1 to 64)");
+	assert_profile_error("[server]\ncpus = 65\n", "2: invalid cpus '65' (expected a number from 1 to 64)");
+	assert_profile_error("[server]\nname = bad/name\n",
+			     "2: invalid name 'bad/name' (expected letters, digits, '-', '_' or '.', "
+			     "starting with a letter or digit, at most 63)");
+	assert_profile_error("name = a\n", "1: key 'name' before any section (start with [server])");
+	assert_profile_error("[servers]\n", "1: unknown section [servers] (expected [server] or [device])");
+	assert_profile_error("[server\n", "1: section header without closing ']'");
+	assert_profile_error("[server]\njust words\n", "2: expected 'key = value', '[section]' or a comment");
+	assert_profile_error("[server]\n= 3\n", "2: missing key before '='");
+	assert_profile_error("[server]\ncpus = 1\ncpus = 2\n", "3: key 'cpus' given twice in this section");
+	assert_profile_error("[server]\n[server]\n", "2: [server] appears twice");
+	assert_profile_error("[server]\n[device]\nforce = yes\n[device]\npci=01:00.0\n",
+			     "2: [device] without a 'pci =' key");
+	assert_profile_error("[server]\n[device]\npci = 01:00.0\nname = x\n", "4: unknown key 'name' in [device]");
+	assert_profile_error("[server]\nallow_unsafe_interrupts = perhaps\n",
+			     "2: invalid allow_unsafe_interrupts 'perhaps' (expected yes or no)");
+}
+END_TEST
+
+START_TEST(profile_rejects_long_values_and_lines)
+{
+	char content[PROFILE_LINE_MAX + 64];
+	char cmdline[SERVER_CMDLINE_MAX + 16];
+
+	memset(cmdline, 'x', sizeof(cmdline) - 1);
+	cmdline[sizeof(cmdline) - 1] = '\0';
+	snprintf(content, sizeof(content), "[server]\ncmdline = %s\n", cmdline);
+	assert_profile_error(content, "2: cmdline is too long");
+
+	memset(content, ' ', sizeof(content) - 1);
+	memcpy(content, "[server]\n#", 10);
+	content[sizeof(content) - 2] = '\n';
+	content[sizeof(content) - 1] = '\0';
+	assert_profile_error(content, "2: line too long");
+}
+END_TEST
+
+START_TEST(profile_more_devices_than_allowed)
+{
+	char content[4096] = "[server]\n";
+
+	for (int i = 0; i <= SERVER_MAX_DEVICES; i++)
+		snprintf(content + strlen(content), sizeof(content) - strlen(content), "[device]\npci = %02x:00.0\n", i);
+	assert_profile_error(content, "34: more than 16 devices");
+}
+END_TEST
+
+START_TEST(profile_missing_file)
+{
+	struct server_spec spec;
+
+	spec_init(&spec);
+	ck_assert_int_eq(profile_load("/nonexistent/p.ini", &spec, err, sizeof(err)), -ENOENT);
+	ck_assert_str_eq(err, "profile /nonexistent/p.ini: No such file or directory");
+}
+END_TEST
+
+/* ---- run options: flags over the profile ---- */
+
+static int parse_args(struct server_spec *spec, const char *const *args)
+{
+	char *argv[32];
+	int argc = 0;
+
+	argv[argc++] = "run";
+	for (; *args; args++)
+		argv[argc++] = (char *)*args;
+	argv[argc] = NULL;
+	return run_options_parse(argc, argv, spec, err, sizeof(err));
+}
+
+START_TEST(flags_override_profile)
+{
+	const char *profile = scratch_file("p.ini", "[server]\nname = web01\ncpus = 2\nmemory = 512M\n"
+						    "kernel = /k\n[device]\npci = 01:00.0\n");
+	const char *args[] = { "--cpus", "4", profile, "--memory", "1G", "--device", "0000:02:00.0", "--shared-cores",
+			       "--name", "web02", "--numa-node", "0", "--allow-unsafe-interrupts", NULL };
+	struct server_spec spec;
+
+	ck_assert_int_eq(parse_args(&spec, args), 0);
+	ck_assert_str_eq(spec.cfg.name, "web02");
+	ck_assert_uint_eq(spec.cfg.cpus, 4);
+	ck_assert_uint_eq(spec.cfg.memory_bytes, GiB);
+	ck_assert_str_eq(spec.cfg.kernel, "/k");
+	ck_assert_uint_eq(spec.cfg.n_devices, 2);
+	ck_assert_str_eq(spec.cfg.devices[1].pci, "0000:02:00.0");
+	ck_assert(!spec.dedicated_cores);
+	ck_assert_int_eq(spec.cfg.numa_node, 0);
+	ck_assert(spec.cfg.allow_unsafe_interrupts);
+}
+END_TEST
+
+START_TEST(flags_alone_are_enough)
+{
+	const char *args[] = { "--name", "w", "--memory", "64M", "--kernel", "vmlinuz", "--cmdline", "console=ttyS0",
+			       NULL };
+	struct server_spec spec;
+
+	ck_assert_int_eq(parse_args(&spec, args), 0);
+	ck_assert_uint_eq(spec.cfg.cpus, 1);
+	ck_assert_str_eq(spec.cfg.kernel, "vmlinuz");
+	ck_assert_str_eq(spec.cfg.cmdline, "console=ttyS0");
+	ck_assert_int_eq(spec.cfg.numa_node, -1);
+	ck_assert_int_eq(spec.cfg.host_cpu[0], -1);
+	ck_assert(spec.dedicated_cores);
+}
+END_TEST
+
+START_TEST(flag_errors)
+{
+	const char *unknown[] = { "--vcpus", "2", NULL };
+	const char *two[] = { "a.ini", "b.ini", NULL };
+	const char *bad_memory[] = { "--memory", "lots", NULL };
+	const char *missing_value[] = { "--memory", NULL };
+	const char *help[] = { "--help", NULL };
+	struct server_spec spec;
+
+	ck_assert_int_eq(parse_args(&spec, unknown), -EINVAL);
+	ck_assert_str_eq(err, "run: bad option '--vcpus' (try 'sheer run --help')");
+	ck_assert_int_eq(parse_args(&spec, two), -EINVAL);
+	ck_assert_str_eq(err, "run: more than one profile given ('a.ini', 'b.ini')");
+	ck_assert_int_eq(parse_args(&spec, bad_memory), -EINVAL);
+	ck_assert_str_eq(err, "run: invalid memory 'lots' (expected a non-zero size in whole 4K pages, like 512M or 2G)");
+	ck_assert_int_eq(parse_args(&spec, missing_value), -EINVAL);
+	ck_assert_int_eq(parse_args(&spec, help), RUN_OPTIONS_HELP);
+}
+END_TEST
+
+/* ---- validation ---- */
+
+START_TEST(check_requires_name_memory_kernel_files)
+{
+	struct server_spec spec;
+	char want[PATH_MAX + 64];
+
+	spec_init(&spec);
+	ck_assert_int_eq(spec_check(&spec, err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "no server name (give 'name =' in [server] or --name)");
+	strcpy(spec.cfg.name, "w");
+	ck_assert_int_eq(spec_check(&spec, err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "w: no memory size (give 'memory =' in [server] or --memory)");
+	spec.cfg.memory_bytes = 64 * MiB;
+	ck_assert_int_eq(spec_check(&spec, err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "w: no kernel (give 'kernel =' in [server] or --kernel)");
+	strcpy(spec.cfg.kernel, "/nonexistent/vmlinuz");
+	ck_assert_int_eq(spec_check(&spec, err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "kernel /nonexistent/vmlinuz: No such file or directory");
+	strcpy(spec.cfg.kernel, scratch);
+	ck_assert_int_eq(spec_check(&spec, err, sizeof(err)), -EINVAL);
+	snprintf(want, sizeof(want), "kernel %s: not a regular file", scratch);
+	ck_assert_str_eq(err, want);
+	strcpy(spec.cfg.kernel, scratch_file("bzImage", "not really"));
+	ck_assert_int_eq(spec_check(&spec, err, sizeof(err)), 0);
+	strcpy(spec.cfg.initrd, "/nonexistent/initrd");
+	ck_assert_int_eq(spec_check(&spec, err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "initrd /nonexistent/initrd: No such file or directory");
+}
+END_TEST
+
+/* ---- placement on a fake two-node topology: 2 packages x 4 cores x 2 threads ---- */
+
+struct fake_node_memory {
+	uint64_t free[2];
+};
+
+static int fake_node_free_memory(unsigned int node, uint64_t *bytes, void *arg)
+{
+	struct fake_node_memory *memory = arg;
+
+	if (node > 1)
+		return -EINVAL;
+	*bytes = memory->free[node];
+	return 0;
+}
+
+static struct placement_host fake_host;
+static struct fake_node_memory fake_memory = { { 4 * GiB, 6 * GiB } };
+
+static void placement_setup(void)
+{
+	char xml[PATH_MAX];
+	const char *root = getenv("SHEER_TEST_ROOT");
+
+	snprintf(xml, sizeof(xml), "%s/tests/unit/data/two-nodes-4c2t.xml", root ? root : ".");
+	ck_assert_int_eq(placement_host_load(&fake_host, xml, err, sizeof(err)), 0);
+	fake_host.memory_available = 20 * GiB;
+	fake_host.node_free_memory = fake_node_free_memory;
+	fake_host.node_free_memory_arg = &fake_memory;
+}
+
+static void placement_teardown(void)
+{
+	placement_host_free(&fake_host);
+}
+
+static int place(struct server_spec *spec, unsigned int cpus, uint64_t memory, hwloc_bitmap_t taken)
+{
+	spec_init(spec);
+	strcpy(spec->cfg.name, "w");
+	spec->cfg.cpus = cpus;
+	spec->cfg.memory_bytes = memory;
+	return placement_choose(&fake_host, spec, taken, err, sizeof(err));
+}
+
+static void assert_bitmap(hwloc_const_bitmap_t bitmap, const char *expected)
+{
+	char *text;
+
+	hwloc_bitmap_list_asprintf(&text, bitmap);
+	ck_assert_str_eq(text, expected);
+	free(text);
+}
+
+START_TEST(placement_prefers_node_with_most_free_memory)
+{
+	hwloc_bitmap_t taken = hwloc_bitmap_alloc();
+	struct server_spec spec;
+
+	ck_assert_int_eq(place(&spec, 2, GiB, taken), 0);
+	ck_assert_int_eq(spec.cfg.numa_node, 1);
+	ck_assert_int_eq(spec.cfg.host_cpu[0], 8);
+	ck_assert_int_eq(spec.cfg.host_cpu[1], 10);
+	ck_assert_int_eq(spec.cfg.host_cpu[2], -1);
+	assert_bitmap(taken, "8-11");
+	hwloc_bitmap_free(taken);
+}
+END_TEST
+
+START_TEST(placement_takes_core_zero_last)
+{
+	hwloc_bitmap_t taken = hwloc_bitmap_alloc();
+	struct server_spec spec;
+
+	spec_init(&spec);
+	strcpy(spec.cfg.name, "w");
+	spec.cfg.cpus = 4;
+	spec.cfg.memory_bytes = GiB;
+	spec.cfg.numa_node = 0;
+	ck_assert_int_eq(placement_choose(&fake_host, &spec, taken, err, sizeof(err)), 0);
+	ck_assert_int_eq(spec.cfg.numa_node, 0);
+	ck_assert_int_eq(spec.cfg.host_cpu[0], 2);
+	ck_assert_int_eq(spec.cfg.host_cpu[1], 4);
+	ck_assert_int_eq(spec.cfg.host_cpu[2], 6);
+	ck_assert_int_eq(spec.cfg.host_cpu[3], 0);
+	assert_bitmap(taken, "0-7");
+	hwloc_bitmap_free(taken);
+}
+END_TEST
+
+START_TEST(placement_avoids_held_cores)
+{
+	hwloc_bitmap_t taken = hwloc_bitmap_alloc();
+	struct server_spec spec;
+
+	/* Another server holds three of node 1's cores: two vCPUs no longer fit there. */
+	hwloc_bitmap_set_range(fake_host.held, 8, 13);
+	ck_assert_int_eq(place(&spec, 2, GiB, taken), 0);
+	ck_assert_int_eq(spec.cfg.numa_node, 0);
+	ck_assert_int_eq(spec.cfg.host_cpu[0], 2);
+	ck_assert_int_eq(spec.cfg.host_cpu[1], 4);
+	/* One vCPU still fits on node 1, and node 1 has more memory. */
+	ck_assert_int_eq(place(&spec, 1, GiB, taken), 0);
+	ck_assert_int_eq(spec.cfg.numa_node, 1);
+	ck_assert_int_eq(spec.cfg.host_cpu[0], 14);
+	hwloc_bitmap_free(taken);
+}
+END_TEST
+
+START_TEST(placement_refusals)
+{
+	hwloc_bitmap_t taken = hwloc_bitmap_alloc();
+	struct server_spec spec;
+
+	ck_assert_int_eq(place(&spec, 17, GiB, taken), -ENOSPC);
+	ck_assert_str_eq(err, "w: 17 cpus asked, the host has 16 online");
+	ck_assert_int_eq(place(&spec, 5, GiB, taken), -ENOSPC);
+	ck_assert_str_eq(err, "w: 5 dedicated cores asked, only 4 free on any one NUMA node "
+			      "(0 CPUs held by other servers; ask fewer cpus or set dedicated_cores = no)");
+	ck_assert_int_eq(place(&spec, 1, 7 * GiB, taken), -ENOSPC);
+	ck_assert_str_eq(err, "w: 7G of memory asked, only 6G free on a NUMA node with enough free cores");
+	ck_assert_int_eq(place(&spec, 1, 5 * GiB, taken), 0);
+	ck_assert_int_eq(spec.cfg.numa_node, 1);
+
+	spec_init(&spec);
+	strcpy(spec.cfg.name, "w");
+	spec.cfg.memory_bytes = GiB;
+	spec.cfg.numa_node = 5;
+	ck_assert_int_eq(placement_choose(&fake_host, &spec, taken, err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "w: numa_node 5 does not exist (the host has 2 NUMA nodes)");
+	hwloc_bitmap_free(taken);
+}
+END_TEST
+
+START_TEST(placement_shared_cores_pins_nothing)
+{
+	hwloc_bitmap_t taken = hwloc_bitmap_alloc();
+	struct server_spec spec;
+
+	hwloc_bitmap_set_range(fake_host.held, 0, 15);
+	spec_init(&spec);
+	strcpy(spec.cfg.name, "w");
+	spec.cfg.cpus = 10;
+	spec.cfg.memory_bytes = GiB;
+	spec.dedicated_cores = false;
+	ck_assert_int_eq(placement_choose(&fake_host, &spec, taken, err, sizeof(err)), 0);
+	ck_assert_int_eq(spec.cfg.numa_node, 1);
+	for (int i = 0; i < 10; i++)
+		ck_assert_int_eq(spec.cfg.host_cpu[i], -1);
+	ck_assert(hwloc_bitmap_iszero(taken));
+	hwloc_bitmap_free(taken);
+}
+END_TEST
+
+/* ---- control protocol ---- */
+
+struct fake_vm {
+	int paused, resumed, shutdowns, poweroffs;
+	int fail_with;
+};
+
+static void fake_status(void *ctx, struct control_status *status)
+{
+	struct fake_vm *vm = ctx;
+
+	strcpy(status->name, "web01");
+	strcpy(status->state, vm->paused > vm->resumed ? "paused" : "running");
+	status->pid = getpid();
+	status->cpus = 2;
+	status->memory_bytes = 512 * MiB;
+	status->uptime_s = 42;
+	status->numa_node = 1;
+	status->n_host_cpus = 2;
+	status->host_cpu[0] = 8;
+	status->host_cpu[1] = 10;
+	status->exits = 1000;
+}
+
+static int fake_count(int *counter, struct fake_vm *vm)
+{
+	if (vm->fail_with)
+		return vm->fail_with;
+	(*counter)++;
+	return 0;
+}
+
+static int fake_shutdown(void *ctx)
+{
+	return fake_count(&((struct fake_vm *)ctx)->shutdowns, ctx);
+}
+
+static int fake_poweroff(void *ctx)
+{
+	return fake_count(&((struct fake_vm *)ctx)->poweroffs, ctx);
+}
+
+static int fake_pause(void *ctx)
+{
+	return fake_count(&((struct fake_vm *)ctx)->paused, ctx);
+}
+
+static int fake_resume(void *ctx)
+{
+	return fake_count(&((struct fake_vm *)ctx)->resumed, ctx);
+}
+
+static const struct control_ops fake_ops = {
+	.status = fake_status,
+	.shutdown = fake_shutdown,
+	.poweroff = fake_poweroff,
+	.pause = fake_pause,
+	.resume = fake_resume,
+};
+
+START_TEST(request_round_trip)
+{
+	enum control_command commands[] = { CONTROL_STATUS, CONTROL_SHUTDOWN, CONTROL_POWEROFF, CONTROL_PAUSE,
+					     CONTROL_RESUME };
+
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		enum control_command decoded = (enum control_command)99;
+		char *text = control_request_encode(commands[i]);
+
+		ck_assert_int_eq(control_request_decode(text, strlen(text), &decoded, err, sizeof(err)), 0);
+		ck_assert_int_eq(decoded, commands[i]);
+		free(text);
+	}
+}
+END_TEST
+
+static void assert_rejected(const char *request, const char *expected)
+{
+	enum control_command command;
+
+	ck_assert_int_eq(control_request_decode(request, strlen(request), &command, err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, expected);
+}
+
+START_TEST(malformed_requests_are_rejected)
+{
+	const char *shape = "request must be {\"command\": \"NAME\"}";
+
+	assert_rejected("", "request is not JSON");
+	assert_rejected("{\"command\":", "request is not JSON");
+	assert_rejected("[\"status\"]", shape);
+	assert_rejected("\"status\"", "request is not JSON");
+	assert_rejected("{\"command\":5}", shape);
+	assert_rejected("{\"command\":null}", shape);
+	assert_rejected("{\"command\":\"status\",\"extra\":1}", shape);
+	assert_rejected("{\"command\":\"status\",\"command\":\"pause\"}", "request is not JSON");
+	assert_rejected("{\"command\":\"reboot\"}", "unknown command 'reboot'");
+}
+END_TEST
+
+static json_t *handle(struct fake_vm *vm, const char *request)
+{
+	char *text = control_handle(&fake_ops, vm, request, strlen(request));
+	json_t *reply;
+
+	ck_assert_ptr_nonnull(text);
+	reply = json_loads(text, 0, NULL);
+	free(text);
+	ck_assert_ptr_nonnull(reply);
+	return reply;
+}
+
+START_TEST(handle_dispatches_to_ops)
+{
+	struct fake_vm vm = { 0 };
+	struct control_status status;
+	json_t *reply;
+
+	reply = handle(&vm, "{\"command\":\"status\"}");
+	ck_assert_int_eq(control_reply_check(reply, err, sizeof(err)), 0);
+	ck_assert_int_eq(control_status_from_json(reply, &status), 0);
+	ck_assert_str_eq(status.name, "web01");
+	ck_assert_str_eq(status.state, "running");
+	ck_assert_uint_eq(status.cpus, 2);
+	ck_assert_uint_eq(status.memory_bytes, 512 * MiB);
+	ck_assert_uint_eq(status.uptime_s, 42);
+	ck_assert_int_eq(status.pid, getpid());
+	ck_assert_uint_eq(status.n_host_cpus, 2);
+	ck_assert_int_eq(status.host_cpu[1], 10);
+	json_decref(reply);
+
+	json_decref(handle(&vm, "{\"command\":\"pause\"}"));
+	json_decref(handle(&vm, "{\"command\":\"shutdown\"}"));
+	json_decref(handle(&vm, "{\"command\":\"poweroff\"}"));
+	ck_assert_int_eq(vm.paused, 1);
+	ck_assert_int_eq(vm.shutdowns, 1);
+	ck_assert_int_eq(vm.poweroffs, 1);
+
+	vm.fail_with = -EBUSY;
+	reply = handle(&vm, "{\"command\":\"resume\"}");
+	ck_assert_int_eq(control_reply_check(reply, err, sizeof(err)), -EREMOTEIO);
+	ck_assert_str_eq(err, "resume: Device or resource busy");
+	json_decref(reply);
+
+	reply = handle(&vm, "{\"command\":[]}");
+	ck_assert_int_eq(control_reply_check(reply, err, sizeof(err)), -EREMOTEIO);
+	json_decref(reply);
+}
+END_TEST
+
+START_TEST(status_json_types_are_checked)
+{
+	struct control_status status;
+	static const char *const bad[] = {
+		"{\"ok\":true}",
+		"{\"ok\":true,\"name\":\"w\",\"state\":\"running\",\"pid\":\"1\",\"cpus\":1,\"memory\":1,"
+		"\"uptime_s\":1,\"numa_node\":0,\"host_cpus\":[],\"exits\":0,\"unhandled_accesses\":0}",
+		"{\"ok\":true,\"name\":\"w\",\"state\":\"running\",\"pid\":1,\"cpus\":1,\"memory\":1,"
+		"\"uptime_s\":1,\"numa_node\":0,\"host_cpus\":[\"x\"],\"exits\":0,\"unhandled_accesses\":0}",
+		"{\"ok\":true,\"name\":\"w\",\"state\":\"running\",\"pid\":1,\"cpus\":999,\"memory\":1,"
+		"\"uptime_s\":1,\"numa_node\":0,\"host_cpus\":[],\"exits\":0,\"unhandled_accesses\":0}",
+	};
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		json_t *object = json_loads(bad[i], 0, NULL);
+
+		ck_assert_int_eq(control_status_from_json(object, &status), -EPROTO);
+		json_decref(object);
+	}
+	ck_assert_int_eq(control_reply_check(NULL, err, sizeof(err)), -EPROTO);
+}
+END_TEST
+
+/* ---- control socket and registry in a temporary run directory ---- */
+
+static struct registry test_registry;
+
+static void run_dir_setup(void)
+{
+	scratch_setup();
+	setenv("SHEER_RUN_DIR", scratch_file("run", NULL), 1);
+	ck_assert_int_eq(registry_open(&test_registry, err, sizeof(err)), 0);
+}
+
+static void run_dir_teardown(void)
+{
+	registry_close(&test_registry);
+	scratch_teardown();
+}
+
+static void start_fake_server(struct control_server *server, const char *name, struct fake_vm *vm)
+{
+	char path[REGISTRY_SOCKET_PATH_MAX];
+
+	ck_assert_int_eq(registry_socket_path(&test_registry, name, path, sizeof(path)), 0);
+	ck_assert_int_eq(control_server_start(server, path, &fake_ops, vm), 0);
+}
+
+/* Raw bytes in, raw reply out: what a careless or hostile client would do. */
+static void raw_exchange(const char *path, const char *request, size_t len, char *reply, size_t reply_len)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+	ssize_t got, total = 0;
+
+	strcpy(addr.sun_path, path);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+	ck_assert_int_eq(send(fd, request, len, MSG_NOSIGNAL), (ssize_t)len);
+	shutdown(fd, SHUT_WR);
+	while ((got = read(fd, reply + total, reply_len - 1 - (size_t)total)) > 0)
+		total += got;
+	reply[total] = '\0';
+	close(fd);
+}
+
+START_TEST(socket_round_trip)
+{
+	struct control_server server;
+	struct fake_vm vm = { 0 };
+	struct control_status status;
+	struct stat st;
+	json_t *reply;
+
+	start_fake_server(&server, "web01", &vm);
+	ck_assert_int_eq(stat(server.path, &st), 0);
+	ck_assert(S_ISSOCK(st.st_mode));
+	ck_assert_int_eq(st.st_mode & 0777, 0600);
+	ck_assert_int_eq(stat(test_registry.dir, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0700);
+
+	ck_assert_int_eq(control_call(server.path, CONTROL_PAUSE, &reply, err, sizeof(err)), 0);
+	ck_assert_int_eq(control_reply_check(reply, err, sizeof(err)), 0);
+	json_decref(reply);
+	ck_assert_int_eq(control_call(server.path, CONTROL_STATUS, &reply, err, sizeof(err)), 0);
+	ck_assert_int_eq(control_status_from_json(reply, &status), 0);
+	ck_assert_str_eq(status.state, "paused");
+	json_decref(reply);
+
+	control_server_stop(&server);
+	ck_assert_int_eq(access(server.path, F_OK), -1);
+	ck_assert_int_eq(control_call(server.path, CONTROL_STATUS, &reply, err, sizeof(err)), -ENOENT);
+}
+END_TEST
+
+START_TEST(socket_survives_malformed_clients)
+{
+	static char big[CONTROL_REQUEST_MAX + 100];
+	struct control_server server;
+	struct fake_vm vm = { 0 };
+	char reply[512];
+	json_t *answer;
+
+	start_fake_server(&server, "web01", &vm);
+	raw_exchange(server.path, "garbage", 7, reply, sizeof(reply));
+	ck_assert_str_eq(reply, "{\"ok\":false,\"error\":\"request is not JSON\"}\n");
+	raw_exchange(server.path, "{\"command\":\"status\"}\n{\"command\":\"pause\"}", 40, reply, sizeof(reply));
+	ck_assert_ptr_nonnull(strstr(reply, "\"state\":\"running\""));
+	raw_exchange(server.path, "{\"command\":\"st\0tus\"}", 20, reply, sizeof(reply));
+	ck_assert_str_eq(reply, "{\"ok\":false,\"error\":\"request is not JSON\"}\n");
+	memset(big, ' ', sizeof(big));
+	raw_exchange(server.path, big, sizeof(big), reply, sizeof(reply));
+	ck_assert_str_eq(reply, "{\"ok\":false,\"error\":\"request too large\"}\n");
+	/* A client that connects and says nothing gets dropped; the server keeps answering. */
+	raw_exchange(server.path, "", 0, reply, sizeof(reply));
+	ck_assert_int_eq(control_call(server.path, CONTROL_STATUS, &answer, err, sizeof(err)), 0);
+	json_decref(answer);
+	ck_assert_int_eq(vm.paused, 0);
+	control_server_stop(&server);
+}
+END_TEST
+
+static void make_stale_socket(const char *name)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_STREAM, 0);
+
+	ck_assert_int_eq(registry_socket_path(&test_registry, name, addr.sun_path, sizeof(addr.sun_path)), 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+	close(fd);	/* the file stays, nobody listens: a VMM that died */
+}
+
+START_TEST(registry_list_cleans_stale_entries)
+{
+	struct registry_entry entry = { .name = "db01", .pid = 1, .numa_node = 0, .n_held_cpus = 2, .held_cpus = { 4, 5 } };
+	struct registry_entry read_back;
+	struct control_server server;
+	struct registry_names names;
+	struct fake_vm vm = { 0 };
+	char path[PATH_MAX];
+
+	start_fake_server(&server, "web01", &vm);
+	make_stale_socket("dead01");
+	ck_assert_int_eq(registry_write_entry(&test_registry, &entry), 0);	/* entry without socket */
+	strcpy(entry.name, "web01");
+	ck_assert_int_eq(registry_write_entry(&test_registry, &entry), 0);
+	scratch_file("run/not-ours.txt", "x");
+
+	ck_assert_int_eq(registry_lock(&test_registry), 0);
+	ck_assert_int_eq(registry_list(&test_registry, &names), 0);
+	registry_unlock(&test_registry);
+	ck_assert_uint_eq(names.count, 1);
+	ck_assert_str_eq(names.names[0], "web01");
+	registry_names_free(&names);
+
+	snprintf(path, sizeof(path), "%s/run/dead01.sock", scratch);
+	ck_assert_int_eq(access(path, F_OK), -1);
+	snprintf(path, sizeof(path), "%s/run/db01.json", scratch);
+	ck_assert_int_eq(access(path, F_OK), -1);
+	ck_assert_int_eq(registry_read_entry(&test_registry, "web01", &read_back), 0);
+	ck_assert_uint_eq(read_back.n_held_cpus, 2);
+	ck_assert_int_eq(read_back.held_cpus[1], 5);
+
+	ck_assert_int_eq(registry_probe(&test_registry, "web01"), 1);
+	control_server_stop(&server);
+	registry_remove(&test_registry, "web01");
+	ck_assert_int_eq(registry_probe(&test_registry, "web01"), 0);
+	ck_assert_int_eq(registry_read_entry(&test_registry, "web01", &read_back), -ENOENT);
+}
+END_TEST
+
+START_TEST(registry_rejects_malformed_entries)
+{
+	struct registry_entry entry;
+
+	scratch_file("run/bad.json", "{\"name\":\"bad\",\"pid\":1,\"numa_node\":0,\"held_cpus\":[-3]}");
+	ck_assert_int_eq(registry_read_entry(&test_registry, "bad", &entry), -EINVAL);
+	scratch_file("run/bad.json", "not json");
+	ck_assert_int_eq(registry_read_entry(&test_registry, "bad", &entry), -EINVAL);
+}
+END_TEST
+
+Suite *unit_suite(void)
+{
+	Suite *s = suite_create("front");
+	TCase *parse = tcase_create("parse");
+	TCase *profile = tcase_create("profile");
+	TCase *placement = tcase_create("placement");
+	TCase *control = tcase_create("control");
+	TCase *sockets = tcase_create("sockets");
+
+	tcase_add_test(parse, size_accepts_binary_units);
+	tcase_add_test(parse, size_rejects_garbage);
+	tcase_add_test(parse, bool_and_pci_and_names);
+
+	tcase_add_checked_fixture(profile, scratch_setup, scratch_teardown);
+	tcase_add_test(profile, profile_reads_every_key);
+	tcase_add_test(profile, profile_errors_name_file_and_line);
+	tcase_add_test(profile, profile_rejects_long_values_and_lines);
+	tcase_add_test(profile, profile_more_devices_than_allowed);
+	tcase_add_test(profile, profile_missing_file);
+	tcase_add_test(profile, flags_override_profile);
+	tcase_add_test(profile, flags_alone_are_enough);
+	tcase_add_test(profile, flag_errors);
+	tcase_add_test(profile, check_requires_name_memory_kernel_files);
+
+	tcase_add_checked_fixture(placement, placement_setup, placement_teardown);
+	tcase_add_test(placement, placement_prefers_node_with_most_free_memory);
+	tcase_add_test(placement, placement_takes_core_zero_last);
+	tcase_add_test(placement, placement_avoids_held_cores);
+	tcase_add_test(placement, placement_refusals);
+	tcase_add_test(placement, placement_shared_cores_pins_nothing);
+
+	tcase_add_test(control, request_round_trip);
+	tcase_add_test(control, malformed_requests_are_rejected);
+	tcase_add_test(control, handle_dispatches_to_ops);
+	tcase_add_test(control, status_json_types_are_checked);
+
+	tcase_add_checked_fixture(sockets, run_dir_setup, run_dir_teardown);
+	tcase_set_timeout(sockets, 20);
+	tcase_add_test(sockets, socket_round_trip);
+	tcase_add_test(sockets, socket_survives_malformed_clients);
+	tcase_add_test(sockets, registry_list_cleans_stale_entries);
+	tcase_add_test(sockets, registry_rejects_malformed_entries);
+
+	suite_add_tcase(s, parse);
+	suite_add_tcase(s, profile);
+	suite_add_tcase(s, placement);
+	suite_add_tcase(s, control);
+	suite_add_tcase(s, sockets);
+	return s;
+}
