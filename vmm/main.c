@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "vmm/cli.h"
+#include "vmm/commands.h"
 
 struct subcommand {
 	const char *name;
@@ -19,6 +20,13 @@ static int cmd_help(int argc, char **argv);
 static const struct subcommand subcommands[] = {
 	{ "help", cmd_help, "show this list" },
 	{ "version", cmd_version, "print the version" },
+	{ "run", cmd_run, "run a logical server in the foreground (PROFILE and/or flags)" },
+	{ "status", cmd_status, "show a running server (NAME [--json])" },
+	{ "shutdown", cmd_shutdown, "press a server's power button and wait (NAME [--timeout S])" },
+	{ "poweroff", cmd_poweroff, "stop a server at once (NAME)" },
+	{ "pause", cmd_pause, "pause a server's vCPUs (NAME)" },
+	{ "resume", cmd_resume, "resume a paused server (NAME)" },
+	{ "list", cmd_list, "list running servers ([--json])" },
 };
 
 #define N_SUBCOMMANDS (sizeof(subcommands) / sizeof(subcommands[0]))
