@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "power/power.h"
 #include "vmm/cli.h"
 #include "vmm/commands.h"
 
@@ -27,6 +28,7 @@ static const struct subcommand subcommands[] = {
 	{ "pause", cmd_pause, "pause a server's vCPUs (NAME)" },
 	{ "resume", cmd_resume, "resume a paused server (NAME)" },
 	{ "list", cmd_list, "list running servers ([--json])" },
+	{ "power", cmd_power, "simulate consolidation policies on traces" },
 };
 
 #define N_SUBCOMMANDS (sizeof(subcommands) / sizeof(subcommands[0]))
