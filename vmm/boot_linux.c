@@ -140,37 +140,47 @@ static int read_file(const char *path, uint8_t **data, size_t *size, size_t max)
 	return 0;
 }
 
-static int load_kernel(struct guest_memory *mem, const struct boot_request *req, struct bzimage *image,
-		       uint8_t *zero_page, char *err, size_t err_len)
+int boot_image_open(struct boot_image *image, const char *path, char *err, size_t err_len)
 {
 	char why[128];
-	uint8_t *data, *dest;
-	size_t size;
 	int ret;
 
-	ret = read_file(req->kernel_path, &data, &size, MAX_KERNEL_FILE);
+	memset(image, 0, sizeof(*image));
+	image->path = path;
+	ret = read_file(path, &image->data, &image->size, MAX_KERNEL_FILE);
 	if (ret < 0) {
-		snprintf(err, err_len, "kernel %s: %s", req->kernel_path, strerror(-ret));
+		snprintf(err, err_len, "kernel %s: %s", path, strerror(-ret));
 		return ret;
 	}
-	ret = bzimage_parse(data, size, image, why, sizeof(why));
+	ret = bzimage_parse(image->data, image->size, &image->header, why, sizeof(why));
 	if (ret < 0) {
-		snprintf(err, err_len, "kernel %s: %s", req->kernel_path, why);
-		goto out;
+		snprintf(err, err_len, "kernel %s: %s", path, why);
+		boot_image_close(image);
 	}
-	dest = memory_at(mem, LAYOUT_KERNEL, image->kernel_size > image->init_size ?
-						     image->kernel_size : image->init_size);
-	if (!dest) {
-		snprintf(err, err_len, "kernel %s: needs %u MiB from 1 MiB, memory too small", req->kernel_path,
-			 (unsigned int)(image->init_size / MiB + 1));
-		ret = -ENOMEM;
-		goto out;
-	}
-	memcpy(dest, data + image->kernel_offset, image->kernel_size);
-	memcpy(zero_page + HDR_SETUP_SECTS, data + HDR_SETUP_SECTS, image->header_end - HDR_SETUP_SECTS);
-out:
-	free(data);
 	return ret;
+}
+
+void boot_image_close(struct boot_image *image)
+{
+	free(image->data);
+	image->data = NULL;
+}
+
+static int load_kernel(struct guest_memory *mem, const struct boot_image *image, uint8_t *zero_page, char *err,
+		       size_t err_len)
+{
+	const struct bzimage *hdr = &image->header;
+	uint8_t *dest;
+
+	dest = memory_at(mem, LAYOUT_KERNEL, hdr->kernel_size > hdr->init_size ? hdr->kernel_size : hdr->init_size);
+	if (!dest) {
+		snprintf(err, err_len, "kernel %s: needs %u MiB from 1 MiB, memory too small", image->path,
+			 (unsigned int)(hdr->init_size / MiB + 1));
+		return -ENOMEM;
+	}
+	memcpy(dest, image->data + hdr->kernel_offset, hdr->kernel_size);
+	memcpy(zero_page + HDR_SETUP_SECTS, image->data + HDR_SETUP_SECTS, hdr->header_end - HDR_SETUP_SECTS);
+	return 0;
 }
 
 static uint64_t kernel_end(const struct bzimage *image)
@@ -269,11 +279,10 @@ static void write_gdt(struct guest_memory *mem)
 	gdt[BOOT_DS / 8] = 0x00cf93000000ffffULL;	/* flat data, read-write */
 }
 
-int boot_linux_load(struct guest_memory *mem, const struct boot_request *req, struct boot_entry *entry,
-		    char *err, size_t err_len)
+int boot_linux_load(struct guest_memory *mem, const struct boot_image *image, const struct boot_request *req,
+		    struct boot_entry *entry, char *err, size_t err_len)
 {
 	uint8_t *zero_page = memory_at(mem, LAYOUT_ZERO_PAGE, ZERO_PAGE_SIZE);
-	struct bzimage image;
 	int ret;
 
 	if (!zero_page || mem->low_size < LAYOUT_BIOS_END + MiB) {
@@ -281,11 +290,11 @@ int boot_linux_load(struct guest_memory *mem, const struct boot_request *req, st
 		return -ENOMEM;
 	}
 	memset(zero_page, 0, ZERO_PAGE_SIZE);
-	ret = load_kernel(mem, req, &image, zero_page, err, err_len);
+	ret = load_kernel(mem, image, zero_page, err, err_len);
 	if (ret == 0)
-		ret = load_initrd(mem, req, &image, zero_page, err, err_len);
+		ret = load_initrd(mem, req, &image->header, zero_page, err, err_len);
 	if (ret == 0)
-		ret = load_cmdline(mem, req, &image, zero_page, err, err_len);
+		ret = load_cmdline(mem, req, &image->header, zero_page, err, err_len);
 	if (ret < 0)
 		return ret;
 	zero_page_finish(zero_page, req);

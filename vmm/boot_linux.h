@@ -24,8 +24,15 @@ struct bzimage {
 	uint32_t cmdline_size;
 };
 
+/* A kernel file read into memory and validated. */
+struct boot_image {
+	const char *path;
+	uint8_t *data;
+	size_t size;
+	struct bzimage header;
+};
+
 struct boot_request {
-	const char *kernel_path;
 	const char *initrd_path;	/* NULL or "": none */
 	const char *cmdline;
 	uint64_t rsdp;
@@ -42,9 +49,13 @@ struct boot_entry {
 /* Validate a bzImage in memory; on error *why says what is wrong with it. */
 int bzimage_parse(const uint8_t *data, size_t size, struct bzimage *image, char *why, size_t why_len);
 
+/* Read and validate a kernel file; *err says what is wrong ("kernel PATH: ..."). */
+int boot_image_open(struct boot_image *image, const char *path, char *err, size_t err_len);
+void boot_image_close(struct boot_image *image);
+
 /* Load kernel, initrd, command line and zero page; *err says what failed. */
-int boot_linux_load(struct guest_memory *mem, const struct boot_request *req, struct boot_entry *entry,
-		    char *err, size_t err_len);
+int boot_linux_load(struct guest_memory *mem, const struct boot_image *image, const struct boot_request *req,
+		    struct boot_entry *entry, char *err, size_t err_len);
 
 /* GDT selectors the 64-bit boot protocol requires. */
 #define BOOT_CS 0x10
