@@ -10,7 +10,7 @@ static const struct policy_ops policies[] = {
 	{ "thr-mmt-0.8", 0.8, thr_overloaded, cloudsim_plan, cloudsim_place, 0 },
 	{ "iqr-mmt-1.5", 1.5, iqr_overloaded, cloudsim_plan, cloudsim_place, 0 },
 	{ "lr-mmt-1.2", 1.2, lr_overloaded, cloudsim_plan, cloudsim_place, 0 },
-	{ "sheer", 1.2, lr_overloaded, sheer_plan, sheer_place, 0 },
+	{ "sheer", 0, NULL, sheer_plan, sheer_place, 0 },
 };
 
 #define N_POLICIES (sizeof(policies) / sizeof(policies[0]))
