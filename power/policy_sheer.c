@@ -4,11 +4,10 @@
  *    its recent mean plus two standard deviations (never below what it asks now),
  *    so a host packed to its budget rarely reaches 100% before the next interval;
  *  - pay for migrations: relieving a host moves the fewest servers that bring it
- *    under budget (the cheapest to copy first), consolidation empties the hosts
- *    with the fewest servers first and spends a bounded number of migrations per
- *    interval, and a server that just moved is not moved again for consolidation;
- *  - hysteresis on power-off: a host is emptied only after it has been a
- *    candidate for several intervals in a row, so a dip does not cost a round trip.
+ *    under budget (the cheapest to copy first), and consolidation empties the
+ *    hosts with the fewest servers first, never by switching another host on;
+ *  - hysteresis on power-off: a host whose servers changed (one arrived or left)
+ *    within the last hour is not emptied, so a dip does not cost a round trip.
  * Big servers go only where one core can hold their whole vCPU, so the per-core
  * cap never throttles them.
  */
@@ -19,18 +18,15 @@
 
 #include "power/planner.h"
 
-#define SHEER_BUDGET (getenv("SHEER_BUDGET") ? atof(getenv("SHEER_BUDGET")) : 0.92)		/* share of a host's CPU the forecasts may fill */
-#define SHEER_RELIEVE_AT (getenv("SHEER_RELIEVE_AT") ? atof(getenv("SHEER_RELIEVE_AT")) : 1.0)		/* forecast load that makes a host overloaded */
-#define SHEER_WINDOW (getenv("SHEER_WINDOW") ? atof(getenv("SHEER_WINDOW")) : 12)			/* samples behind the forecast */
-#define SHEER_SIGMAS (getenv("SHEER_SIGMAS") ? atof(getenv("SHEER_SIGMAS")) : 2.0)
-#define SHEER_CALM_INTERVALS (getenv("SHEER_CALM_INTERVALS") ? atof(getenv("SHEER_CALM_INTERVALS")) : 3)		/* intervals a host must stay a candidate before power-off */
-#define SHEER_COOLDOWN_INTERVALS (getenv("SHEER_COOLDOWN_INTERVALS") ? atof(getenv("SHEER_COOLDOWN_INTERVALS")) : 12)	/* a server moved for consolidation rests this long */
-#define SHEER_CONSOLIDATION_MOVES (getenv("SHEER_CONSOLIDATION_MOVES") ? atof(getenv("SHEER_CONSOLIDATION_MOVES")) : 12)	/* migrations per interval spent on consolidation */
+#define SHEER_BUDGET 1.0		/* share of a host's CPU the forecasts may fill */
+#define SHEER_RELIEVE_AT 1.0		/* forecast load that makes a host overloaded */
+#define SHEER_WINDOW 12			/* samples behind the forecast */
+#define SHEER_SIGMAS 1.5
+#define SHEER_COOLDOWN_INTERVALS 12	/* a host whose servers changed rests this long before power-off */
 
 struct sheer_state {
 	int n_hosts, n_servers;
 	long interval;
-	int *calm;			/* per host: consecutive intervals as a power-off candidate */
 	long *moved_at;			/* per server: interval of its last move */
 	double *forecast;		/* per server, this interval: expected MIPS */
 	double *variance;		/* per server, this interval: MIPS^2 */
@@ -43,7 +39,6 @@ static struct sheer_state *sheer_state_get(struct power_policy *p, const struct 
 	if (s && s->n_hosts == f->n_hosts && s->n_servers == f->n_servers)
 		return s;
 	if (s) {
-		free(s->calm);
 		free(s->moved_at);
 		free(s->forecast);
 		free(s->variance);
@@ -55,12 +50,10 @@ static struct sheer_state *sheer_state_get(struct power_policy *p, const struct 
 		return NULL;
 	s->n_hosts = f->n_hosts;
 	s->n_servers = f->n_servers;
-	s->calm = calloc(f->n_hosts + 1, sizeof(int));
 	s->moved_at = malloc((f->n_servers + 1) * sizeof(long));
 	s->forecast = calloc(f->n_servers + 1, sizeof(double));
 	s->variance = calloc(f->n_servers + 1, sizeof(double));
-	if (!s->calm || !s->moved_at || !s->forecast || !s->variance) {
-		free(s->calm);
+	if (!s->moved_at || !s->forecast || !s->variance) {
 		free(s->moved_at);
 		free(s->forecast);
 		free(s->variance);
@@ -76,7 +69,7 @@ static struct sheer_state *sheer_state_get(struct power_policy *p, const struct 
 /* A server's expected demand and its variance over the recent window. */
 static void server_forecast(const struct power_server *v, double *mean_mips, double *var_mips)
 {
-	int n = v->n_history < (int)SHEER_WINDOW ? v->n_history : (int)SHEER_WINDOW;
+	int n = v->n_history < SHEER_WINDOW ? v->n_history : SHEER_WINDOW;
 	double mean = 0, var = 0;
 
 	*mean_mips = v->demand_mips;
@@ -273,17 +266,12 @@ static int sheer_empty(struct sheer_state *s, struct plan_state *st, int host, i
 static int sheer_consolidate(struct sheer_state *s, struct plan_state *st)
 {
 	struct power_fleet *f = st->w;
-	int budget = (int)SHEER_CONSOLIDATION_MOVES, err;
+	int budget = f->n_servers, err;
 	int order[f->n_hosts > 0 ? f->n_hosts : 1], n = 0;
 
-	for (int h = 0; h < f->n_hosts; h++) {
-		bool candidate = f->hosts[h].n_servers > 0 && !f->hosts[h].excluded &&
-				 !host_recently_changed(s, f, h);
-
-		s->calm[h] = candidate ? s->calm[h] + 1 : 0;
-		if (candidate && s->calm[h] >= SHEER_CALM_INTERVALS)
+	for (int h = 0; h < f->n_hosts; h++)
+		if (f->hosts[h].n_servers > 0 && !f->hosts[h].excluded && !host_recently_changed(s, f, h))
 			order[n++] = h;
-	}
 	/* Cheapest to empty first: fewest servers, then lightest. */
 	for (int i = 1; i < n; i++) {
 		int v = order[i], j = i;
