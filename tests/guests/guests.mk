@@ -1,3 +1,35 @@
-# Tiny freestanding test guests run on /dev/kvm (see tests/guests/README).
-.PHONY: guest-check
-guest-check:
+# Tiny freestanding test guests run on /dev/kvm through the VM engine (tests/guests/README).
+# Each guest is packaged as a bzImage and booted by tests/guests/runner.c via vm_create/vm_run.
+GUEST_DIR    := $(BUILD)/guests
+GUEST_NAMES  := hello boot pci acpi smp crash reboot garbage button
+GUEST_IMAGES := $(GUEST_NAMES:%=$(GUEST_DIR)/%.bzImage)
+GUEST_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Werror -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
+                -mno-red-zone -mgeneral-regs-only -fno-asynchronous-unwind-tables -fcf-protection=none \
+                -Itests/guests -Wa,--noexecstack
+GUEST_LDFLAGS := -nostdlib -static -no-pie -Wl,--build-id=none -Wl,--no-warn-rwx-segments -Wl,-T,tests/guests/guest.ld
+GUEST_COMMON := tests/guests/entry.S tests/guests/lib.c tests/guests/lib.h tests/guests/guest.ld
+
+.PHONY: guest-check guest-images
+guest-images: $(GUEST_IMAGES)
+
+$(GUEST_DIR)/mkbzimage: tests/guests/mkbzimage.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -o $@ $<
+
+$(GUEST_DIR)/smp.elf: tests/guests/trampoline.S
+$(GUEST_DIR)/%.elf: tests/guests/%.c $(GUEST_COMMON)
+	@mkdir -p $(dir $@)
+	$(CC) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) -o $@ tests/guests/entry.S tests/guests/lib.c $< \
+	      $(filter tests/guests/trampoline.S,$^)
+
+$(GUEST_DIR)/%.bin: $(GUEST_DIR)/%.elf
+	objcopy -O binary $< $@
+
+$(GUEST_DIR)/%.bzImage: $(GUEST_DIR)/%.bin $(GUEST_DIR)/mkbzimage
+	$(GUEST_DIR)/mkbzimage $< $@
+
+$(GUEST_DIR)/runner: tests/guests/runner.c $(BUILD)/libsheer.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libsheer.a $(LDLIBS)
+
+guest-check: $(GUEST_IMAGES) $(GUEST_DIR)/runner
+	$(GUEST_DIR)/runner $(GUEST_DIR)

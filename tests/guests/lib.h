@@ -1,0 +1,62 @@
+/* The freestanding library of the test guests: port I/O, serial output, ACPI lookup, power off. */
+#ifndef GUEST_LIB_H
+#define GUEST_LIB_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+static inline void outb(uint16_t port, uint8_t v) { __asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port)); }
+static inline void outw(uint16_t port, uint16_t v) { __asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port)); }
+static inline void outl(uint16_t port, uint32_t v) { __asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port)); }
+static inline uint8_t inb(uint16_t port) { uint8_t v; __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port)); return v; }
+static inline uint16_t inw(uint16_t port) { uint16_t v; __asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port)); return v; }
+static inline uint32_t inl(uint16_t port) { uint32_t v; __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port)); return v; }
+static inline uint32_t mmio_read32(uint64_t addr) { return *(volatile uint32_t *)addr; }
+static inline void mmio_write32(uint64_t addr, uint32_t v) { *(volatile uint32_t *)addr = v; }
+
+/* Zero page (struct boot_params) fields the guests look at. */
+#define ZP_ACPI_RSDP	0x070
+#define ZP_E820_COUNT	0x1e8
+#define ZP_MAGIC	0x202
+#define ZP_LOADER	0x210
+#define ZP_INITRD_ADDR	0x218
+#define ZP_INITRD_SIZE	0x21c
+#define ZP_CMDLINE	0x228
+#define ZP_E820		0x2d0
+
+static inline uint32_t zp32(const uint8_t *zp, unsigned int off) { return *(const uint32_t *)(zp + off); }
+static inline uint64_t zp64(const uint8_t *zp, unsigned int off) { return *(const uint64_t *)(zp + off); }
+
+struct acpi_header {
+	char signature[4];
+	uint32_t length;
+	uint8_t revision;
+	uint8_t checksum;
+	char oem_id[6];
+	char oem_table_id[8];
+	uint32_t oem_revision;
+	uint32_t creator_id;
+	uint32_t creator_revision;
+} __attribute__((packed));
+
+void guest_main(const uint8_t *zero_page);
+void guest_poweroff(void);
+void guest_fail(const char *why);
+
+void gprintf(const char *fmt, ...);	/* %s %c %d %u %x %lx %lu */
+int gmemcmp(const void *a, const void *b, size_t n);
+size_t gstrlen(const char *s);
+const char *gstrstr(const char *haystack, const char *needle);
+uint8_t acpi_sum(const void *p, size_t len);
+
+const uint8_t *acpi_find_rsdp(void);		/* by scanning 0xe0000-0xfffff */
+const struct acpi_header *acpi_find(const uint8_t *rsdp, const char *signature);
+uint32_t acpi_fadt32(const struct acpi_header *fadt, unsigned int offset);
+
+#define FADT_FACS	36
+#define FADT_DSDT	40
+#define FADT_PM1A_EVT	56
+#define FADT_PM1A_CNT	64
+
+#endif
