@@ -17,7 +17,8 @@ static int fleet_clone(const struct power_fleet *src, struct power_fleet *dst)
 	if (err)
 		return err;
 	dst->max_migrations = src->max_migrations;
-	memcpy(dst->servers, src->servers, src->n_servers * sizeof(*src->servers));
+	if (src->n_servers)
+		memcpy(dst->servers, src->servers, src->n_servers * sizeof(*src->servers));
 	for (int h = 0; h < src->n_hosts; h++) {
 		struct power_host *d = &dst->hosts[h];
 
@@ -28,7 +29,8 @@ static int fleet_clone(const struct power_fleet *src, struct power_fleet *dst)
 			power_fleet_free(dst);
 			return -ENOMEM;
 		}
-		memcpy(d->servers, src->hosts[h].servers, d->n_servers * sizeof(int));
+		if (d->n_servers)
+			memcpy(d->servers, src->hosts[h].servers, d->n_servers * sizeof(int));
 	}
 	return 0;
 }

@@ -14,7 +14,7 @@ struct policy_ops {
 	bool (*overloaded)(struct plan_state *st, int host, int extra, double param);
 	int (*plan)(struct power_policy *p, struct plan_state *st);
 	int (*place)(struct power_policy *p, struct plan_state *st, int server);
-	size_t state_size;	/* per-policy memory kept between intervals */
+	void (*release)(void *state);	/* frees what the policy keeps between intervals */
 };
 
 struct power_policy {
@@ -70,6 +70,7 @@ int none_place(struct power_policy *p, struct plan_state *st, int server);
 int none_plan(struct power_policy *p, struct plan_state *st);
 int sheer_plan(struct power_policy *p, struct plan_state *st);
 int sheer_place(struct power_policy *p, struct plan_state *st, int server);
+void sheer_release(void *state);
 
 
 #endif

@@ -6,11 +6,11 @@
 #include "power/planner.h"
 
 static const struct policy_ops policies[] = {
-	{ "none", 0, NULL, none_plan, none_place, 0 },
-	{ "thr-mmt-0.8", 0.8, thr_overloaded, cloudsim_plan, cloudsim_place, 0 },
-	{ "iqr-mmt-1.5", 1.5, iqr_overloaded, cloudsim_plan, cloudsim_place, 0 },
-	{ "lr-mmt-1.2", 1.2, lr_overloaded, cloudsim_plan, cloudsim_place, 0 },
-	{ "sheer", 0, NULL, sheer_plan, sheer_place, 0 },
+	{ "none", 0, NULL, none_plan, none_place, NULL },
+	{ "thr-mmt-0.8", 0.8, thr_overloaded, cloudsim_plan, cloudsim_place, NULL },
+	{ "iqr-mmt-1.5", 1.5, iqr_overloaded, cloudsim_plan, cloudsim_place, NULL },
+	{ "lr-mmt-1.2", 1.2, lr_overloaded, cloudsim_plan, cloudsim_place, NULL },
+	{ "sheer", 0, NULL, sheer_plan, sheer_place, sheer_release },
 };
 
 #define N_POLICIES (sizeof(policies) / sizeof(policies[0]))
@@ -45,7 +45,8 @@ void power_policy_free(struct power_policy *p)
 {
 	if (!p)
 		return;
-	free(p->state);
+	if (p->ops->release)
+		p->ops->release(p->state);
 	free(p);
 }
 

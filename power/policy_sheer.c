@@ -32,19 +32,26 @@ struct sheer_state {
 	double *variance;		/* per server, this interval: MIPS^2 */
 };
 
+void sheer_release(void *state)
+{
+	struct sheer_state *s = state;
+
+	if (!s)
+		return;
+	free(s->moved_at);
+	free(s->forecast);
+	free(s->variance);
+	free(s);
+}
+
 static struct sheer_state *sheer_state_get(struct power_policy *p, const struct power_fleet *f)
 {
 	struct sheer_state *s = p->state;
 
 	if (s && s->n_hosts == f->n_hosts && s->n_servers == f->n_servers)
 		return s;
-	if (s) {
-		free(s->moved_at);
-		free(s->forecast);
-		free(s->variance);
-		free(s);
-		p->state = NULL;
-	}
+	sheer_release(s);
+	p->state = NULL;
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return NULL;
@@ -54,10 +61,7 @@ static struct sheer_state *sheer_state_get(struct power_policy *p, const struct 
 	s->forecast = calloc(f->n_servers + 1, sizeof(double));
 	s->variance = calloc(f->n_servers + 1, sizeof(double));
 	if (!s->moved_at || !s->forecast || !s->variance) {
-		free(s->moved_at);
-		free(s->forecast);
-		free(s->variance);
-		free(s);
+		sheer_release(s);
 		return NULL;
 	}
 	for (int i = 0; i < f->n_servers; i++)

@@ -1,0 +1,480 @@
+#include <check.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "power/power.h"
+#include "power/sim.h"
+#include "power/trace.h"
+#include "vmm/cli.h"
+
+/*
+ * A small fleet of G4 hosts (3720 MIPS, two 1860-MIPS cores, 4096 MB each). Host 0
+ * runs three servers asking 1300 MIPS each: 105% of the host, overloaded for every
+ * policy; host 1 runs one server at 1000 MIPS; the others are off.
+ */
+static void small_fleet(struct power_fleet *f, int n_hosts)
+{
+	ck_assert_int_eq(power_fleet_init(f, n_hosts, 4), 0);
+	for (int h = 0; h < n_hosts; h++)
+		f->hosts[h].model = host_model_standard(0);
+	for (int i = 0; i < 4; i++) {
+		f->servers[i].mips = 2000;
+		f->servers[i].ram_mb = 512 * (i + 1);
+		f->servers[i].mem_mb = 1024;
+		f->servers[i].demand_mips = i < 3 ? 1300 : 1000;
+		ck_assert_int_eq(power_fleet_assign(f, i, i < 3 ? 0 : 1), 0);
+	}
+	f->hosts[0].util_mips = 3720;
+	f->hosts[1].util_mips = 1000;
+}
+
+static struct power_plan plan_for(const char *policy, const struct power_fleet *f)
+{
+	struct power_policy *p;
+	struct power_plan plan;
+
+	ck_assert_int_eq(power_policy_new(policy, &p), 0);
+	power_plan_init(&plan);
+	ck_assert_int_eq(power_plan_compute(p, f, &plan), 0);
+	power_policy_free(p);
+	return plan;
+}
+
+START_TEST(overloaded_host_gives_up_its_cheapest_server)
+{
+	struct power_fleet f;
+	struct power_plan plan;
+
+	small_fleet(&f, 3);
+	plan = plan_for("thr-mmt-0.8", &f);
+	ck_assert_int_ge(plan.n_migrations, 1);
+	/* Minimum migration time: server 0 has the least RAM to copy. */
+	ck_assert_int_eq(plan.migrations[0].server, 0);
+	ck_assert_int_eq(plan.migrations[0].from, 0);
+	ck_assert_int_ne(plan.migrations[0].to, 0);
+	power_plan_free(&plan);
+	power_fleet_free(&f);
+}
+END_TEST
+
+START_TEST(no_server_goes_where_memory_is_short)
+{
+	const char *policies[] = { "thr-mmt-0.8", "sheer" };
+
+	for (size_t k = 0; k < 2; k++) {
+		struct power_fleet f;
+		struct power_plan plan;
+
+		small_fleet(&f, 3);
+		f.hosts[1].mem_used_mb = f.hosts[1].model->mem_mb - 100;	/* host 1 is full */
+		plan = plan_for(policies[k], &f);
+		ck_assert_int_ge(plan.n_migrations, 1);
+		for (int i = 0; i < plan.n_migrations; i++)
+			ck_assert_int_ne(plan.migrations[i].to, 1);
+		power_plan_free(&plan);
+		power_fleet_free(&f);
+	}
+}
+END_TEST
+
+START_TEST(device_server_moves_only_to_a_free_device_of_its_model)
+{
+	const char *policies[] = { "thr-mmt-0.8", "iqr-mmt-1.5", "lr-mmt-1.2", "sheer" };
+
+	for (size_t k = 0; k < 4; k++) {
+		struct power_fleet f;
+		struct power_plan plan;
+
+		small_fleet(&f, 4);
+		/* Both servers of host 0 own a NIC; only host 3 has a free one of the same model. */
+		for (int s = 0; s < 2; s++) {
+			f.servers[s].n_devices = 1;
+			snprintf(f.servers[s].devices[0], POWER_MODEL_LEN, "mlx5");
+		}
+		power_fleet_unassign(&f, 0);
+		power_fleet_unassign(&f, 1);
+		f.hosts[0].n_devices = 2;
+		snprintf(f.hosts[0].devices[0].model, POWER_MODEL_LEN, "mlx5");
+		snprintf(f.hosts[0].devices[1].model, POWER_MODEL_LEN, "mlx5");
+		ck_assert_int_eq(power_fleet_assign(&f, 0, 0), 0);
+		ck_assert_int_eq(power_fleet_assign(&f, 1, 0), 0);
+		f.hosts[1].n_devices = 1;
+		snprintf(f.hosts[1].devices[0].model, POWER_MODEL_LEN, "i40e");
+		f.hosts[3].n_devices = 1;
+		snprintf(f.hosts[3].devices[0].model, POWER_MODEL_LEN, "mlx5");
+		plan = plan_for(policies[k], &f);
+		ck_assert_int_ge(plan.n_migrations, 1);
+		for (int i = 0; i < plan.n_migrations; i++)
+			if (plan.migrations[i].server < 2)
+				ck_assert_int_eq(plan.migrations[i].to, 3);
+		power_plan_free(&plan);
+
+		/* With no matching free device anywhere, the servers stay. */
+		f.hosts[3].devices[0].owner = 3;
+		plan = plan_for(policies[k], &f);
+		for (int i = 0; i < plan.n_migrations; i++)
+			ck_assert_int_ge(plan.migrations[i].server, 2);
+		power_plan_free(&plan);
+		power_fleet_free(&f);
+	}
+}
+END_TEST
+
+START_TEST(assign_refuses_a_host_without_the_device)
+{
+	struct power_fleet f;
+
+	small_fleet(&f, 2);
+	f.servers[3].n_devices = 1;
+	snprintf(f.servers[3].devices[0], POWER_MODEL_LEN, "a100");
+	ck_assert_int_eq(power_fleet_assign(&f, 3, 0), -ENODEV);
+	ck_assert_int_eq(f.servers[3].host, -1);
+	power_fleet_free(&f);
+}
+END_TEST
+
+START_TEST(excluded_hosts_neither_give_nor_take)
+{
+	const char *policies[] = { "thr-mmt-0.8", "sheer" };
+
+	for (size_t k = 0; k < 2; k++) {
+		struct power_fleet f;
+		struct power_plan plan;
+
+		small_fleet(&f, 3);
+		f.hosts[2].excluded = true;
+		f.hosts[1].excluded = true;
+		plan = plan_for(policies[k], &f);
+		for (int i = 0; i < plan.n_migrations; i++) {
+			ck_assert_int_ne(plan.migrations[i].to, 1);
+			ck_assert_int_ne(plan.migrations[i].to, 2);
+			ck_assert_int_ne(plan.migrations[i].from, 1);
+		}
+		ck_assert_int_eq(plan.n_migrations, 0);
+		power_plan_free(&plan);
+
+		f.hosts[1].excluded = false;
+		f.hosts[0].excluded = true;	/* the overloaded host itself is hands-off */
+		plan = plan_for(policies[k], &f);
+		for (int i = 0; i < plan.n_migrations; i++) {
+			ck_assert_int_ne(plan.migrations[i].from, 0);
+			ck_assert_int_ne(plan.migrations[i].to, 0);
+		}
+		power_plan_free(&plan);
+		power_fleet_free(&f);
+	}
+}
+END_TEST
+
+START_TEST(migration_limit_is_honoured)
+{
+	const char *policies[] = { "thr-mmt-0.8", "iqr-mmt-1.5", "lr-mmt-1.2", "sheer" };
+
+	for (size_t k = 0; k < 4; k++) {
+		struct power_fleet f;
+		struct power_plan plan;
+
+		small_fleet(&f, 3);
+		plan = plan_for(policies[k], &f);
+		ck_assert_int_ge(plan.n_migrations, 1);
+		power_plan_free(&plan);
+		f.max_migrations = 0;
+		plan = plan_for(policies[k], &f);
+		ck_assert_int_eq(plan.n_migrations, 0);
+		power_plan_free(&plan);
+		f.max_migrations = 1;
+		plan = plan_for(policies[k], &f);
+		ck_assert_int_le(plan.n_migrations, 1);
+		power_plan_free(&plan);
+		power_fleet_free(&f);
+	}
+}
+END_TEST
+
+START_TEST(plans_are_deterministic)
+{
+	const char *const *names = power_policy_names();
+
+	for (int k = 0; names[k]; k++) {
+		struct power_fleet f;
+		struct power_plan a, b;
+
+		small_fleet(&f, 5);
+		for (int i = 0; i < 4; i++)
+			for (int j = 0; j < 14; j++)
+				power_server_record(&f.servers[i], 0.3 + 0.04 * ((i + j) % 5));
+		a = plan_for(names[k], &f);
+		b = plan_for(names[k], &f);
+		ck_assert_int_eq(a.n_migrations, b.n_migrations);
+		ck_assert_int_eq(a.n_power_off, b.n_power_off);
+		ck_assert_int_eq(a.n_power_on, b.n_power_on);
+		for (int i = 0; i < a.n_migrations; i++) {
+			ck_assert_int_eq(a.migrations[i].server, b.migrations[i].server);
+			ck_assert_int_eq(a.migrations[i].to, b.migrations[i].to);
+		}
+		power_plan_free(&a);
+		power_plan_free(&b);
+		power_fleet_free(&f);
+	}
+}
+END_TEST
+
+START_TEST(emptied_hosts_are_powered_off_and_fresh_ones_on)
+{
+	struct power_fleet f;
+	struct power_plan plan;
+
+	/* Two lightly loaded hosts: THR consolidates one into the other and switches it off. */
+	small_fleet(&f, 3);
+	for (int i = 0; i < 3; i++)
+		f.servers[i].demand_mips = 300;
+	f.hosts[0].util_mips = 900;
+	plan = plan_for("thr-mmt-0.8", &f);
+	ck_assert_int_eq(plan.n_power_off, 1);
+	ck_assert_int_eq(plan.n_power_on, 0);
+	power_plan_free(&plan);
+	power_fleet_free(&f);
+}
+END_TEST
+
+START_TEST(unknown_policy_is_refused)
+{
+	struct power_policy *p = NULL;
+
+	ck_assert_int_eq(power_policy_new("lr-mmt-9", &p), -EINVAL);
+	ck_assert_ptr_null(p);
+}
+END_TEST
+
+START_TEST(spec_power_interpolates)
+{
+	const struct host_model *g4 = host_model_standard(0);
+
+	ck_assert_double_eq_tol(host_model_power(g4, 0), 86, 1e-9);
+	ck_assert_double_eq_tol(host_model_power(g4, 1), 117, 1e-9);
+	ck_assert_double_eq_tol(host_model_power(g4, 0.45), (99.5 + 102) / 2, 1e-9);
+}
+END_TEST
+
+START_TEST(metrics_follow_the_papers_definitions)
+{
+	struct metrics m;
+	struct sim_result r;
+
+	ck_assert_int_eq(metrics_init(&m, 2, 2), 0);
+	m.host_active_s[0] = 1000;
+	m.host_violation_s[0] = 100;	/* 10% of its active time at 100% */
+	m.host_active_s[1] = 500;	/* never at 100% */
+	m.server_requested[0] = 1000;
+	m.server_lost[0] = 10;		/* 1% lost to migrations */
+	m.server_requested[1] = 4000;
+	m.energy_j = 7.2e6;		/* 2 kWh */
+	m.migrations = 3;
+	metrics_finish(&m, &r);
+	ck_assert_double_eq_tol(r.energy_kwh, 2, 1e-12);
+	ck_assert_double_eq_tol(r.slatah, 0.05, 1e-12);
+	ck_assert_double_eq_tol(r.pdm, 0.005, 1e-12);
+	ck_assert_double_eq_tol(r.slav, 0.05 * 0.005, 1e-15);
+	ck_assert_double_eq_tol(r.esv, 2 * 0.05 * 0.005, 1e-15);
+	ck_assert_int_eq(r.migrations, 3);
+	metrics_free(&m);
+}
+END_TEST
+
+static char tmpdir[64];
+
+static void write_trace(const char *dir, const char *name, const int *values, int n)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	for (int i = 0; i < n; i++)
+		fprintf(f, "%d\n", values[i]);
+	fclose(f);
+}
+
+static void make_tmpdir(void)
+{
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/check_power.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+}
+
+static void remove_tmpdir(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+START_TEST(energy_of_one_steady_server_is_worked_out_by_hand)
+{
+	int v[TRACE_SAMPLES];
+	struct sim_config cfg = { .n_hosts = 2, .max_migrations = -1 };
+	struct trace_set set;
+	struct sim_result r;
+	char why[256];
+	double u, expected;
+
+	make_tmpdir();
+	for (int i = 0; i < TRACE_SAMPLES; i++)
+		v[i] = 50;
+	write_trace(tmpdir, "vm", v, TRACE_SAMPLES);
+	ck_assert_int_eq(trace_set_load(tmpdir, &set, why, sizeof(why)), 0);
+	ck_assert_int_eq(sim_run_day(&set.days[0], "none", &cfg, &r), 0);
+	/*
+	 * One 2500-MIPS server at 50% fits only the G5 (a G4 core is 1860 MIPS):
+	 * 1250 / 5320 of the host. The first interval draws nothing (CloudSim's first
+	 * measurement is at 300.1 s), then 286 intervals of 300 s until 86100.1 s.
+	 */
+	u = 1250.0 / 5320;
+	expected = (101 + (105 - 101) * (u * 10 - 2)) * 286 * 300 / 3.6e6;
+	ck_assert_double_eq_tol(r.energy_kwh, expected, 1e-9);
+	ck_assert_double_eq_tol(r.slatah, 0, 1e-12);
+	ck_assert_int_eq(r.migrations, 0);
+	ck_assert_int_eq(r.n_points, TRACE_SAMPLES - 1);
+	ck_assert_int_eq(r.series[0].active_hosts, 1);
+	trace_set_free(&set);
+	remove_tmpdir();
+}
+END_TEST
+
+START_TEST(a_server_whose_demand_reaches_zero_finishes)
+{
+	int v[TRACE_SAMPLES];
+	struct sim_config cfg = { .n_hosts = 2, .max_migrations = -1 };
+	struct trace_set set;
+	struct sim_result r;
+	char why[256];
+	const struct host_model *g5 = host_model_standard(1);
+	double full, last, expected;
+
+	make_tmpdir();
+	for (int i = 0; i < TRACE_SAMPLES; i++)
+		v[i] = i < 100 ? 50 : 0;
+	write_trace(tmpdir, "vm", v, TRACE_SAMPLES);
+	ck_assert_int_eq(trace_set_load(tmpdir, &set, why, sizeof(why)), 0);
+	ck_assert_int_eq(sim_run_day(&set.days[0], "none", &cfg, &r), 0);
+	/*
+	 * Measured at 300k + 0.1 s: 50% through k = 98, at k = 99 the trace is already
+	 * sliding to 0 (0.5 - 0.5 / 3000), at k = 100 it is 0 and the server is gone;
+	 * the host's last trapezoid ends at its idle power.
+	 */
+	full = host_model_power(g5, 1250.0 / 5320);
+	last = host_model_power(g5, (0.5 - 0.5 / 3000) * 2500 / 5320);
+	expected = (97 * 300 * full + 300 * (full + last) / 2 + 300 * (last + g5->watts[0]) / 2) / 3.6e6;
+	ck_assert_double_eq_tol(r.energy_kwh, expected, 1e-9);
+	ck_assert_int_eq(r.shutdowns, 1);
+	trace_set_free(&set);
+	remove_tmpdir();
+}
+END_TEST
+
+START_TEST(bad_traces_are_reported_with_file_and_line)
+{
+	int v[TRACE_SAMPLES];
+	struct trace_set set;
+	char why[512], sub[128];
+
+	make_tmpdir();
+	ck_assert_int_eq(trace_set_load(tmpdir, &set, why, sizeof(why)), -ENOENT);
+	ck_assert_ptr_nonnull(strstr(why, "no trace files"));
+
+	for (int i = 0; i < TRACE_SAMPLES; i++)
+		v[i] = 10;
+	v[41] = 101;
+	write_trace(tmpdir, "bad", v, TRACE_SAMPLES);
+	ck_assert_int_eq(trace_set_load(tmpdir, &set, why, sizeof(why)), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(why, "bad:42:"));
+	ck_assert_ptr_nonnull(strstr(why, "outside 0-100"));
+
+	v[41] = 10;
+	write_trace(tmpdir, "bad", v, 17);
+	ck_assert_int_eq(trace_set_load(tmpdir, &set, why, sizeof(why)), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(why, "bad:18:"));
+
+	snprintf(sub, sizeof(sub), "%s/bad", tmpdir);
+	{
+		FILE *f = fopen(sub, "w");
+
+		fprintf(f, "10\nabc\n");
+		fclose(f);
+	}
+	ck_assert_int_eq(trace_set_load(tmpdir, &set, why, sizeof(why)), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(why, "bad:2:"));
+	remove_tmpdir();
+
+	ck_assert_int_lt(trace_set_load("/nonexistent/traces", &set, why, sizeof(why)), 0);
+	ck_assert_ptr_nonnull(strstr(why, "/nonexistent/traces"));
+}
+END_TEST
+
+START_TEST(folder_per_day_is_one_day_each)
+{
+	int v[TRACE_SAMPLES];
+	struct trace_set set;
+	char why[256], day[128];
+
+	make_tmpdir();
+	for (int i = 0; i < TRACE_SAMPLES; i++)
+		v[i] = 20;
+	for (int d = 0; d < 2; d++) {
+		snprintf(day, sizeof(day), "%s/2011030%d", tmpdir, d + 3);
+		ck_assert_int_eq(mkdir(day, 0700), 0);
+		write_trace(day, "a", v, TRACE_SAMPLES);
+		write_trace(day, "b", v, TRACE_SAMPLES);
+	}
+	ck_assert_int_eq(trace_set_load(tmpdir, &set, why, sizeof(why)), 0);
+	ck_assert_int_eq(set.n_days, 2);
+	ck_assert_str_eq(set.days[0].name, "20110303");
+	ck_assert_int_eq(set.days[1].n_servers, 2);
+	ck_assert_double_eq_tol(set.days[1].util[0][5], 0.2, 1e-12);
+	trace_set_free(&set);
+	remove_tmpdir();
+}
+END_TEST
+
+START_TEST(cli_rejects_unknown_policy_and_missing_folder)
+{
+	char *unknown[] = { "power", "simulate", "--traces", "/tmp", "--policy", "best", NULL };
+	char *missing[] = { "power", "simulate", "--traces", "/nonexistent/x", "--policy", "sheer", NULL };
+
+	ck_assert_int_eq(cmd_power(6, unknown), SHEER_EXIT_USAGE);
+	ck_assert_int_eq(cmd_power(6, missing), SHEER_EXIT_USAGE);
+}
+END_TEST
+
+Suite *unit_suite(void)
+{
+	Suite *s = suite_create("power");
+	TCase *planner = tcase_create("planner");
+	TCase *sim = tcase_create("simulator");
+
+	tcase_add_test(planner, overloaded_host_gives_up_its_cheapest_server);
+	tcase_add_test(planner, no_server_goes_where_memory_is_short);
+	tcase_add_test(planner, device_server_moves_only_to_a_free_device_of_its_model);
+	tcase_add_test(planner, assign_refuses_a_host_without_the_device);
+	tcase_add_test(planner, excluded_hosts_neither_give_nor_take);
+	tcase_add_test(planner, migration_limit_is_honoured);
+	tcase_add_test(planner, plans_are_deterministic);
+	tcase_add_test(planner, emptied_hosts_are_powered_off_and_fresh_ones_on);
+	tcase_add_test(planner, unknown_policy_is_refused);
+	tcase_add_test(planner, spec_power_interpolates);
+	tcase_add_test(sim, metrics_follow_the_papers_definitions);
+	tcase_add_test(sim, energy_of_one_steady_server_is_worked_out_by_hand);
+	tcase_add_test(sim, a_server_whose_demand_reaches_zero_finishes);
+	tcase_add_test(sim, bad_traces_are_reported_with_file_and_line);
+	tcase_add_test(sim, folder_per_day_is_one_day_each);
+	tcase_add_test(sim, cli_rejects_unknown_policy_and_missing_folder);
+	suite_add_tcase(s, planner);
+	suite_add_tcase(s, sim);
+	return s;
+}
