@@ -21,7 +21,7 @@
 
 #define GUEST_MEMORY (64ULL << 20)
 #define OUTPUT_MAX (1 << 20)
-#define MAX_EXPECT 12
+#define MAX_EXPECT 16
 
 struct guest_test {
 	const char *name;
