@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "iommu/host_check.h"
+#include "passthru/commands.h"
 #include "power/power.h"
 #include "vmm/cli.h"
 #include "vmm/commands.h"
@@ -28,6 +30,9 @@ static const struct subcommand subcommands[] = {
 	{ "pause", cmd_pause, "pause a server's vCPUs (NAME)" },
 	{ "resume", cmd_resume, "resume a paused server (NAME)" },
 	{ "list", cmd_list, "list running servers ([--json])" },
+	{ "host", cmd_host, "check this host is ready for device assignment (check [--json])" },
+	{ "devices", cmd_devices, "list PCI devices and whether each can be assigned ([--json])" },
+	{ "release", cmd_release, "give back a device a killed server left behind (BDF)" },
 	{ "power", cmd_power, "simulate consolidation policies on traces" },
 };
 
