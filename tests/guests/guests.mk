@@ -33,3 +33,7 @@ $(GUEST_DIR)/runner: tests/guests/runner.c $(BUILD)/libsheer.a
 
 guest-check: $(GUEST_IMAGES) $(GUEST_DIR)/runner
 	$(GUEST_DIR)/runner $(GUEST_DIR)
+
+# bootlinux: a real kernel through the engine without the front end (for the lab; static so it can be --put).
+$(GUEST_DIR)/bootlinux: tests/guests/bootlinux.c $(BUILD)/libsheer.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -static -o $@ $< $(BUILD)/libsheer.a -lnuma -lpthread
