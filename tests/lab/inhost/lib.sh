@@ -22,11 +22,11 @@ wait_for() {
 	done
 }
 # refused LABEL ARGS...: run sheer ARGS, report its status, its one stderr line,
-# and how many sockets/registry files are in /run/sheer afterwards.
+# and how many sockets/registry entries are in /run/sheer afterwards (.lock stays by design).
 refused() {
 	name=$1
 	shift
 	sheer "$@" </dev/null >/dev/null 2>"/tmp/err.$name"
 	say "$name status $? lines $(wc -l <"/tmp/err.$name"): $(head -n 1 "/tmp/err.$name")"
-	say "$name leftovers $(find /run/sheer -maxdepth 1 ! -type d 2>/dev/null | wc -l)"
+	say "$name leftovers $(find /run/sheer -maxdepth 1 \( -name '*.sock' -o -name '*.json' \) 2>/dev/null | wc -l)"
 }

@@ -38,6 +38,7 @@ wait
 cat /tmp/web02.log
 say "web02 exit $(status_of web02)"
 say "after shutdown list: $(sheer list | grep -c web02)"
+say "after shutdown /run/sheer holds: $(ls -A /run/sheer | xargs)"
 
 # 4. Bad input: exit 2, one line, nothing started.
 printf '[server]\nname = bad1\ncolour = blue\n' >/tmp/bad1.ini
@@ -46,4 +47,4 @@ refused missing-kernel run --name bad2 --cpus 1 --memory 64M --kernel /lab/os/no
 refused not-bzimage run --name bad3 --cpus 1 --memory 64M --kernel /lab/os/initrd.gz
 refused too-much-memory run --name bad4 --cpus 1 --memory 64G $OS
 refused too-many-cpus run --name bad5 --cpus 64 --memory 64M $OS
-say "processes left: $(pgrep -c -x sheer || true)"
+say "processes left: $(pidof sheer | wc -w)"
