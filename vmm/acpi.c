@@ -240,7 +240,7 @@ static struct acpi_fadt *build_fadt(struct acpi_area *a, uint64_t dsdt, uint64_t
 	if (!f)
 		return NULL;
 	header_init(&f->header, "FACP", sizeof(*f), 6);
-	f->firmware_ctrl = facs;
+	/* Only the 64-bit pointer: with both set, Linux lists the FACS twice. */
 	f->x_firmware_ctrl = facs;
 	f->dsdt = dsdt;
 	f->x_dsdt = dsdt;

@@ -144,6 +144,19 @@ static void dsdt_com1(struct aml *aml)
 	aml_close(aml, dev);
 }
 
+static void dsdt_rtc(struct aml *aml)
+{
+	size_t dev = aml_device_open(aml, "RTC");
+	struct resource_buf r = { .len = 0 };
+
+	aml_name(aml, "_HID");
+	aml_eisa_id(aml, "PNP0B00");
+	res_io(&r, PORT_RTC, 2);
+	res_irq(&r, IRQ_RTC);
+	dsdt_resources(aml, &r);
+	aml_close(aml, dev);
+}
+
 /* Reserving ECAM here is what makes Linux trust MCFG ("MMCONFIG ... reserved in ACPI"). */
 static void dsdt_motherboard(struct aml *aml, const struct acpi_config *cfg)
 {
@@ -179,6 +192,7 @@ void dsdt_build(struct aml *aml, const struct acpi_config *cfg)
 
 	dsdt_pci_root(aml, cfg);
 	dsdt_com1(aml);
+	dsdt_rtc(aml);
 	dsdt_motherboard(aml, cfg);
 	aml_close(aml, sb);
 	dsdt_sleep_states(aml);

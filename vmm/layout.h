@@ -51,6 +51,7 @@
 #define PORT_POST		0x80
 
 #define IRQ_COM1		4
+#define IRQ_RTC			8
 #define IRQ_SCI			9
 #define IOAPIC_PINS		24
 

@@ -62,7 +62,7 @@ void guest_main(const uint8_t *zp)
 	if (!fadt || !madt || !mcfg)
 		guest_fail("tables missing");
 	dsdt = check((const struct acpi_header *)(uint64_t)acpi_fadt32(fadt, FADT_DSDT), "DSDT");
-	facs = (const uint8_t *)(uint64_t)acpi_fadt32(fadt, FADT_FACS);
+	facs = (const uint8_t *)acpi_fadt64(fadt, FADT_X_FACS);
 	gprintf("acpi: facs %s\n", gmemcmp(facs, "FACS", 4) ? "BAD" : "ok");
 	gprintf("acpi: fadt sci %u pm1a_evt 0x%x pm1a_cnt 0x%x\n", *(const uint16_t *)((const uint8_t *)fadt + 46),
 		acpi_fadt32(fadt, FADT_PM1A_EVT), acpi_fadt32(fadt, FADT_PM1A_CNT));

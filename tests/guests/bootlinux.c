@@ -1,8 +1,9 @@
 /*
  * Boots a real kernel through the VM engine without the `sheer run` front
  * end, for trying the engine on the lab hosts and on /dev/kvm here.
- * Usage: bootlinux KERNEL INITRD|- CPUS MEMORY_MIB TIMEOUT_S [CMDLINE]
- * Serial output goes to stdout; after TIMEOUT_S the VM is powered off.
+ * Usage: bootlinux KERNEL INITRD|- CPUS MEMORY_MIB TIMEOUT_S [CMDLINE [BUTTON_S]]
+ * Serial output goes to stdout; from BUTTON_S seconds on the ACPI power button
+ * is pressed every 5 s; after TIMEOUT_S the VM is powered off.
  * Prints "bootlinux: exit=REASON detail=[...]" and exits 0 for a guest power off.
  */
 #include <pthread.h>
@@ -13,7 +14,7 @@
 
 #include "vmm/vm.h"
 
-static unsigned int timeout_s;
+static unsigned int timeout_s, button_s;
 
 static void *watchdog(void *arg)
 {
@@ -25,6 +26,8 @@ static void *watchdog(void *arg)
 		vm_get_status(vm, &st);
 		if (st.state == VM_STATE_STOPPED)
 			return NULL;
+		if (button_s && i >= button_s && (i - button_s) % 5 == 0)
+			fprintf(stderr, "bootlinux: power button at %u s: %d\n", i, vm_press_power_button(vm));
 	}
 	fprintf(stderr, "bootlinux: %u s timeout, powering off (exits %llu)\n", timeout_s,
 		(unsigned long long)st.exits);
@@ -44,7 +47,7 @@ int main(int argc, char **argv)
 	int ret;
 
 	if (argc < 6) {
-		fprintf(stderr, "usage: bootlinux KERNEL INITRD|- CPUS MEMORY_MIB TIMEOUT_S [CMDLINE]\n");
+		fprintf(stderr, "usage: bootlinux KERNEL INITRD|- CPUS MEMORY_MIB TIMEOUT_S [CMDLINE [BUTTON_S]]\n");
 		return 2;
 	}
 	snprintf(cfg.name, sizeof(cfg.name), "bootlinux");
@@ -54,6 +57,7 @@ int main(int argc, char **argv)
 	cfg.cpus = atoi(argv[3]);
 	cfg.memory_bytes = strtoull(argv[4], NULL, 0) << 20;
 	timeout_s = atoi(argv[5]);
+	button_s = argc > 7 ? atoi(argv[7]) : 0;
 	snprintf(cfg.cmdline, sizeof(cfg.cmdline), "%s", argc > 6 ? argv[6] : "console=ttyS0");
 	for (int i = 0; i < SERVER_MAX_CPUS; i++)
 		cfg.host_cpu[i] = -1;

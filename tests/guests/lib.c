@@ -163,6 +163,11 @@ uint32_t acpi_fadt32(const struct acpi_header *fadt, unsigned int offset)
 	return *(const uint32_t *)((const uint8_t *)fadt + offset);
 }
 
+uint64_t acpi_fadt64(const struct acpi_header *fadt, unsigned int offset)
+{
+	return *(const uint64_t *)((const uint8_t *)fadt + offset);
+}
+
 /* The SLP_TYP of \_S5: "_S5_" then PackageOp, PkgLength, NumElements, first element. */
 static int dsdt_s5_type(const struct acpi_header *dsdt)
 {

@@ -53,8 +53,9 @@ uint8_t acpi_sum(const void *p, size_t len);
 const uint8_t *acpi_find_rsdp(void);		/* by scanning 0xe0000-0xfffff */
 const struct acpi_header *acpi_find(const uint8_t *rsdp, const char *signature);
 uint32_t acpi_fadt32(const struct acpi_header *fadt, unsigned int offset);
+uint64_t acpi_fadt64(const struct acpi_header *fadt, unsigned int offset);
 
-#define FADT_FACS	36
+#define FADT_X_FACS	132
 #define FADT_DSDT	40
 #define FADT_PM1A_EVT	56
 #define FADT_PM1A_CNT	64
