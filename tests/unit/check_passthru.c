@@ -1,0 +1,417 @@
+/* passthru/: claim records, stale claims, and every refusal of passthru_claim on a fake host tree. */
+#include <check.h>
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "passthru/assign.h"
+#include "passthru/claim.h"
+#include "passthru/device_info.h"
+#include "tests/unit/fake_host.h"
+
+#define NIC "0000:00:02.0"
+#define NVME "0000:00:06.0"
+#define SATA "0000:00:1f.2"
+
+static struct fake_host host;
+static struct passthru_env env;
+static char run_dir[PATH_MAX + 8];
+
+static void setup(void)
+{
+	fake_host_create(&host);
+	snprintf(run_dir, sizeof(run_dir), "%s/run", host.root);
+	ck_assert_int_eq(passthru_env_init(&env, host.root, run_dir), 0);
+}
+
+static void teardown(void)
+{
+	fake_host_destroy(&host);
+}
+
+static void fake_q35(void)
+{
+	fake_pci(&host, NIC, "0x8086\n", "0x10d3\n", "0x020000\n", "e1000e", 1);
+	fake_pci(&host, NVME, "0x1b36\n", "0x0010\n", "0x010802\n", "nvme", 4);
+	fake_pci(&host, "0000:00:1f.0", "0x8086\n", "0x2918\n", "0x060100\n", "lpc_ich", 2);
+	fake_pci(&host, SATA, "0x8086\n", "0x2922\n", "0x010601\n", "ahci", 2);
+	fake_pci(&host, "0000:00:1f.3", "0x8086\n", "0x2930\n", "0x0c0500\n", "i801_smbus", 2);
+	fake_intel_iommu(&host);
+	fake_dir(&host, "/sys/bus/pci/drivers/vfio-pci");
+}
+
+static pid_t dead_pid(void)
+{
+	pid_t pid = fork();
+
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		_exit(0);
+	ck_assert_int_eq(waitpid(pid, NULL, 0), pid);
+	return pid;
+}
+
+static void open_store(struct claim_store *store)
+{
+	ck_assert_int_eq(claim_store_open(store, run_dir), 0);
+}
+
+static struct device_claim make_claim(const char *bdf, const char *holder, pid_t pid, const char *driver)
+{
+	struct device_claim claim = { .pid = pid };
+
+	strcpy(claim.bdf, bdf);
+	strcpy(claim.holder, holder);
+	strcpy(claim.host_driver, driver);
+	return claim;
+}
+
+START_TEST(claim_round_trip)
+{
+	struct device_claim claim = make_claim(NIC, "web", 1234, "e1000e"), back;
+	struct claim_store store;
+	struct name_list bdfs;
+	struct stat st;
+
+	claim.pid_start = 987654;
+	open_store(&store);
+	ck_assert_int_eq(claim_write(&store, &claim), 0);
+	ck_assert_int_eq(claim_read(&store, NIC, &back), 0);
+	ck_assert_str_eq(back.bdf, NIC);
+	ck_assert_str_eq(back.holder, "web");
+	ck_assert_int_eq(back.pid, 1234);
+	ck_assert_uint_eq(back.pid_start, 987654);
+	ck_assert_str_eq(back.host_driver, "e1000e");
+	ck_assert_int_eq(stat(store.dir, &st), 0);
+	ck_assert_uint_eq(st.st_mode & 0777, 0700);
+	ck_assert_int_eq(claim_list(&store, &bdfs), 0);
+	ck_assert_uint_eq(bdfs.count, 1);
+	ck_assert_str_eq(bdfs.names[0], NIC);
+	name_list_free(&bdfs);
+	ck_assert_int_eq(claim_remove(&store, NIC), 0);
+	ck_assert_int_eq(claim_read(&store, NIC, &back), -ENOENT);
+	claim_store_close(&store);
+}
+END_TEST
+
+START_TEST(claim_records_rejected_when_malformed)
+{
+	struct device_claim claim = make_claim(NIC, "web", 1234, "../../evil"), back;
+	struct claim_store store;
+
+	open_store(&store);
+	ck_assert_int_eq(claim_write(&store, &claim), 0);
+	ck_assert_int_eq(claim_read(&store, NIC, &back), -EINVAL);
+	fake_file(&host, "/run/devices/" NVME ".json", "{\"pci\": \"0000:00:06.0\"");
+	ck_assert_int_eq(claim_read(&store, NVME, &back), -EINVAL);
+	ck_assert_int_eq(claim_read(&store, "../etc/passwd", &back), -EINVAL);
+	claim_store_close(&store);
+}
+END_TEST
+
+START_TEST(stale_claim_of_dead_pid)
+{
+	struct device_claim claim = make_claim(NIC, "web", dead_pid(), "e1000e");
+	struct device_claim live = make_claim(NIC, "web", getpid(), "e1000e");
+
+	ck_assert(!claim_is_live(&env.fs, &claim));
+	ck_assert(claim_is_live(&env.fs, &live));
+}
+END_TEST
+
+START_TEST(reused_pid_is_not_the_holder)
+{
+	struct device_claim claim = make_claim(NIC, "web", getpid(), "e1000e");
+	char stat_path[64];
+
+	snprintf(stat_path, sizeof(stat_path), "/proc/%d/stat", (int)getpid());
+	fake_file(&host, stat_path, "42 (sheer run) S 1 42 42 0 -1 4194560 10 0 0 0 1 2 0 0 20 0 1 0 5555 1000 10\n");
+	ck_assert_int_eq(claim_set_holder(&env.fs, &claim, "web", getpid()), 0);
+	ck_assert_uint_eq(claim.pid_start, 5555);
+	ck_assert(claim_is_live(&env.fs, &claim));
+	fake_file(&host, stat_path, "42 (sheer run) S 1 42 42 0 -1 4194560 10 0 0 0 1 2 0 0 20 0 1 0 7777 1000 10\n");
+	ck_assert(!claim_is_live(&env.fs, &claim));
+}
+END_TEST
+
+static struct server_config server(const char *name, const char *bdf)
+{
+	struct server_config cfg = { .n_devices = 1 };
+
+	strcpy(cfg.name, name);
+	strcpy(cfg.devices[0].pci, bdf);
+	return cfg;
+}
+
+static int claim(const struct server_config *cfg, char *err, size_t errlen)
+{
+	struct passthru_claims claims;
+
+	err[0] = '\0';
+	return passthru_claim_in(&env, cfg, getpid(), &claims, err, errlen);
+}
+
+/* A refusal leaves the host as it was: no override written, no claim recorded. */
+static void assert_nothing_changed(const char *bdf)
+{
+	char path[PATH_MAX], value[64];
+	struct claim_store store;
+	struct name_list bdfs;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override", bdf);
+	fake_read(&host, path, value, sizeof(value));
+	ck_assert_str_eq(value, "");
+	fake_read(&host, "/sys/bus/pci/drivers_probe", value, sizeof(value));
+	ck_assert_str_eq(value, "");
+	open_store(&store);
+	ck_assert_int_eq(claim_list(&store, &bdfs), 0);
+	ck_assert_uint_eq(bdfs.count, 0);
+	claim_store_close(&store);
+}
+
+START_TEST(refused_without_iommu)
+{
+	struct server_config cfg = server("web", NIC);
+	char err[512];
+
+	fake_pci(&host, NIC, "0x8086\n", "0x10d3\n", "0x020000\n", "e1000e", -1);
+	ck_assert_int_eq(claim(&cfg, err, sizeof(err)), -EPERM);
+	ck_assert_str_eq(err, "device " NIC ": the host has no IOMMU (no ACPI DMAR or IVRS table)");
+	ck_assert(passthru_error_is_refusal(-EPERM));
+	assert_nothing_changed(NIC);
+}
+END_TEST
+
+START_TEST(refused_without_interrupt_remapping_unless_allowed)
+{
+	struct server_config cfg = server("web", SATA);
+	char err[512];
+
+	fake_q35();
+	fake_file(&host, "/proc/cmdline", "intel_iommu=on intremap=off\n");
+	fake_file(&host, "/proc/interrupts", "           CPU0\n 24:   0  PCI-MSI 32768-edge  eth0\n");
+	ck_assert_int_eq(claim(&cfg, err, sizeof(err)), -EPERM);
+	ck_assert_ptr_nonnull(strstr(err, "no interrupt remapping"));
+	cfg.allow_unsafe_interrupts = true;
+	/* Allowed past remapping, it stops at the next check: the group. */
+	ck_assert_int_eq(claim(&cfg, err, sizeof(err)), -EBUSY);
+	assert_nothing_changed(SATA);
+}
+END_TEST
+
+START_TEST(refused_non_viable_group_naming_the_others)
+{
+	struct server_config cfg = server("db", SATA);
+	char err[512];
+
+	fake_q35();
+	ck_assert_int_eq(claim(&cfg, err, sizeof(err)), -EBUSY);
+	ck_assert_str_eq(err, "device " SATA ": IOMMU group 2 is not viable: 0000:00:1f.0 (lpc_ich), "
+			      "0000:00:1f.3 (i801_smbus) are in use by the host");
+	assert_nothing_changed(SATA);
+	assert_nothing_changed("0000:00:1f.0");
+}
+END_TEST
+
+START_TEST(refused_device_with_default_route)
+{
+	struct server_config cfg = server("web", NIC);
+	char err[512];
+
+	fake_q35();
+	fake_link(&host, "/sys/class/net/eth0/device", "../../../devices/pci0000:00/" NIC);
+	fake_file(&host, "/proc/net/route", "Iface\tDestination\tGateway\tFlags\tRefCnt\tUse\tMetric\tMask\n"
+					    "eth0\t00000000\t0202000A\t0003\t0\t0\t0\t00000000\n");
+	ck_assert_int_eq(claim(&cfg, err, sizeof(err)), -EPERM);
+	ck_assert_str_eq(err, "device " NIC ": the host uses it: carries the host's default route (eth0) "
+			      "(force = yes assigns anyway)");
+	assert_nothing_changed(NIC);
+}
+END_TEST
+
+/* Forced past the checks, binding on a fake tree never sticks: the claim is rolled back. */
+START_TEST(forced_claim_rolled_back_when_binding_fails)
+{
+	struct server_config cfg = server("web", NIC);
+	struct claim_store store;
+	struct name_list bdfs;
+	char err[512], value[64];
+
+	fake_q35();
+	fake_link(&host, "/sys/class/net/eth0/device", "../../../devices/pci0000:00/" NIC);
+	fake_file(&host, "/proc/net/route", "Iface\tDestination\tGateway\tFlags\tRefCnt\tUse\tMetric\tMask\n"
+					    "eth0\t00000000\t0202000A\t0003\t0\t0\t0\t00000000\n");
+	cfg.devices[0].force = true;
+	ck_assert_int_eq(claim(&cfg, err, sizeof(err)), -EIO);
+	ck_assert(!passthru_error_is_refusal(-EIO));
+	ck_assert_str_eq(err, "device " NIC ": cannot bind it to vfio-pci: Input/output error");
+	fake_read(&host, "/sys/bus/pci/devices/" NIC "/driver_override", value, sizeof(value));
+	ck_assert_str_eq(value, "\n");
+	open_store(&store);
+	ck_assert_int_eq(claim_list(&store, &bdfs), 0);
+	ck_assert_uint_eq(bdfs.count, 0);
+	claim_store_close(&store);
+}
+END_TEST
+
+START_TEST(refused_device_held_by_live_server)
+{
+	struct device_claim held = make_claim(NIC, "web", getpid(), "e1000e");
+	struct server_config cfg = server("db", NIC);
+	struct claim_store store;
+	char err[512], expected[128];
+
+	fake_q35();
+	open_store(&store);
+	ck_assert_int_eq(claim_write(&store, &held), 0);
+	claim_store_close(&store);
+	ck_assert_int_eq(claim(&cfg, err, sizeof(err)), -EBUSY);
+	snprintf(expected, sizeof(expected), "device " NIC ": held by server web (pid %d)", (int)getpid());
+	ck_assert_str_eq(err, expected);
+}
+END_TEST
+
+START_TEST(refused_group_held_through_another_member)
+{
+	struct device_claim held = make_claim("0000:00:03.0", "web", getpid(), "e1000e");
+	struct server_config cfg = server("db", NIC);
+	struct claim_store store;
+	char err[512];
+
+	fake_q35();
+	fake_pci(&host, "0000:00:03.0", "0x8086\n", "0x10d3\n", "0x020000\n", "vfio-pci", 1);
+	open_store(&store);
+	ck_assert_int_eq(claim_write(&store, &held), 0);
+	claim_store_close(&store);
+	ck_assert_int_eq(claim(&cfg, err, sizeof(err)), -EBUSY);
+	ck_assert_str_eq(err, "device " NIC ": IOMMU group 1 is held by server web (through 0000:00:03.0)");
+}
+END_TEST
+
+START_TEST(refused_bad_addresses)
+{
+	struct server_config cfg = server("web", "00:09.0");
+	char err[512];
+
+	fake_q35();
+	ck_assert_int_eq(claim(&cfg, err, sizeof(err)), -ENODEV);
+	ck_assert_str_eq(err, "device 0000:00:09.0: no such PCI device on this host");
+	strcpy(cfg.devices[0].pci, "not-a-bdf");
+	ck_assert_int_eq(claim(&cfg, err, sizeof(err)), -EINVAL);
+	strcpy(cfg.devices[0].pci, NIC);
+	strcpy(cfg.devices[1].pci, "00:02.0");
+	cfg.n_devices = 2;
+	ck_assert_int_eq(claim(&cfg, err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "device " NIC ": given twice");
+}
+END_TEST
+
+START_TEST(release_refuses_live_and_unclaimed)
+{
+	struct device_claim held = make_claim(NIC, "web", getpid(), "e1000e");
+	struct claim_store store;
+	char err[512];
+
+	fake_q35();
+	ck_assert_int_eq(passthru_release_stale(&env, NIC, err, sizeof(err)), -ENOENT);
+	ck_assert_str_eq(err, "device " NIC ": no server claims it (nothing to release)");
+	open_store(&store);
+	ck_assert_int_eq(claim_write(&store, &held), 0);
+	ck_assert_int_eq(passthru_release_stale(&env, NIC, err, sizeof(err)), -EBUSY);
+	ck_assert_int_eq(claim_read(&store, NIC, &held), 0);
+	claim_store_close(&store);
+}
+END_TEST
+
+/* The fake device already shows its host driver: restoring clears the override and drops the claim. */
+START_TEST(release_stale_claim)
+{
+	struct device_claim stale = make_claim(NIC, "web", dead_pid(), "e1000e"), back;
+	struct claim_store store;
+	char err[512], value[64];
+
+	fake_q35();
+	open_store(&store);
+	ck_assert_int_eq(claim_write(&store, &stale), 0);
+	ck_assert_int_eq(passthru_release_stale(&env, "00:02.0", err, sizeof(err)), 0);
+	ck_assert_int_eq(claim_read(&store, NIC, &back), -ENOENT);
+	fake_read(&host, "/sys/bus/pci/devices/" NIC "/driver_override", value, sizeof(value));
+	ck_assert_str_eq(value, "\n");
+	claim_store_close(&store);
+}
+END_TEST
+
+START_TEST(recover_only_stale_claims)
+{
+	struct device_claim stale = make_claim(NIC, "web", dead_pid(), "e1000e");
+	struct device_claim live = make_claim(NVME, "db", getpid(), "nvme"), back;
+	struct claim_store store;
+	char err[512];
+
+	fake_q35();
+	open_store(&store);
+	ck_assert_int_eq(claim_write(&store, &stale), 0);
+	ck_assert_int_eq(claim_write(&store, &live), 0);
+	ck_assert_int_eq(passthru_recover_stale_in(&env, err, sizeof(err)), 1);
+	ck_assert_int_eq(claim_read(&store, NIC, &back), -ENOENT);
+	ck_assert_int_eq(claim_read(&store, NVME, &back), 0);
+	ck_assert_str_eq(back.holder, "db");
+	claim_store_close(&store);
+}
+END_TEST
+
+START_TEST(device_info_viability_and_holder)
+{
+	struct device_claim stale = make_claim(NIC, "web", dead_pid(), "e1000e");
+	struct device_info info;
+	struct claim_store store;
+
+	fake_q35();
+	ck_assert_int_eq(device_info_fill(&env.fs, NIC, &info), 0);
+	ck_assert(info.assignable);
+	ck_assert_int_eq(device_info_fill(&env.fs, SATA, &info), 0);
+	ck_assert(!info.assignable);
+	ck_assert_str_eq(info.blockers, "0000:00:1f.0 (lpc_ich), 0000:00:1f.3 (i801_smbus)");
+	open_store(&store);
+	ck_assert_int_eq(claim_write(&store, &stale), 0);
+	ck_assert_int_eq(device_info_fill(&env.fs, NIC, &info), 0);
+	device_info_fill_claim(&env.fs, &store, &info);
+	ck_assert(info.claimed);
+	ck_assert(!info.claim_live);
+	ck_assert_str_eq(info.claim.holder, "web");
+	claim_store_close(&store);
+}
+END_TEST
+
+Suite *unit_suite(void)
+{
+	Suite *suite = suite_create("passthru");
+	TCase *claims = tcase_create("claims"), *refusals = tcase_create("refusals");
+	TCase *release = tcase_create("release");
+	TCase *all[] = { claims, refusals, release };
+
+	for (unsigned int i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+		tcase_add_checked_fixture(all[i], setup, teardown);
+		suite_add_tcase(suite, all[i]);
+	}
+	tcase_add_test(claims, claim_round_trip);
+	tcase_add_test(claims, claim_records_rejected_when_malformed);
+	tcase_add_test(claims, stale_claim_of_dead_pid);
+	tcase_add_test(claims, reused_pid_is_not_the_holder);
+	tcase_add_test(refusals, refused_without_iommu);
+	tcase_add_test(refusals, refused_without_interrupt_remapping_unless_allowed);
+	tcase_add_test(refusals, refused_non_viable_group_naming_the_others);
+	tcase_add_test(refusals, refused_device_with_default_route);
+	tcase_add_test(refusals, forced_claim_rolled_back_when_binding_fails);
+	tcase_add_test(refusals, refused_device_held_by_live_server);
+	tcase_add_test(refusals, refused_group_held_through_another_member);
+	tcase_add_test(refusals, refused_bad_addresses);
+	tcase_add_test(release, release_refuses_live_and_unclaimed);
+	tcase_add_test(release, release_stale_claim);
+	tcase_add_test(release, recover_only_stale_claims);
+	tcase_add_test(release, device_info_viability_and_holder);
+	return suite;
+}
