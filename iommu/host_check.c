@@ -48,14 +48,12 @@ static void check_kvm(const struct host_fs *fs, struct host_report *report)
 			       "no /dev/kvm");
 }
 
-static void check_iommu(const struct host_fs *fs, const struct iommu_platform *platform,
-			struct host_report *report)
+static void check_iommu(const struct iommu_platform *platform, struct host_report *report)
 {
 	struct host_check *firmware = host_report_add(report, "iommu-firmware");
 	struct host_check *enabled = host_report_add(report, "iommu-enabled");
 	char remedy[sizeof(enabled->remedy)];
 
-	(void)fs;
 	if (platform->vendor == IOMMU_VENDOR_INTEL)
 		host_check_set(firmware, HOST_CHECK_OK, NULL, "ACPI DMAR table (Intel VT-d)");
 	else if (platform->vendor == IOMMU_VENDOR_AMD)
@@ -197,7 +195,7 @@ void host_report_run(const struct host_fs *fs, struct host_report *report)
 	report->count = 0;
 	iommu_platform_probe(fs, &platform);
 	check_kvm(fs, report);
-	check_iommu(fs, &platform, report);
+	check_iommu(&platform, report);
 	check_irq_remapping(&platform, report);
 	check_module(fs, report, "vfio", "vfio", "vfio");
 	check_module(fs, report, "vfio-iommu-type1", "vfio_iommu_type1", "vfio_iommu_type1");
