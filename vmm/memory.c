@@ -17,28 +17,27 @@ static int memory_map(struct guest_memory *mem, bool huge)
 {
 	unsigned int flags = MFD_CLOEXEC | (huge ? MFD_HUGETLB | MFD_HUGE_2MB : 0);
 	void *host;
-	int fd;
+	int fd, ret;
 
 	fd = memfd_create("sheer-ram", flags);
 	if (fd < 0)
 		return -errno;
-	if (ftruncate(fd, mem->size) < 0)
-		goto fail;
+	if (ftruncate(fd, mem->size) < 0) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
 	/* MAP_POPULATE makes a short huge page pool fail here, not at guest run time. */
 	host = mmap(NULL, mem->size, PROT_READ | PROT_WRITE, MAP_SHARED | (huge ? MAP_POPULATE : 0), fd, 0);
-	if (host == MAP_FAILED)
-		goto fail;
+	if (host == MAP_FAILED) {
+		ret = -errno;
+		close(fd);
+		return ret;
+	}
 	mem->fd = fd;
 	mem->host = host;
 	mem->huge_pages = huge;
 	return 0;
-fail:
-	{
-		int ret = -errno;
-
-		close(fd);
-		return ret;
-	}
 }
 
 static int memory_bind(struct guest_memory *mem, int numa_node)

@@ -46,7 +46,7 @@ void vcpu_destroy(struct vcpu *vcpu)
 {
 	if (vcpu->run)
 		munmap(vcpu->run, vcpu->run_size);
-	if (vcpu->fd > 0)
+	if (vcpu->fd >= 0)
 		close(vcpu->fd);
 	vcpu->run = NULL;
 	vcpu->fd = -1;

@@ -179,10 +179,31 @@ static int vm_load_guest(struct vm *vm, const struct boot_image *image, struct b
 	return boot_linux_load(&vm->mem, image, &req, entry, err, err_len);
 }
 
+static int vm_setup_vcpu(struct vm *vm, unsigned int id, int run_size, const struct boot_entry *entry,
+			 struct kvm_cpuid2 *cpuid)
+{
+	struct vcpu *vcpu = &vm->vcpus[id];
+	int ret = vcpu_create(vcpu, vm->vm_fd, id, run_size);
+
+	if (ret < 0)
+		return ret;
+	vm->n_vcpus++;
+	vcpu->owner = vm;
+	ret = cpuid_for_vcpu(vm->cpuid, id, vm->cfg.cpus, cpuid);
+	if (ret == 0)
+		ret = vcpu_set_cpuid(vcpu, cpuid);
+	if (ret == 0)
+		ret = vcpu_init_lapic(vcpu);
+	if (ret == 0)
+		ret = id == 0 ? vcpu_boot_64bit(vcpu, entry) : vcpu_wait_for_sipi(vcpu);
+	return ret;
+}
+
 static int vm_create_vcpus(struct vm *vm, const struct boot_entry *entry, char *err, size_t err_len)
 {
-	int ret, run_size;
-	struct kvm_cpuid2 *own;
+	struct kvm_cpuid2 *cpuid;
+	int ret = 0, run_size;
+	char what[32];
 
 	run_size = kvm_ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
 	if (run_size < (int)sizeof(struct kvm_run))
@@ -190,35 +211,19 @@ static int vm_create_vcpus(struct vm *vm, const struct boot_entry *entry, char *
 	vm->cpuid = cpuid_supported(vm->kvm_fd, &ret);
 	if (!vm->cpuid)
 		return fail(err, err_len, ret, "KVM_GET_SUPPORTED_CPUID");
-	own = calloc(1, sizeof(*own) + CPUID_MAX_ENTRIES * sizeof(own->entries[0]));
-	if (!own)
+	cpuid = calloc(1, sizeof(*cpuid) + CPUID_MAX_ENTRIES * sizeof(cpuid->entries[0]));
+	if (!cpuid)
 		return fail(err, err_len, -ENOMEM, "vCPU CPUID");
-	for (unsigned int i = 0; i < vm->cfg.cpus; i++) {
-		struct vcpu *vcpu = &vm->vcpus[i];
-
-		ret = vcpu_create(vcpu, vm->vm_fd, i, run_size);
-		if (ret < 0)
+	for (unsigned int id = 0; id < vm->cfg.cpus; id++) {
+		ret = vm_setup_vcpu(vm, id, run_size, entry, cpuid);
+		if (ret < 0) {
+			snprintf(what, sizeof(what), "vCPU %u", id);
+			fail(err, err_len, ret, what);
 			break;
-		vm->n_vcpus++;
-		vcpu->owner = vm;
-		ret = cpuid_for_vcpu(vm->cpuid, i, vm->cfg.cpus, own);
-		if (ret == 0)
-			ret = vcpu_set_cpuid(vcpu, own);
-		if (ret == 0)
-			ret = vcpu_init_lapic(vcpu);
-		if (ret == 0)
-			ret = i == 0 ? vcpu_boot_64bit(vcpu, entry) : vcpu_wait_for_sipi(vcpu);
-		if (ret < 0)
-			break;
+		}
 	}
-	free(own);
-	if (ret < 0) {
-		char what[32];
-
-		snprintf(what, sizeof(what), "vCPU %u", vm->n_vcpus - (vm->n_vcpus > 0));
-		return fail(err, err_len, ret, what);
-	}
-	return 0;
+	free(cpuid);
+	return ret;
 }
 
 struct device_range {

@@ -1,4 +1,4 @@
-# Tiny freestanding test guests run on /dev/kvm through the VM engine (tests/guests/README).
+# Tiny freestanding test guests run on /dev/kvm through the VM engine (tests/guests/README.md).
 # Each guest is packaged as a bzImage and booted by tests/guests/runner.c via vm_create/vm_run.
 GUEST_DIR    := $(BUILD)/guests
 GUEST_NAMES  := hello boot pci acpi smp crash reboot garbage button
