@@ -125,8 +125,8 @@ int host_fs_write(const struct host_fs *fs, const char *value, const char *fmt, 
 	va_end(ap);
 	if (ret < 0)
 		return ret;
-	/* sysfs attributes take one write; O_TRUNC keeps fake trees behaving like them. */
-	fd = open(path, O_WRONLY | O_CLOEXEC | (host_fs_is_real(fs) ? 0 : O_TRUNC));
+	/* One write per open, as sysfs attributes want; O_TRUNC (as the shell's >) keeps plain files alike. */
+	fd = open(path, O_WRONLY | O_CLOEXEC | O_TRUNC);
 	if (fd < 0)
 		return -errno;
 	written = write(fd, value, len);

@@ -19,8 +19,9 @@ struct assign_plan {
 	char host_driver[SERVER_MAX_DEVICES][PCI_DRIVER_LEN];
 };
 
-static int refuse(char *err, size_t errlen, int ret, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-static int refuse(char *err, size_t errlen, int ret, const char *fmt, ...)
+/* Describe the problem in err, once, and return ret: the caller reports it at the edge. */
+static int fail_with(char *err, size_t errlen, int ret, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int fail_with(char *err, size_t errlen, int ret, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -49,13 +50,13 @@ static int check_platform(const struct passthru_env *env, const struct server_co
 
 	iommu_platform_probe(&env->fs, &platform);
 	if (platform.vendor == IOMMU_VENDOR_NONE && !iommu_platform_enabled(&platform))
-		return refuse(err, errlen, -EPERM, "device %s: the host has no IOMMU (no ACPI DMAR or IVRS table)",
+		return fail_with(err, errlen, -EPERM, "device %s: the host has no IOMMU (no ACPI DMAR or IVRS table)",
 			      first);
 	if (!iommu_platform_enabled(&platform))
-		return refuse(err, errlen, -EPERM, "device %s: the host's IOMMU is off (boot with %s)", first,
+		return fail_with(err, errlen, -EPERM, "device %s: the host's IOMMU is off (boot with %s)", first,
 			      iommu_platform_enable_parameter(&platform));
 	if (!platform.irq_remapping && !cfg->allow_unsafe_interrupts)
-		return refuse(err, errlen, -EPERM,
+		return fail_with(err, errlen, -EPERM,
 			      "device %s: the host has no interrupt remapping (%s); allow_unsafe_interrupts = yes "
 			      "assigns anyway", first, platform.irq_remapping_evidence);
 	return 0;
@@ -68,10 +69,10 @@ static int plan_addresses(const struct server_config *cfg, struct assign_plan *p
 		char *bdf = plan->bdfs[plan->count];
 
 		if (parse_pci_address(cfg->devices[i].pci, bdf, PCI_BDF_LEN) < 0)
-			return refuse(err, errlen, -EINVAL, "device %.32s: not a PCI address", cfg->devices[i].pci);
+			return fail_with(err, errlen, -EINVAL, "device %.32s: not a PCI address", cfg->devices[i].pci);
 		for (unsigned int j = 0; j < plan->count; j++)
 			if (strcmp(plan->bdfs[j], bdf) == 0)
-				return refuse(err, errlen, -EINVAL, "device %s: given twice", bdf);
+				return fail_with(err, errlen, -EINVAL, "device %s: given twice", bdf);
 		plan->bdf_refs[plan->count++] = bdf;
 	}
 	return 0;
@@ -87,10 +88,10 @@ static int check_claim(const struct passthru_env *env, const struct claim_store 
 	if (ret == -ENOENT)
 		return copy_string(host_driver, PCI_DRIVER_LEN, fn->driver);
 	if (ret < 0)
-		return refuse(err, errlen, -EIO, "device %s: unreadable claim record in %s: %s", fn->bdf, store->dir,
+		return fail_with(err, errlen, -EIO, "device %s: unreadable claim record in %s: %s", fn->bdf, store->dir,
 			      strerror(-ret));
 	if (claim_is_live(&env->fs, &claim))
-		return refuse(err, errlen, -EBUSY, "device %s: held by server %s (pid %d)", fn->bdf, claim.holder,
+		return fail_with(err, errlen, -EBUSY, "device %s: held by server %s (pid %d)", fn->bdf, claim.holder,
 			      (int)claim.pid);
 	return copy_string(host_driver, PCI_DRIVER_LEN, claim.host_driver);
 }
@@ -102,10 +103,10 @@ static int check_host_use(const struct passthru_env *env, const struct pci_funct
 	int used = force ? 0 : host_use_of_device(&env->fs, fn->bdf, reason, sizeof(reason));
 
 	if (used < 0)
-		return refuse(err, errlen, used, "device %s: cannot tell whether the host uses it: %s", fn->bdf,
+		return fail_with(err, errlen, used, "device %s: cannot tell whether the host uses it: %s", fn->bdf,
 			      strerror(-used));
 	if (used)
-		return refuse(err, errlen, -EPERM, "device %s: the host uses it: %s (force = yes assigns anyway)",
+		return fail_with(err, errlen, -EPERM, "device %s: the host uses it: %s (force = yes assigns anyway)",
 			      fn->bdf, reason);
 	return 0;
 }
@@ -124,7 +125,7 @@ static int check_group_claims(const struct passthru_env *env, const struct claim
 		if (bdf_set_contains(&handing_over, member->bdf) || claim_read(store, member->bdf, &claim) < 0)
 			continue;
 		if (claim_is_live(&env->fs, &claim))
-			return refuse(err, errlen, -EBUSY, "device %s: IOMMU group %d is held by server %s (through %s)",
+			return fail_with(err, errlen, -EBUSY, "device %s: IOMMU group %d is held by server %s (through %s)",
 				      bdf, group->number, claim.holder, member->bdf);
 	}
 	return 0;
@@ -139,14 +140,14 @@ static int check_group(const struct passthru_env *env, const struct claim_store 
 	int ret, count;
 
 	if (fn->iommu_group < 0)
-		return refuse(err, errlen, -EPERM, "device %s: not behind the IOMMU (no IOMMU group)", fn->bdf);
+		return fail_with(err, errlen, -EPERM, "device %s: not behind the IOMMU (no IOMMU group)", fn->bdf);
 	ret = iommu_group_read(&env->fs, fn->iommu_group, &group);
 	if (ret < 0)
-		return refuse(err, errlen, ret == -E2BIG ? -EPERM : ret, "device %s: IOMMU group %d: %s", fn->bdf,
+		return fail_with(err, errlen, ret == -E2BIG ? -EPERM : ret, "device %s: IOMMU group %d: %s", fn->bdf,
 			      fn->iommu_group, strerror(-ret));
 	count = iommu_group_blockers(&group, &handing_over, blockers, sizeof(blockers));
 	if (count)
-		return refuse(err, errlen, -EBUSY, "device %s: IOMMU group %d is not viable: %s %s in use by the host",
+		return fail_with(err, errlen, -EBUSY, "device %s: IOMMU group %d is not viable: %s %s in use by the host",
 			      fn->bdf, group.number, blockers, count == 1 ? "is" : "are");
 	return check_group_claims(env, store, &group, plan, fn->bdf, err, errlen);
 }
@@ -164,7 +165,7 @@ static int check_devices(const struct passthru_env *env, const struct claim_stor
 
 		ret = pci_function_read(&env->fs, plan->bdfs[i], &fn);
 		if (ret < 0)
-			return refuse(err, errlen, ret == -ENODEV ? -ENODEV : -EIO, "device %s: %s", plan->bdfs[i],
+			return fail_with(err, errlen, ret == -ENODEV ? -ENODEV : -EIO, "device %s: %s", plan->bdfs[i],
 				      ret == -ENODEV ? "no such PCI device on this host" : strerror(-ret));
 		ret = check_claim(env, store, &fn, plan->host_driver[i], err, errlen);
 		if (ret == 0)
@@ -189,7 +190,7 @@ static int bind_devices(const struct passthru_env *env, const struct claim_store
 	int ret = vfio_pci_driver_load(&env->fs);
 
 	if (ret < 0)
-		return refuse(err, errlen, -EIO, "device %s: cannot load vfio-pci (modprobe vfio-pci): %s",
+		return fail_with(err, errlen, -EIO, "device %s: cannot load vfio-pci (modprobe vfio-pci): %s",
 			      plan->bdfs[0], strerror(-ret));
 	for (unsigned int i = 0; i < plan->count; i++) {
 		struct device_claim *claim = &out->claims[out->count];
@@ -202,14 +203,14 @@ static int bind_devices(const struct passthru_env *env, const struct claim_store
 			ret = claim_write(store, claim);
 		if (ret < 0) {
 			roll_back(env, store, out);
-			return refuse(err, errlen, -EIO, "device %s: cannot record the claim in %s: %s", claim->bdf,
+			return fail_with(err, errlen, -EIO, "device %s: cannot record the claim in %s: %s", claim->bdf,
 				      store->dir, strerror(-ret));
 		}
 		out->count++;
 		ret = pci_driver_bind_vfio(&env->fs, claim->bdf);
 		if (ret < 0) {
 			roll_back(env, store, out);
-			return refuse(err, errlen, -EIO, "device %s: cannot bind it to vfio-pci: %s", plan->bdfs[i],
+			return fail_with(err, errlen, -EIO, "device %s: cannot bind it to vfio-pci: %s", plan->bdfs[i],
 				      strerror(-ret));
 		}
 	}
@@ -231,7 +232,7 @@ int passthru_claim_in(const struct passthru_env *env, const struct server_config
 	if (ret == 0)
 		ret = claim_store_lock(&store);
 	if (ret < 0)
-		return refuse(err, errlen, -EIO, "run directory %.200s: %s", env->run_dir[0] ? env->run_dir : "(default)",
+		return fail_with(err, errlen, -EIO, "run directory %.200s: %s", env->run_dir[0] ? env->run_dir : "(default)",
 			      strerror(-ret));
 	ret = check_devices(env, &store, cfg, &plan, err, errlen);
 	if (ret == 0)
