@@ -123,7 +123,7 @@ void host_view_get(struct plan_state *st, int host, int extra, struct host_view 
 double host_available_mips(const struct power_fleet *f, int host)
 {
 	const struct power_host *h = &f->hosts[host];
-	double avail = host_model_total_mips(h->model);
+	double avail = host_model_total_mips(h->model) - h->booting_mips;
 
 	for (int i = 0; i < h->n_servers; i++) {
 		double d = f->servers[h->servers[i]].demand_mips;

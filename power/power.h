@@ -43,6 +43,12 @@ struct power_host {
 	const struct host_model *model;
 	bool excluded;		/* operator said hands off: nothing moves to or from it */
 	double util_mips;	/* CPU measured at the last interval; 0 means switched off */
+	/*
+	 * CPU granted to servers created this instant whose workload has not started:
+	 * CloudSim gives a new VM its full MIPS at creation while the VM asks nothing
+	 * until its cloudlet runs, so capacity counts it and overload checks do not.
+	 */
+	double booting_mips;
 	int n_devices;
 	struct power_device devices[POWER_MAX_DEVICES];
 	int *servers;		/* indices of the servers it runs, in arrival order */

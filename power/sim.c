@@ -174,18 +174,30 @@ static void sim_advance(struct sim *s, double t)
 static int sim_place_all(struct sim *s)
 {
 	struct power_fleet *f = &s->fleet;
+	double pe;
 
-	/* A server being created asks for its full capacity and memory, as in CloudSim. */
+	/*
+	 * A server being created is granted its full capacity and memory, as in CloudSim;
+	 * once created it asks nothing until the workload starts (CloudSim's created VMs
+	 * have no running cloudlet yet), so the next placements see its MIPS as taken
+	 * but not as demand.
+	 */
 	for (int i = 0; i < f->n_servers; i++) {
+		struct power_server *v = &f->servers[i];
 		int err;
 
-		f->servers[i].demand_mips = f->servers[i].mips;
+		v->demand_mips = v->mips;
 		err = power_policy_place(s->policy, f, i);
 		if (err)
 			return err;
+		pe = f->hosts[v->host].model->mips_per_pe;
+		f->hosts[v->host].booting_mips += v->mips < pe ? v->mips : pe;
+		v->demand_mips = 0;
 	}
-	for (int h = 0; h < f->n_hosts; h++)
+	for (int h = 0; h < f->n_hosts; h++) {
 		f->hosts[h].mem_used_mb = 0;
+		f->hosts[h].booting_mips = 0;
+	}
 	for (int i = 0; i < f->n_servers; i++) {
 		struct power_server *v = &f->servers[i];
 
