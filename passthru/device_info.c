@@ -1,4 +1,3 @@
-#include <dlfcn.h>
 #include <errno.h>
 #include <hwloc.h>
 #include <pci/pci.h>
@@ -8,25 +7,6 @@
 
 #include "iommu/groups.h"
 #include "passthru/device_info.h"
-
-/*
- * The VM engine's PCI bus (vmm/pci.c) has a pci_init() of its own that takes
- * libpci's place in the link; ask libpci itself for its own.
- */
-static int libpci_init(struct pci_access *pacc)
-{
-	void *lib = dlopen("libpci.so.3", RTLD_NOW | RTLD_NOLOAD);
-	void (*init)(struct pci_access *) = lib ? (void (*)(struct pci_access *))dlsym(lib, "pci_init") : NULL;
-
-	if (!init) {
-		if (lib)
-			dlclose(lib);
-		return -ENOSYS;
-	}
-	init(pacc);
-	dlclose(lib);
-	return 0;
-}
 
 int device_info_fill(const struct host_fs *fs, const char *bdf, struct device_info *info)
 {
@@ -126,11 +106,7 @@ int device_table_scan(struct device_table *table)
 	if (!pacc)
 		return -ENOMEM;
 	host_fs_init(&fs, NULL);
-	ret = libpci_init(pacc);
-	if (ret < 0) {
-		pci_cleanup(pacc);
-		return ret;
-	}
+	pci_init(pacc);
 	pci_scan_bus(pacc);
 	topology = load_topology();
 	for (struct pci_dev *dev = pacc->devices; ret == 0 && dev; dev = dev->next) {

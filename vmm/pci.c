@@ -36,14 +36,14 @@ static void host_bridge_init(struct pci_function *fn)
 	fn->writable[PCI_LATENCY] = 0xff;
 }
 
-void pci_init(struct pci_bus *pci)
+void pci_bus_init(struct pci_bus *pci)
 {
 	memset(pci, 0, sizeof(*pci));
 	host_bridge_init(&pci->host_bridge);
 	pci->slots[0] = &pci->host_bridge;
 }
 
-int pci_add(struct pci_bus *pci, unsigned int slot, struct pci_function *fn)
+int pci_bus_add(struct pci_bus *pci, unsigned int slot, struct pci_function *fn)
 {
 	if (slot == 0 || slot >= PCI_SLOTS)
 		return -EINVAL;
@@ -63,7 +63,7 @@ static struct pci_function *pci_lookup(struct pci_bus *pci, unsigned int devfn, 
 	return pci->slots[devfn / 8];
 }
 
-uint32_t pci_config_read(struct pci_bus *pci, unsigned int devfn, unsigned int reg, unsigned int size)
+uint32_t pci_bus_config_read(struct pci_bus *pci, unsigned int devfn, unsigned int reg, unsigned int size)
 {
 	struct pci_function *fn = pci_lookup(pci, devfn, reg, size);
 	uint32_t value = 0;
@@ -75,7 +75,7 @@ uint32_t pci_config_read(struct pci_bus *pci, unsigned int devfn, unsigned int r
 	return value;
 }
 
-void pci_config_write(struct pci_bus *pci, unsigned int devfn, unsigned int reg, unsigned int size,
+void pci_bus_config_write(struct pci_bus *pci, unsigned int devfn, unsigned int reg, unsigned int size,
 		      uint32_t value)
 {
 	struct pci_function *fn = pci_lookup(pci, devfn, reg, size);
@@ -99,7 +99,7 @@ static uint64_t pci_port_read(void *dev, uint64_t offset, unsigned int size)
 		return addr;
 	if (offset < 4 || !(addr & CONFIG_ENABLE) || ((addr >> 16) & 0xff) != 0)
 		return ~0ULL;
-	return pci_config_read(pci, (addr >> 8) & 0xff, (addr & 0xfc) + (offset - 4), size);
+	return pci_bus_config_read(pci, (addr >> 8) & 0xff, (addr & 0xfc) + (offset - 4), size);
 }
 
 static void pci_port_write(void *dev, uint64_t offset, unsigned int size, uint64_t value)
@@ -113,7 +113,7 @@ static void pci_port_write(void *dev, uint64_t offset, unsigned int size, uint64
 	}
 	if (offset < 4 || !(addr & CONFIG_ENABLE) || ((addr >> 16) & 0xff) != 0)
 		return;
-	pci_config_write(pci, (addr >> 8) & 0xff, (addr & 0xfc) + (offset - 4), size, value);
+	pci_bus_config_write(pci, (addr >> 8) & 0xff, (addr & 0xfc) + (offset - 4), size, value);
 }
 
 /* ECAM: bus 0 only, offset = devfn << 12 | register. */
@@ -121,12 +121,12 @@ static uint64_t pci_ecam_read(void *dev, uint64_t offset, unsigned int size)
 {
 	if (size > 4)
 		return ~0ULL;
-	return pci_config_read(dev, (offset >> 12) & 0xff, offset & 0xfff, size);
+	return pci_bus_config_read(dev, (offset >> 12) & 0xff, offset & 0xfff, size);
 }
 
 static void pci_ecam_write(void *dev, uint64_t offset, unsigned int size, uint64_t value)
 {
-	pci_config_write(dev, (offset >> 12) & 0xff, offset & 0xfff, size, value);
+	pci_bus_config_write(dev, (offset >> 12) & 0xff, offset & 0xfff, size, value);
 }
 
 const struct bus_device_ops pci_port_ops = { pci_port_read, pci_port_write };

@@ -1,7 +1,7 @@
 /*
  * PCI bus 0 of a q35-like root complex: configuration space through the
  * 0xcf8/0xcfc mechanism and through ECAM (MCFG), and the host bridge at
- * 00:00.0. Other functions (passed-through devices) plug in with pci_add().
+ * 00:00.0. Other functions (passed-through devices) plug in with pci_bus_add().
  */
 #ifndef SHEER_PCI_H
 #define SHEER_PCI_H
@@ -27,10 +27,10 @@ struct pci_bus {
 extern const struct bus_device_ops pci_port_ops;	/* 0xcf8, 8 ports */
 extern const struct bus_device_ops pci_ecam_ops;	/* ECAM window, 1 MiB per bus */
 
-void pci_init(struct pci_bus *pci);
-int pci_add(struct pci_bus *pci, unsigned int slot, struct pci_function *fn);
-uint32_t pci_config_read(struct pci_bus *pci, unsigned int devfn, unsigned int reg, unsigned int size);
-void pci_config_write(struct pci_bus *pci, unsigned int devfn, unsigned int reg, unsigned int size,
+void pci_bus_init(struct pci_bus *pci);
+int pci_bus_add(struct pci_bus *pci, unsigned int slot, struct pci_function *fn);
+uint32_t pci_bus_config_read(struct pci_bus *pci, unsigned int devfn, unsigned int reg, unsigned int size);
+void pci_bus_config_write(struct pci_bus *pci, unsigned int devfn, unsigned int reg, unsigned int size,
 		      uint32_t value);
 
 #define PCI_VENDOR_INTEL		0x8086

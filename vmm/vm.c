@@ -252,7 +252,7 @@ static int vm_add_devices(struct vm *vm, char *err, size_t err_len)
 	bus_init(&vm->mmio, "mmio", &vm->devices_lock);
 	serial_init(&vm->com1, &vm->machine, IRQ_COM1, STDOUT_FILENO);
 	rtc_init(&vm->rtc);
-	pci_init(&vm->pci);
+	pci_bus_init(&vm->pci);
 	pm_init(&vm->pm, &vm->machine);
 	reset_control_init(&vm->reset, &vm->machine);
 	for (size_t i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++) {

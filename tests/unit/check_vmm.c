@@ -382,17 +382,17 @@ START_TEST(pci_host_bridge_config)
 {
 	static struct pci_bus pci;
 
-	pci_init(&pci);
-	ck_assert_uint_eq(pci_config_read(&pci, 0, 0, 4), 0x29c08086);
-	ck_assert_uint_eq(pci_config_read(&pci, 0, 0xa, 2), 0x0600);
-	ck_assert_uint_eq(pci_config_read(&pci, 8, 0, 4), 0xffffffff);		/* 00:01.0 */
-	ck_assert_uint_eq(pci_config_read(&pci, 1, 0, 2), 0xffff);		/* 00:00.1 */
-	ck_assert_uint_eq(pci_config_read(&pci, 0, 4095, 2), 0xffff);		/* beyond the space */
-	ck_assert_uint_eq(pci_config_read(&pci, 0, 2, 4), 0xffffffff);	/* crosses a dword */
-	pci_config_write(&pci, 0, 0, 4, 0xdeadbeef);
-	ck_assert_uint_eq(pci_config_read(&pci, 0, 0, 4), 0x29c08086);
-	pci_config_write(&pci, 0, 0xc, 4, 0xffffffff);
-	ck_assert_uint_eq(pci_config_read(&pci, 0, 0xc, 4), 0x0000ffff);	/* header type stays */
+	pci_bus_init(&pci);
+	ck_assert_uint_eq(pci_bus_config_read(&pci, 0, 0, 4), 0x29c08086);
+	ck_assert_uint_eq(pci_bus_config_read(&pci, 0, 0xa, 2), 0x0600);
+	ck_assert_uint_eq(pci_bus_config_read(&pci, 8, 0, 4), 0xffffffff);		/* 00:01.0 */
+	ck_assert_uint_eq(pci_bus_config_read(&pci, 1, 0, 2), 0xffff);		/* 00:00.1 */
+	ck_assert_uint_eq(pci_bus_config_read(&pci, 0, 4095, 2), 0xffff);		/* beyond the space */
+	ck_assert_uint_eq(pci_bus_config_read(&pci, 0, 2, 4), 0xffffffff);	/* crosses a dword */
+	pci_bus_config_write(&pci, 0, 0, 4, 0xdeadbeef);
+	ck_assert_uint_eq(pci_bus_config_read(&pci, 0, 0, 4), 0x29c08086);
+	pci_bus_config_write(&pci, 0, 0xc, 4, 0xffffffff);
+	ck_assert_uint_eq(pci_bus_config_read(&pci, 0, 0xc, 4), 0x0000ffff);	/* header type stays */
 	ck_assert_uint_eq(pci_port_ops.read(&pci, 4, 4), ~0ULL);		/* CF8 not enabled yet */
 	pci_port_ops.write(&pci, 0, 4, 0x80000000);
 	ck_assert_uint_eq(pci_port_ops.read(&pci, 0, 4), 0x80000000);
