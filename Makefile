@@ -14,7 +14,7 @@ SANITIZE ?=
 # Debian packages for build, tests and the lab; `make deps` installs the missing ones.
 DEB_PACKAGES := gcc make pkg-config check libpci-dev libnuma-dev libhwloc-dev libjansson-dev \
                 linux-libc-dev qemu-system-x86 qemu-utils busybox-static cpio kmod gzip xz-utils \
-                zstd ipmitool openipmi seabios ipxe-qemu iproute2 procps psmisc
+                zstd ipmitool openipmi seabios ipxe-qemu iproute2 procps psmisc pci.ids
 PKG_MODULES  := libpci numa hwloc jansson check
 
 MISSING_PKG := $(shell for m in $(PKG_MODULES); do pkg-config --exists $$m 2>/dev/null || echo $$m; done)
@@ -61,6 +61,7 @@ $(BUILD)/tests/check_%: tests/unit/check_%.c tests/unit/runner.c $(BUILD)/libshe
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 include tests/guests/guests.mk
+include passthru/passthru.mk
 
 deps:
 	@missing=$$(for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
