@@ -44,7 +44,7 @@ static const struct manage_command manage_list = { "list", CONTROL_STATUS, true,
 
 static void manage_usage(const struct manage_command *mc, bool takes_name)
 {
-	fprintf(stderr, "usage: sheer %s%s%s%s\n", mc->name, takes_name ? " NAME" : "",
+	cli_error("usage: sheer %s%s%s%s", mc->name, takes_name ? " NAME" : "",
 		mc->takes_json ? " [--json]" : "", mc->stop_timeout_s ? " [--timeout SECONDS]" : "");
 }
 
@@ -221,7 +221,8 @@ static int manage_act(struct registry *registry, const struct manage_command *mc
 		return ret;
 	}
 	if (mc->stop_timeout_s && !wait_for_stop(registry, args->name, status.pid, args->timeout_s)) {
-		cli_error("%s: still running after %u s", args->name, args->timeout_s);
+		cli_error("%s: still running after %u s ('sheer poweroff %s' stops it at once)", args->name,
+			  args->timeout_s, args->name);
 		return -ETIMEDOUT;
 	}
 	printf("%s: %s\n", args->name, mc->done);

@@ -167,6 +167,20 @@ static void survey_nodes(const struct placement_host *host, const struct server_
 	}
 }
 
+/* Entries may name CPUs this host does not have (hand-edited, or taken offline): count the real ones. */
+static int held_on_host(const struct placement_host *host)
+{
+	hwloc_bitmap_t real = hwloc_bitmap_alloc();
+	int count;
+
+	if (!real)
+		return hwloc_bitmap_weight(host->held);
+	hwloc_bitmap_and(real, host->held, hwloc_topology_get_topology_cpuset(host->topology));
+	count = hwloc_bitmap_weight(real);
+	hwloc_bitmap_free(real);
+	return count;
+}
+
 static int explain_misfit(const struct placement_host *host, const struct server_spec *spec,
 			  const struct node_survey *survey, char *err, size_t errlen)
 {
@@ -183,7 +197,7 @@ static int explain_misfit(const struct placement_host *host, const struct server
 			 "%s: %u dedicated cores asked, only %u free on %s (%d CPUs held by other servers; "
 			 "ask fewer cpus or set dedicated_cores = no)",
 			 cfg->name, cfg->cpus, survey->most_cores.free_cores,
-			 cfg->numa_node >= 0 ? "that NUMA node" : "any one NUMA node", hwloc_bitmap_weight(host->held));
+			 cfg->numa_node >= 0 ? "that NUMA node" : "any one NUMA node", held_on_host(host));
 		return -ENOSPC;
 	}
 	format_size(cfg->memory_bytes, asked, sizeof(asked));

@@ -1,0 +1,116 @@
+#!/bin/sh
+# Bad input to the sheer command line: each case must exit with status 2,
+# print exactly one line "sheer: ..." on stderr, and leave nothing running
+# or registered. Needs no KVM except the "not a bzImage" case, which goes
+# through vm_create.
+#
+# usage: tests/unit/cli_errors.sh [path/to/sheer]     (default: build/sheer)
+set -u
+
+SHEER=${1:-build/sheer}
+case $SHEER in /*) ;; *) SHEER=$(pwd)/$SHEER ;; esac
+[ -x "$SHEER" ] || { echo "cli_errors: $SHEER is not built" >&2; exit 1; }
+
+WORK=$(mktemp -d /tmp/sheer-cli-errors.XXXXXX)
+LISTENER_PID=
+cleanup() {
+	[ -n "$LISTENER_PID" ] && kill "$LISTENER_PID" 2>/dev/null
+	rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+
+export SHEER_RUN_DIR="$WORK/run"
+mkdir -p "$SHEER_RUN_DIR"
+chmod 700 "$SHEER_RUN_DIR"
+printf 'not a kernel\n' > "$WORK/fake-kernel"
+mkdir "$WORK/a-directory"
+HOST_CPUS=$(getconf _NPROCESSORS_ONLN)
+
+passed=0
+failed=0
+
+# expect NAME TEXT -- ARGS...: exit status 2, one stderr line starting "sheer: " and containing TEXT.
+expect() {
+	name=$1 text=$2
+	shift 3
+	"$SHEER" "$@" </dev/null >"$WORK/out" 2>"$WORK/err"
+	status=$?
+	lines=$(wc -l <"$WORK/err")
+	leftovers=$(find "$SHEER_RUN_DIR" \( -name '*.sock' -o -name '*.json' \) ! -name 'busy01.*' | wc -l)
+	if [ "$status" -eq 2 ] && [ "$lines" -eq 1 ] && grep -q '^sheer: ' "$WORK/err" &&
+	   grep -qF -- "$text" "$WORK/err" && [ "$leftovers" -eq 0 ]; then
+		passed=$((passed + 1))
+		echo "ok   $name: $(cat "$WORK/err")"
+	else
+		failed=$((failed + 1))
+		echo "FAIL $name: status $status, $lines stderr lines, $leftovers leftovers, wanted '$text'"
+		sed 's/^/     stderr: /' "$WORK/err"
+	fi
+}
+
+profile() {
+	printf '%b' "$1" > "$WORK/profile.ini"
+	echo "$WORK/profile.ini"
+}
+
+K=$WORK/fake-kernel
+OK_FLAGS="--name t1 --cpus 1 --memory 16M --kernel $K"
+
+expect unknown-key "profile.ini:3: unknown key 'cpu' in [server]" -- \
+	run "$(profile '[server]\nname = t1\ncpu = 2\n')"
+expect bad-size-in-profile "profile.ini:2: invalid memory '12X'" -- \
+	run "$(profile '[server]\nmemory = 12X\n')"
+expect unknown-section "profile.ini:1: unknown section [vm]" -- run "$(profile '[vm]\n')"
+expect missing-profile "profile $WORK/nope.ini: No such file or directory" -- run "$WORK/nope.ini"
+expect unknown-flag "bad option '--vcpus'" -- run --vcpus 2
+expect two-profiles "more than one profile" -- run a.ini b.ini
+expect bad-name "invalid name 'web/01'" -- run --name web/01 --memory 16M --kernel "$K"
+expect zero-cpus "invalid cpus '0'" -- run --name t1 --cpus 0 --memory 16M --kernel "$K"
+expect bad-memory "invalid memory 'lots'" -- run --name t1 --memory lots --kernel "$K"
+expect bad-device "invalid pci '3:0:0'" -- run $OK_FLAGS --device 3:0:0
+expect long-cmdline "cmdline is too long" -- run $OK_FLAGS --cmdline "$(head -c 3000 /dev/zero | tr '\0' x)"
+expect no-name "no server name" -- run --memory 16M --kernel "$K"
+expect no-memory "no memory size" -- run --name t1 --kernel "$K"
+expect no-kernel "no kernel" -- run --name t1 --memory 16M
+expect missing-kernel "kernel $WORK/vmlinuz: No such file or directory" -- \
+	run --name t1 --memory 16M --kernel "$WORK/vmlinuz"
+expect kernel-is-directory "not a regular file" -- run --name t1 --memory 16M --kernel "$WORK/a-directory"
+expect missing-initrd "initrd $WORK/initrd: No such file or directory" -- run $OK_FLAGS --initrd "$WORK/initrd"
+expect too-much-memory "of memory asked, only" -- run --name t1 --memory 64T --kernel "$K"
+if [ "$HOST_CPUS" -lt 64 ]; then
+	expect too-many-cpus "$((HOST_CPUS + 1)) cpus asked, the host has $HOST_CPUS online" -- \
+		run --name t1 --cpus $((HOST_CPUS + 1)) --memory 16M --kernel "$K"
+fi
+expect no-such-numa-node "numa_node 999 does not exist" -- run $OK_FLAGS --numa-node 999
+expect not-a-bzimage "" -- run $OK_FLAGS
+
+# A name that is running (its socket answers) and cores held by running servers.
+if command -v python3 >/dev/null; then
+	python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1]); s.listen(8)
+open(sys.argv[2], "w").write("ready")
+time.sleep(60)' "$SHEER_RUN_DIR/busy01.sock" "$WORK/ready" &
+	LISTENER_PID=$!
+	while [ ! -e "$WORK/ready" ]; do sleep 0.1; done
+	cpus=$(seq -s, 0 1023)
+	printf '{"name":"busy01","pid":%d,"numa_node":-1,"held_cpus":[%s]}' "$LISTENER_PID" "$cpus" \
+		>"$SHEER_RUN_DIR/busy01.json"
+	expect name-running "busy01: a server with this name is already running" -- \
+		run --name busy01 --memory 16M --kernel "$K"
+	expect cores-held "1 dedicated cores asked, only 0 free on any one NUMA node ($HOST_CPUS CPUs held" -- run $OK_FLAGS
+else
+	echo "skip name-running, cores-held: no python3 to hold a socket open"
+fi
+
+for command in status shutdown poweroff pause resume; do
+	expect "$command-unknown-name" "nosuch: no such server is running" -- $command nosuch
+done
+expect status-bad-name "invalid server name '../x'" -- status ../x
+expect status-no-name "usage: sheer status NAME" -- status
+expect list-extra-argument "usage: sheer list" -- list extra
+expect shutdown-bad-timeout "invalid --timeout 'soon'" -- shutdown web01 --timeout soon
+
+echo "cli_errors: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
