@@ -168,12 +168,31 @@ bool plan_can_move(const struct plan_state *st)
 	return st->migrations_left != 0;
 }
 
+/* A second move of a server within one plan amends its first: one migration from where it runs. */
+static bool plan_amend(struct plan_state *st, int server, int to)
+{
+	struct power_plan *p = st->plan;
+
+	for (int i = 0; i < p->n_migrations; i++) {
+		if (p->migrations[i].server != server)
+			continue;
+		p->migrations[i].to = to;
+		if (p->migrations[i].from == to) {
+			p->migrations[i] = p->migrations[--p->n_migrations];
+			if (st->migrations_left >= 0)
+				st->migrations_left++;
+		}
+		return true;
+	}
+	return false;
+}
+
 /* Move a server in the working copy and write the move into the plan (or amend it). */
 int plan_move(struct plan_state *st, int server, int to)
 {
 	struct power_plan *p = st->plan;
 	int from = st->w->servers[server].host;
-	int err, i;
+	int err;
 
 	err = power_fleet_assign(st->w, server, to);
 	if (err)
@@ -183,19 +202,10 @@ int plan_move(struct plan_state *st, int server, int to)
 	st->hist_dirty[to] = true;
 	if (!p)
 		return 0;
-	for (i = 0; i < p->n_migrations; i++)
-		if (p->migrations[i].server == server)
-			break;
-	if (i < p->n_migrations) {
-		/* Moved twice within one plan: one migration from where it really is. */
-		p->migrations[i].to = to;
-		if (p->migrations[i].from == to) {
-			p->migrations[i] = p->migrations[--p->n_migrations];
-			if (st->migrations_left >= 0)
-				st->migrations_left++;
-		}
+	if (!st->each_move_migrates && plan_amend(st, server, to))
 		return 0;
-	}
+	if (st->each_move_migrates)
+		from = st->orig->servers[server].host;	/* every copy starts where it runs */
 	if (p->n_migrations == p->cap_migrations) {
 		int cap = p->cap_migrations ? 2 * p->cap_migrations : 64;
 		struct power_migration *m = realloc(p->migrations, cap * sizeof(*m));

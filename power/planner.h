@@ -43,6 +43,12 @@ struct plan_state {
 	const struct power_fleet *orig;
 	struct power_plan *plan;
 	int migrations_left;		/* negative: unlimited */
+	/*
+	 * CloudSim's migration map has one entry per placement: a server placed twice in
+	 * one interval (taken from an overloaded host, then its new host emptied) is
+	 * migrated twice from where it runs. Otherwise the second move amends the first.
+	 */
+	bool each_move_migrates;
 };
 
 void host_view_get(struct plan_state *st, int host, int extra, struct host_view *v);

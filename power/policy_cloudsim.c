@@ -262,6 +262,7 @@ int cloudsim_plan(struct power_policy *p, struct plan_state *st)
 
 	if (!moving || !from)
 		goto out;
+	st->each_move_migrates = true;
 	n = relieve_overloaded(p, st, moving, from);
 	err = place_relieved(p, st, moving, n, from);
 	if (!err)
