@@ -1,7 +1,10 @@
 /*
- * SLA metrics of Beloglazov & Buyya 2012:
- *   SLATAH = mean over hosts that were ever active of (time at 100% / active time);
- *   PDM    = mean over servers of (capacity lost to migrations / capacity requested);
+ * SLA metrics of Beloglazov & Buyya 2012 as CloudSim 3.0.3 computes the published
+ * numbers (examples' Helper.getSlaTimePerActiveHost and getSlaMetrics), which
+ * pool time and capacity instead of averaging per host and per server as the
+ * paper's formulas read:
+ *   SLATAH = sum over hosts of time at 100% / sum over hosts of active time;
+ *   PDM    = sum over servers of capacity lost to migrations / sum of capacity requested;
  *   SLAV = SLATAH x PDM, ESV = energy x SLAV.
  */
 #include <errno.h>
@@ -35,26 +38,25 @@ void metrics_free(struct metrics *m)
 	memset(m, 0, sizeof(*m));
 }
 
+static double sum(const double *v, int n)
+{
+	double total = 0;
+
+	for (int i = 0; i < n; i++)
+		total += v[i];
+	return total;
+}
+
+static double ratio(double part, double whole)
+{
+	return whole > 0 ? part / whole : 0;
+}
+
 void metrics_finish(const struct metrics *m, struct sim_result *r)
 {
-	double slatah = 0, pdm = 0;
-	int hosts = 0, servers = 0;
-
-	for (int h = 0; h < m->n_hosts; h++) {
-		if (m->host_active_s[h] <= 0)
-			continue;
-		slatah += m->host_violation_s[h] / m->host_active_s[h];
-		hosts++;
-	}
-	for (int s = 0; s < m->n_servers; s++) {
-		if (m->server_requested[s] <= 0)
-			continue;
-		pdm += m->server_lost[s] / m->server_requested[s];
-		servers++;
-	}
 	r->energy_kwh = m->energy_j / 3.6e6;
-	r->slatah = hosts ? slatah / hosts : 0;
-	r->pdm = servers ? pdm / servers : 0;
+	r->slatah = ratio(sum(m->host_violation_s, m->n_hosts), sum(m->host_active_s, m->n_hosts));
+	r->pdm = ratio(sum(m->server_lost, m->n_servers), sum(m->server_requested, m->n_servers));
 	r->slav = r->slatah * r->pdm;
 	r->esv = r->energy_kwh * r->slav;
 	r->migrations = m->migrations;

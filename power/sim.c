@@ -125,7 +125,12 @@ static void sim_measure(struct sim *s)
 		used = (granted + s->incoming_mips[h]) * scale;
 		host->util_mips = used;
 		s->host_util[h] = used / total > 1 ? 1 : used / total;
-		s->host_violating[h] = granted * scale + 1e-9 < requested;
+		/*
+		 * CloudSim's host state counts a server migrating in at its full request but
+		 * grants it 10% (HostDynamicWorkload.updateVmsProcessing): the target is "at
+		 * 100%" for SLATAH until the copy ends.
+		 */
+		s->host_violating[h] = granted * scale + 1e-9 < requested || s->incoming_mips[h] > 0;
 		if (was_active && s->host_util[h] == 0)
 			s->m.shutdowns++;
 	}
@@ -227,9 +232,11 @@ static void sim_start_migrations(struct sim *s, const struct power_plan *plan)
 		double secs = power_migration_seconds(v, &f->hosts[mg->to]);
 		double cost = MIGRATION_COST * v->demand_mips;
 
+		/* Copied to two hosts at once (CloudSim's double entry), it loses 10% once. */
+		if (s->migrating_to[mg->server] < 0)
+			s->m.server_lost[mg->server] += cost * secs;
 		s->migrating_to[mg->server] = mg->to;
 		s->incoming_mips[mg->to] += cost;
-		s->m.server_lost[mg->server] += cost * secs;
 		s->m.migrations++;
 		s->flights[s->n_flights++] = (struct flight){ mg->server, mg->to, s->now + secs, cost };
 	}

@@ -261,7 +261,7 @@ START_TEST(spec_power_interpolates)
 }
 END_TEST
 
-START_TEST(metrics_follow_the_papers_definitions)
+START_TEST(metrics_pool_time_and_capacity_as_cloudsim)
 {
 	struct metrics m;
 	struct sim_result r;
@@ -277,10 +277,11 @@ START_TEST(metrics_follow_the_papers_definitions)
 	m.migrations = 3;
 	metrics_finish(&m, &r);
 	ck_assert_double_eq_tol(r.energy_kwh, 2, 1e-12);
-	ck_assert_double_eq_tol(r.slatah, 0.05, 1e-12);
-	ck_assert_double_eq_tol(r.pdm, 0.005, 1e-12);
-	ck_assert_double_eq_tol(r.slav, 0.05 * 0.005, 1e-15);
-	ck_assert_double_eq_tol(r.esv, 2 * 0.05 * 0.005, 1e-15);
+	/* CloudSim pools: 100 s at 100% of 1500 active host-seconds, 10 of 5000 MIPS x s lost. */
+	ck_assert_double_eq_tol(r.slatah, 100.0 / 1500, 1e-12);
+	ck_assert_double_eq_tol(r.pdm, 10.0 / 5000, 1e-12);
+	ck_assert_double_eq_tol(r.slav, 100.0 / 1500 * 0.002, 1e-15);
+	ck_assert_double_eq_tol(r.esv, 2 * 100.0 / 1500 * 0.002, 1e-15);
 	ck_assert_int_eq(r.migrations, 3);
 	metrics_free(&m);
 }
@@ -468,7 +469,7 @@ Suite *unit_suite(void)
 	tcase_add_test(planner, emptied_hosts_are_powered_off_and_fresh_ones_on);
 	tcase_add_test(planner, unknown_policy_is_refused);
 	tcase_add_test(planner, spec_power_interpolates);
-	tcase_add_test(sim, metrics_follow_the_papers_definitions);
+	tcase_add_test(sim, metrics_pool_time_and_capacity_as_cloudsim);
 	tcase_add_test(sim, energy_of_one_steady_server_is_worked_out_by_hand);
 	tcase_add_test(sim, a_server_whose_demand_reaches_zero_finishes);
 	tcase_add_test(sim, bad_traces_are_reported_with_file_and_line);
