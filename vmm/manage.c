@@ -290,12 +290,14 @@ int cmd_resume(int argc, char **argv)
 
 static void print_list_row(const struct control_status *status)
 {
-	char memory[32], cpus[256];
+	char memory[32], cpus[256], node[16] = "-";
 
 	format_size(status->memory_bytes, memory, sizeof(memory));
 	format_host_cpus(status, cpus, sizeof(cpus));
-	printf("%-20s %-14s %4u %8s %4d %8lld %10llu  %s\n", status->name, status->state, status->cpus, memory,
-	       status->numa_node, status->pid, (unsigned long long)status->uptime_s, cpus);
+	if (status->numa_node >= 0)
+		snprintf(node, sizeof(node), "%d", status->numa_node);
+	printf("%-20s %-14s %4u %8s %4s %8lld %10llu  %s\n", status->name, status->state, status->cpus, memory,
+	       node, status->pid, (unsigned long long)status->uptime_s, cpus);
 }
 
 /* One server's line (or JSON object); a server that stopped meanwhile is skipped. */

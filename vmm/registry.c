@@ -58,14 +58,12 @@ void registry_close(struct registry *registry)
 	registry_unlock(registry);
 }
 
+/* The lock is on the directory itself, so no lock file is left lying around. */
 int registry_lock(struct registry *registry)
 {
-	char path[PATH_MAX];
-	int ret = registry_file(registry, ".lock", "", path, sizeof(path));
+	int ret;
 
-	if (ret < 0)
-		return ret;
-	registry->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	registry->lock_fd = open(registry->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (registry->lock_fd < 0)
 		return -errno;
 	while (flock(registry->lock_fd, LOCK_EX) < 0) {

@@ -4,8 +4,8 @@
  * that records what it holds on the host (cores, NUMA node) so the next
  * server's placement can avoid them. A server is running exactly when its
  * socket accepts a connection; anything else is left over from a VMM that
- * died and is removed. Changes happen under an flock on the directory's
- * .lock file so two starting servers cannot take the same name or cores.
+ * died and is removed. Changes happen under an flock on the directory
+ * itself so two starting servers cannot take the same name or cores.
  */
 #ifndef SHEER_REGISTRY_H
 #define SHEER_REGISTRY_H

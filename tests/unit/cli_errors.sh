@@ -82,7 +82,7 @@ if [ "$HOST_CPUS" -lt 64 ]; then
 		run --name t1 --cpus $((HOST_CPUS + 1)) --memory 16M --kernel "$K"
 fi
 expect no-such-numa-node "numa_node 999 does not exist" -- run $OK_FLAGS --numa-node 999
-expect not-a-bzimage "" -- run $OK_FLAGS
+expect not-a-bzimage "not a bzImage" -- run $OK_FLAGS
 
 # A name that is running (its socket answers) and cores held by running servers.
 if command -v python3 >/dev/null; then
