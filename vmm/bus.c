@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "vmm/bus.h"
@@ -60,6 +61,21 @@ static void store_le(uint8_t *data, unsigned int size, uint64_t value)
 		data[i] = value >> (8 * i);
 }
 
+/* A debugging aid (SHEER_TRACE_UNHANDLED=N): which accesses a guest makes that no device claims. */
+static void bus_trace_unhandled(struct bus *bus, uint64_t addr, const uint8_t *data, unsigned int size,
+				bool is_write)
+{
+	uint64_t value = size <= 8 ? load_le(data, size) : 0;
+
+	bus->trace_unhandled--;
+	if (is_write)
+		fprintf(stderr, "sheer: unhandled %s write 0x%llx size %u value 0x%llx\n", bus->name,
+			(unsigned long long)addr, size, (unsigned long long)value);
+	else
+		fprintf(stderr, "sheer: unhandled %s read 0x%llx size %u\n", bus->name, (unsigned long long)addr,
+			size);
+}
+
 bool bus_access(struct bus *bus, uint64_t addr, uint8_t *data, unsigned int size, bool is_write)
 {
 	const struct bus_range *r = NULL;
@@ -70,6 +86,8 @@ bool bus_access(struct bus *bus, uint64_t addr, uint8_t *data, unsigned int size
 		r = bus_find(bus, addr, size);
 	if (!r) {
 		bus->unhandled++;
+		if (bus->trace_unhandled)
+			bus_trace_unhandled(bus, addr, data, size, is_write);
 		if (!is_write && size <= 8)
 			memset(data, 0xff, size);
 	} else if (is_write) {

@@ -32,6 +32,7 @@ struct bus {
 	unsigned int n_ranges;
 	struct bus_range ranges[BUS_MAX_DEVICES];	/* narrowest first */
 	uint64_t unhandled;
+	unsigned int trace_unhandled;	/* how many more unhandled accesses to log to stderr */
 };
 
 void bus_init(struct bus *bus, const char *name, pthread_mutex_t *lock);

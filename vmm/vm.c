@@ -250,6 +250,8 @@ static int vm_add_devices(struct vm *vm, char *err, size_t err_len)
 	vm->machine = (struct machine){ vm, machine_set_irq_cb, machine_stop_cb };
 	bus_init(&vm->pio, "port", &vm->devices_lock);
 	bus_init(&vm->mmio, "mmio", &vm->devices_lock);
+	if (getenv("SHEER_TRACE_UNHANDLED"))
+		vm->pio.trace_unhandled = vm->mmio.trace_unhandled = atoi(getenv("SHEER_TRACE_UNHANDLED"));
 	serial_init(&vm->com1, &vm->machine, IRQ_COM1, STDOUT_FILENO);
 	rtc_init(&vm->rtc);
 	pci_bus_init(&vm->pci);
