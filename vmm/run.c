@@ -238,7 +238,8 @@ static int report_exit(const struct server_config *cfg, int ret, enum vm_exit_re
 	case VM_EXIT_POWEROFF:
 		return SHEER_EXIT_OK;
 	case VM_EXIT_REBOOT:
-		cli_error("%s: guest asked for a reboot; sheer stops it instead", cfg->name);
+		cli_error("%s: guest asked for a reboot (%s); sheer stops it instead", cfg->name,
+			  detail[0] ? detail : "no detail");
 		return SHEER_EXIT_OK;
 	case VM_EXIT_CRASH:
 		cli_error("%s: guest crashed: %s", cfg->name, detail[0] ? detail : "no detail");
