@@ -5,6 +5,7 @@
  */
 #include <check.h>
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "vmm/cli.h"
+#include "vmm/commands.h"
 #include "vmm/control.h"
 #include "vmm/parse.h"
 #include "vmm/placement.h"
@@ -499,6 +502,7 @@ END_TEST
 struct fake_vm {
 	int paused, resumed, shutdowns, poweroffs;
 	int fail_with;
+	long long pid;		/* reported in status; 0: the test process */
 };
 
 static void fake_status(void *ctx, struct control_status *status)
@@ -507,7 +511,7 @@ static void fake_status(void *ctx, struct control_status *status)
 
 	strcpy(status->name, "web01");
 	strcpy(status->state, vm->paused > vm->resumed ? "paused" : "running");
-	status->pid = getpid();
+	status->pid = vm->pid ? vm->pid : getpid();
 	status->cpus = 2;
 	status->memory_bytes = 512 * MiB;
 	status->uptime_s = 42;
@@ -825,6 +829,131 @@ START_TEST(registry_rejects_malformed_entries)
 }
 END_TEST
 
+/* ---- the client subcommands against a fake server ---- */
+
+static int run_command(int (*command)(int, char **), const char *const *args)
+{
+	char *argv[16];
+	int argc = 0;
+
+	for (; *args; args++)
+		argv[argc++] = (char *)*args;
+	argv[argc] = NULL;
+	return command(argc, argv);
+}
+
+/* The commands talk to the operator; the test only looks at exit statuses (Check reports from its parent). */
+static void quiet_output(void)
+{
+	ck_assert_ptr_nonnull(freopen("/dev/null", "w", stdout));
+	ck_assert_ptr_nonnull(freopen("/dev/null", "w", stderr));
+}
+
+START_TEST(manage_commands_reach_the_server)
+{
+	const char *status[] = { "status", "web01", NULL };
+	const char *status_json[] = { "status", "web01", "--json", NULL };
+	const char *pause[] = { "pause", "web01", NULL };
+	const char *resume[] = { "resume", "web01", NULL };
+	const char *list[] = { "list", NULL };
+	const char *list_json[] = { "list", "--json", NULL };
+	struct control_server server;
+	struct fake_vm vm = { 0 };
+
+	quiet_output();
+	start_fake_server(&server, "web01", &vm);
+	make_stale_socket("dead01");
+	ck_assert_int_eq(run_command(cmd_status, status), SHEER_EXIT_OK);
+	ck_assert_int_eq(run_command(cmd_status, status_json), SHEER_EXIT_OK);
+	ck_assert_int_eq(run_command(cmd_pause, pause), SHEER_EXIT_OK);
+	ck_assert_int_eq(vm.paused, 1);
+	ck_assert_int_eq(run_command(cmd_list, list), SHEER_EXIT_OK);
+	ck_assert_int_eq(run_command(cmd_list, list_json), SHEER_EXIT_OK);
+	ck_assert_int_eq(access(scratch_file("run/dead01.sock", NULL), F_OK), -1);
+	vm.fail_with = -EINVAL;
+	ck_assert_int_eq(run_command(cmd_resume, resume), SHEER_EXIT_USAGE);
+	control_server_stop(&server);
+}
+END_TEST
+
+START_TEST(manage_refuses_unknown_names_and_bad_usage)
+{
+	const char *nosuch[] = { "status", "nosuch", NULL };
+	const char *bad_name[] = { "pause", "../etc", NULL };
+	const char *no_name[] = { "shutdown", NULL };
+	const char *json_on_pause[] = { "pause", "web01", "--json", NULL };
+	const char *bad_timeout[] = { "shutdown", "web01", "--timeout", "-1", NULL };
+
+	quiet_output();
+	make_stale_socket("nosuch");
+	ck_assert_int_eq(run_command(cmd_status, nosuch), SHEER_EXIT_USAGE);
+	ck_assert_int_eq(access(scratch_file("run/nosuch.sock", NULL), F_OK), -1);
+	ck_assert_int_eq(run_command(cmd_pause, bad_name), SHEER_EXIT_USAGE);
+	ck_assert_int_eq(run_command(cmd_shutdown, no_name), SHEER_EXIT_USAGE);
+	ck_assert_int_eq(run_command(cmd_pause, json_on_pause), SHEER_EXIT_USAGE);
+	ck_assert_int_eq(run_command(cmd_shutdown, bad_timeout), SHEER_EXIT_USAGE);
+}
+END_TEST
+
+/* The fake's power button: a helper thread takes the server down, as `sheer run` exiting would. */
+struct stopping_server {
+	struct control_server server;
+	struct fake_vm vm;
+	pthread_t thread;
+};
+
+static void *stop_soon(void *arg)
+{
+	struct stopping_server *stopping = arg;
+
+	usleep(200000);
+	control_server_stop(&stopping->server);
+	return NULL;
+}
+
+static int stopping_shutdown(void *ctx)
+{
+	struct stopping_server *stopping = ctx;
+
+	stopping->vm.shutdowns++;
+	return -pthread_create(&stopping->thread, NULL, stop_soon, stopping);
+}
+
+static void stopping_status(void *ctx, struct control_status *status)
+{
+	fake_status(&((struct stopping_server *)ctx)->vm, status);
+}
+
+START_TEST(shutdown_waits_for_the_server_to_stop)
+{
+	static const struct control_ops stopping_ops = { .status = stopping_status, .shutdown = stopping_shutdown };
+	const char *shutdown_cmd[] = { "shutdown", "web01", "--timeout", "5", NULL };
+	char path[REGISTRY_SOCKET_PATH_MAX];
+	struct stopping_server stopping = { .vm = { .pid = 0x7ffffff0 } };	/* a pid that is not alive */
+
+	quiet_output();
+	ck_assert_int_eq(registry_socket_path(&test_registry, "web01", path, sizeof(path)), 0);
+	ck_assert_int_eq(control_server_start(&stopping.server, path, &stopping_ops, &stopping), 0);
+	ck_assert_int_eq(run_command(cmd_shutdown, shutdown_cmd), SHEER_EXIT_OK);
+	ck_assert_int_eq(stopping.vm.shutdowns, 1);
+	pthread_join(stopping.thread, NULL);
+}
+END_TEST
+
+START_TEST(shutdown_times_out_when_the_guest_ignores_the_button)
+{
+	const char *shutdown_cmd[] = { "shutdown", "web01", "--timeout", "1", NULL };
+	struct control_server server;
+	struct fake_vm vm = { 0 };
+
+	quiet_output();
+	start_fake_server(&server, "web01", &vm);
+	ck_assert_int_eq(run_command(cmd_shutdown, shutdown_cmd), SHEER_EXIT_FAILURE);
+	ck_assert_int_eq(vm.shutdowns, 1);
+	control_server_stop(&server);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create("front");
@@ -867,6 +996,10 @@ Suite *unit_suite(void)
 	tcase_add_test(sockets, socket_survives_malformed_clients);
 	tcase_add_test(sockets, registry_list_cleans_stale_entries);
 	tcase_add_test(sockets, registry_rejects_malformed_entries);
+	tcase_add_test(sockets, manage_commands_reach_the_server);
+	tcase_add_test(sockets, manage_refuses_unknown_names_and_bad_usage);
+	tcase_add_test(sockets, shutdown_waits_for_the_server_to_stop);
+	tcase_add_test(sockets, shutdown_times_out_when_the_guest_ignores_the_button);
 
 	suite_add_tcase(s, parse);
 	suite_add_tcase(s, profile);
