@@ -28,6 +28,7 @@ static const struct {
 
 struct flight {
 	int server, to;
+	int seq;		/* place in the plan: CloudSim ends simultaneous copies in send order */
 	double end_s;
 	double cost_mips;	/* CPU the target spends receiving it */
 };
@@ -45,7 +46,7 @@ struct sim {
 	double *start_w;		/* power at the start of the segment being integrated */
 	int *migrating_to;		/* per server: target host, -1 when not migrating */
 	struct flight *flights;
-	int n_flights;
+	int n_flights, cap_flights;
 };
 
 static void sim_free(struct sim *s)
@@ -86,8 +87,7 @@ static int sim_init(struct sim *s, const struct trace_day *day, const char *poli
 	s->incoming_mips = calloc(n_hosts + 1, sizeof(double));
 	s->start_w = calloc(n_hosts + 1, sizeof(double));
 	s->migrating_to = malloc((n + 1) * sizeof(int));
-	s->flights = malloc((n + 1) * sizeof(struct flight));
-	if (!s->host_util || !s->host_violating || !s->incoming_mips || !s->start_w || !s->migrating_to || !s->flights)
+	if (!s->host_util || !s->host_violating || !s->incoming_mips || !s->start_w || !s->migrating_to)
 		return -ENOMEM;
 	for (int h = 0; h < n_hosts; h++)
 		s->fleet.hosts[h].model = host_model_standard(h % 2);
@@ -218,14 +218,23 @@ static int cmp_flight(const void *a, const void *b)
 
 	if (x->end_s != y->end_s)
 		return x->end_s < y->end_s ? -1 : 1;
-	return x->server - y->server;
+	return x->seq - y->seq;
 }
 
-static void sim_start_migrations(struct sim *s, const struct power_plan *plan)
+static int sim_start_migrations(struct sim *s, const struct power_plan *plan)
 {
 	struct power_fleet *f = &s->fleet;
 
 	s->n_flights = 0;
+	if (plan->n_migrations > s->cap_flights) {
+		/* CloudSim's reproductions may copy one server twice in an interval. */
+		struct flight *grown = realloc(s->flights, plan->n_migrations * sizeof(*grown));
+
+		if (!grown)
+			return -ENOMEM;
+		s->flights = grown;
+		s->cap_flights = plan->n_migrations;
+	}
 	for (int i = 0; i < plan->n_migrations; i++) {
 		const struct power_migration *mg = &plan->migrations[i];
 		struct power_server *v = &f->servers[mg->server];
@@ -238,11 +247,13 @@ static void sim_start_migrations(struct sim *s, const struct power_plan *plan)
 		s->migrating_to[mg->server] = mg->to;
 		s->incoming_mips[mg->to] += cost;
 		s->m.migrations++;
-		s->flights[s->n_flights++] = (struct flight){ mg->server, mg->to, s->now + secs, cost };
+		s->flights[s->n_flights] = (struct flight){ mg->server, mg->to, i, s->now + secs, cost };
+		s->n_flights++;
 	}
 	qsort(s->flights, s->n_flights, sizeof(*s->flights), cmp_flight);
 	if (s->n_flights)
 		sim_measure(s);
+	return 0;
 }
 
 /* Migrations end in time order; each end is a measurement, like CloudSim's VM_MIGRATE. */
@@ -324,8 +335,9 @@ int sim_run_day(const struct trace_day *day, const char *policy, const struct si
 		err = power_plan_compute(s.policy, &s.fleet, &plan);
 		if (err)
 			break;
-		sim_start_migrations(&s, &plan);
-		err = sim_finish_migrations(&s);
+		err = sim_start_migrations(&s, &plan);
+		if (!err)
+			err = sim_finish_migrations(&s);
 	}
 	if (!err)
 		metrics_finish(&s.m, r);

@@ -242,6 +242,113 @@ START_TEST(emptied_hosts_are_powered_off_and_fresh_ones_on)
 }
 END_TEST
 
+/* A fleet from a table: host models (0 = G4, 1 = G5) and servers (host, demand, RAM). */
+struct server_spec {
+	int host;
+	double demand_mips;
+	int ram_mb;
+};
+
+static void fleet_from(struct power_fleet *f, const int *types, int n_hosts,
+		       const struct server_spec *spec, int n_servers)
+{
+	ck_assert_int_eq(power_fleet_init(f, n_hosts, n_servers), 0);
+	for (int h = 0; h < n_hosts; h++)
+		f->hosts[h].model = host_model_standard(types[h]);
+	for (int i = 0; i < n_servers; i++) {
+		struct power_host *h = &f->hosts[spec[i].host];
+		double total = host_model_total_mips(h->model);
+
+		f->servers[i].mips = 2000;
+		f->servers[i].ram_mb = spec[i].ram_mb;
+		f->servers[i].demand_mips = spec[i].demand_mips;
+		ck_assert_int_eq(power_fleet_assign(f, i, spec[i].host), 0);
+		h->util_mips += spec[i].demand_mips;
+		if (h->util_mips > total)
+			h->util_mips = total;
+	}
+}
+
+static int migrations_of(const struct power_plan *plan, int server, int *to)
+{
+	int n = 0;
+
+	for (int i = 0; i < plan->n_migrations; i++)
+		if (plan->migrations[i].server == server)
+			to[n++] = plan->migrations[i].to;
+	return n;
+}
+
+START_TEST(relieved_servers_spread_over_idle_hosts_as_cloudsim)
+{
+	/*
+	 * Host 0 (G4) asks 97%: THR 0.8 takes off servers 0 and 1 (least RAM first).
+	 * Hosts 1-3 are off. CloudSim's power rise is P(granted now + server) -
+	 * P(measured): after server 0 lands on host 1, host 1 costs P(1200/3720) - 86 W
+	 * = 10.8 W for server 1 while host 2 still costs P(600/3720) - 86 W = 5.4 W, so
+	 * server 1 switches host 2 on. (Judged on the measured load alone, both would
+	 * pile onto host 1.)
+	 */
+	static const int types[] = { 0, 0, 0, 0 };
+	static const struct server_spec spec[] = { { 0, 600, 512 }, { 0, 600, 1024 }, { 0, 2400, 1536 } };
+	struct power_fleet f;
+	struct power_plan plan;
+	int to0[2], to1[2];
+
+	fleet_from(&f, types, 4, spec, 3);
+	plan = plan_for("thr-mmt-0.8", &f);
+	ck_assert_int_eq(plan.n_migrations, 2);
+	ck_assert_int_eq(migrations_of(&plan, 0, to0), 1);
+	ck_assert_int_eq(migrations_of(&plan, 1, to1), 1);
+	ck_assert_int_eq(to0[0], 1);
+	ck_assert_int_eq(to1[0], 2);
+	ck_assert_int_eq(plan.n_power_on, 2);
+	power_plan_free(&plan);
+	power_fleet_free(&f);
+}
+END_TEST
+
+START_TEST(a_relieved_server_whose_new_host_is_emptied_migrates_twice)
+{
+	/*
+	 * Host 0 (G4) is overloaded and gives up server 0 (1000 MIPS). The cheapest
+	 * power rise is on host 1 (G5 at 10%: 7.5 W, against 9.0 W on host 2, G4 at
+	 * 15%). Host 1 is then the least utilised host and is emptied into host 2.
+	 * CloudSim's migration map keeps both entries for server 0 and runs both
+	 * copies from host 0, so the reproduction counts three migrations.
+	 */
+	static const int types[] = { 0, 1, 0 };
+	static const struct server_spec spec[] = {
+		{ 0, 1000, 512 }, { 0, 1400, 1024 }, { 0, 1400, 1536 }, { 1, 532, 1024 }, { 2, 558, 1024 },
+	};
+	struct power_fleet f;
+	struct power_plan plan;
+	int to[2];
+
+	fleet_from(&f, types, 3, spec, 5);
+	plan = plan_for("thr-mmt-0.8", &f);
+	ck_assert_int_eq(plan.n_migrations, 3);
+	ck_assert_int_eq(migrations_of(&plan, 0, to), 2);
+	ck_assert_int_eq(to[0], 1);
+	ck_assert_int_eq(to[1], 2);
+	for (int i = 0; i < plan.n_migrations; i++)
+		if (plan.migrations[i].server == 0)
+			ck_assert_int_eq(plan.migrations[i].from, 0);
+	ck_assert_int_eq(migrations_of(&plan, 3, to), 1);
+	ck_assert_int_eq(to[0], 2);
+	ck_assert_int_eq(plan.n_power_off, 1);
+	ck_assert_int_eq(plan.power_off[0], 1);
+	power_plan_free(&plan);
+
+	/* sheer's planner moves a server at most once per plan. */
+	plan = plan_for("sheer", &f);
+	for (int s = 0; s < 5; s++)
+		ck_assert_int_le(migrations_of(&plan, s, to), 1);
+	power_plan_free(&plan);
+	power_fleet_free(&f);
+}
+END_TEST
+
 START_TEST(unknown_policy_is_refused)
 {
 	struct power_policy *p = NULL;
@@ -467,6 +574,8 @@ Suite *unit_suite(void)
 	tcase_add_test(planner, migration_limit_is_honoured);
 	tcase_add_test(planner, plans_are_deterministic);
 	tcase_add_test(planner, emptied_hosts_are_powered_off_and_fresh_ones_on);
+	tcase_add_test(planner, relieved_servers_spread_over_idle_hosts_as_cloudsim);
+	tcase_add_test(planner, a_relieved_server_whose_new_host_is_emptied_migrates_twice);
 	tcase_add_test(planner, unknown_policy_is_refused);
 	tcase_add_test(planner, spec_power_interpolates);
 	tcase_add_test(sim, metrics_pool_time_and_capacity_as_cloudsim);
