@@ -486,6 +486,68 @@ START_TEST(a_server_whose_demand_reaches_zero_finishes)
 }
 END_TEST
 
+/* Four traces at a steady 10%: servers of 2500, 2000, 1000 and 500 MIPS (the type blocks). */
+static void steady_day(struct trace_set *set, int n_servers)
+{
+	static const char *names[] = { "a", "b", "c", "d" };
+	int v[TRACE_SAMPLES];
+	char why[256];
+
+	make_tmpdir();
+	for (int i = 0; i < TRACE_SAMPLES; i++)
+		v[i] = 10;
+	for (int i = 0; i < n_servers; i++)
+		write_trace(tmpdir, names[i], v, TRACE_SAMPLES);
+	ck_assert_int_eq(trace_set_load(tmpdir, set, why, sizeof(why)), 0);
+}
+
+START_TEST(servers_being_created_hold_their_mips_but_ask_nothing)
+{
+	const char *policies[] = { "thr-mmt-0.8", "iqr-mmt-1.5", "lr-mmt-1.2" };
+	struct sim_config cfg = { .n_hosts = 2, .max_migrations = -1 };
+	struct trace_set set;
+	struct sim_result r;
+
+	/*
+	 * Only the G5 (host 1) has cores for the 2500- and 2000-MIPS servers. Once the
+	 * first is created it asks nothing until its workload starts, so CloudSim's
+	 * overload check sees the second alone (2000 / 5320 < 0.7) and admits it, though
+	 * both together hold 85% of the host.
+	 */
+	steady_day(&set, 4);
+	for (size_t k = 0; k < 3; k++) {
+		ck_assert_int_eq(sim_run_day(&set.days[0], policies[k], &cfg, &r), 0);
+		ck_assert_double_gt(r.energy_kwh, 0);
+	}
+	trace_set_free(&set);
+	remove_tmpdir();
+}
+END_TEST
+
+START_TEST(a_migration_target_is_at_100_percent_until_the_copy_ends)
+{
+	struct sim_config cfg = { .n_hosts = 4, .max_migrations = -1 };
+	struct trace_set set;
+	struct sim_result r;
+	double copy_s = 1740 * 8.0 / 500, active_s = 85800;
+
+	/*
+	 * The 2500- and 2000-MIPS servers start on G5 hosts 1 and 3. At 300.1 s THR
+	 * empties host 3 (the least utilised) into host 1: one copy of 1740 MB over
+	 * 500 Mbit/s. CloudSim's host 1 counts the arriving server at its full request
+	 * but grants it 10%, so it is "at 100%" for the copy; host 3 is active until
+	 * the copy ends. The server loses 10% of its 200 MIPS meanwhile.
+	 */
+	steady_day(&set, 2);
+	ck_assert_int_eq(sim_run_day(&set.days[0], "thr-mmt-0.8", &cfg, &r), 0);
+	ck_assert_int_eq(r.migrations, 1);
+	ck_assert_double_eq_tol(r.slatah, copy_s / (active_s + copy_s), 1e-9);
+	ck_assert_double_eq_tol(r.pdm, 0.1 * 200 * copy_s / ((250 + 200) * active_s), 1e-12);
+	trace_set_free(&set);
+	remove_tmpdir();
+}
+END_TEST
+
 START_TEST(bad_traces_are_reported_with_file_and_line)
 {
 	int v[TRACE_SAMPLES];
@@ -581,6 +643,8 @@ Suite *unit_suite(void)
 	tcase_add_test(sim, metrics_pool_time_and_capacity_as_cloudsim);
 	tcase_add_test(sim, energy_of_one_steady_server_is_worked_out_by_hand);
 	tcase_add_test(sim, a_server_whose_demand_reaches_zero_finishes);
+	tcase_add_test(sim, servers_being_created_hold_their_mips_but_ask_nothing);
+	tcase_add_test(sim, a_migration_target_is_at_100_percent_until_the_copy_ends);
 	tcase_add_test(sim, bad_traces_are_reported_with_file_and_line);
 	tcase_add_test(sim, folder_per_day_is_one_day_each);
 	tcase_add_test(sim, cli_rejects_unknown_policy_and_missing_folder);
