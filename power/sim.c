@@ -250,9 +250,10 @@ static int sim_start_migrations(struct sim *s, const struct power_plan *plan)
 		s->flights[s->n_flights] = (struct flight){ mg->server, mg->to, i, s->now + secs, cost };
 		s->n_flights++;
 	}
+	if (s->n_flights == 0)
+		return 0;
 	qsort(s->flights, s->n_flights, sizeof(*s->flights), cmp_flight);
-	if (s->n_flights)
-		sim_measure(s);
+	sim_measure(s);
 	return 0;
 }
 
