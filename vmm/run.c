@@ -145,7 +145,6 @@ static int session_check_name(struct run_session *session, char *err, size_t err
 	return ret;
 }
 
-/* Under the registry lock: the name is free and the cores are ours until the entry is written. */
 static int session_place(struct run_session *session, char *err, size_t errlen)
 {
 	int ret = placement_host_load(&session->host, NULL, err, errlen);
@@ -195,27 +194,35 @@ static bool is_input_error(int ret)
 	return ret == -EINVAL || ret == -ENOEXEC || ret == -EEXIST || ret == -ENOSPC;
 }
 
+/* Name, cores, memory, VM: each a refusal (exit 2) when the operator asked for something impossible. */
+static int session_create(struct run_session *session, char *err, size_t errlen)
+{
+	int ret = session_check_name(session, err, errlen);
+
+	if (ret == 0)
+		ret = session_place(session, err, errlen);
+	if (ret < 0)
+		return ret;
+	session_block_signals(session);
+	ret = placement_apply(&session->spec.cfg);
+	if (ret < 0) {
+		snprintf(err, errlen, "binding to NUMA node %d: %s", session->spec.cfg.numa_node, strerror(-ret));
+		return ret;
+	}
+	return vm_create(&session->spec.cfg, &session->vm, err, errlen);
+}
+
 /* Everything before the guest runs; on success the server is registered and answering. */
 static int session_start(struct run_session *session, char *err, size_t errlen, int *exit_status)
 {
-	int ret;
+	int ret = registry_lock(&session->registry);
 
-	ret = registry_lock(&session->registry);
 	if (ret < 0) {
 		snprintf(err, errlen, "%.200s: cannot lock: %s", session->registry.dir, strerror(-ret));
 		return ret;
 	}
-	ret = session_check_name(session, err, errlen);
-	if (ret == 0)
-		ret = session_place(session, err, errlen);
-	if (ret == 0) {
-		session_block_signals(session);
-		ret = placement_apply(&session->spec.cfg);
-		if (ret < 0)
-			snprintf(err, errlen, "binding to NUMA node %d: %s", session->spec.cfg.numa_node, strerror(-ret));
-	}
-	if (ret == 0)
-		ret = vm_create(&session->spec.cfg, &session->vm, err, errlen);
+	/* Under the lock from the name check to the registry entry, so no one else takes the name or cores. */
+	ret = session_create(session, err, errlen);
 	*exit_status = is_input_error(ret) ? SHEER_EXIT_USAGE : SHEER_EXIT_FAILURE;
 	if (ret == 0) {
 		ret = session_register(session, err, errlen);
