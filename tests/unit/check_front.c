@@ -760,7 +760,7 @@ START_TEST(socket_survives_malformed_clients)
 	memset(big, ' ', sizeof(big));
 	raw_exchange(server.path, big, sizeof(big), reply, sizeof(reply));
 	ck_assert_str_eq(reply, "{\"ok\":false,\"error\":\"request too large\"}\n");
-	/* A client that connects and says nothing gets dropped; the server keeps answering. */
+	/* An empty request gets an error reply; the server keeps answering. */
 	raw_exchange(server.path, "", 0, reply, sizeof(reply));
 	ck_assert_int_eq(control_call(server.path, CONTROL_STATUS, &answer, err, sizeof(err)), 0);
 	json_decref(answer);
