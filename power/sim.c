@@ -42,6 +42,7 @@ struct sim {
 	double now;
 	double *host_util;		/* fraction, as last measured */
 	bool *host_violating;
+	double *host_scale;		/* share of its servers' asks the host can grant */
 	double *incoming_mips;		/* CPU a host spends receiving servers */
 	double *start_w;		/* power at the start of the segment being integrated */
 	int *migrating_to;		/* per server: target host, -1 when not migrating */
@@ -56,6 +57,7 @@ static void sim_free(struct sim *s)
 	metrics_free(&s->m);
 	free(s->host_util);
 	free(s->host_violating);
+	free(s->host_scale);
 	free(s->incoming_mips);
 	free(s->start_w);
 	free(s->migrating_to);
@@ -84,10 +86,12 @@ static int sim_init(struct sim *s, const struct trace_day *day, const char *poli
 		return err;
 	s->host_util = calloc(n_hosts + 1, sizeof(double));
 	s->host_violating = calloc(n_hosts + 1, sizeof(bool));
+	s->host_scale = calloc(n_hosts + 1, sizeof(double));
 	s->incoming_mips = calloc(n_hosts + 1, sizeof(double));
 	s->start_w = calloc(n_hosts + 1, sizeof(double));
 	s->migrating_to = malloc((n + 1) * sizeof(int));
-	if (!s->host_util || !s->host_violating || !s->incoming_mips || !s->start_w || !s->migrating_to)
+	if (!s->host_util || !s->host_violating || !s->host_scale || !s->incoming_mips || !s->start_w ||
+	    !s->migrating_to)
 		return -ENOMEM;
 	for (int h = 0; h < n_hosts; h++)
 		s->fleet.hosts[h].model = host_model_standard(h % 2);
@@ -123,6 +127,7 @@ static void sim_measure(struct sim *s)
 		if (granted + s->incoming_mips[h] > total)
 			scale = total / (granted + s->incoming_mips[h]);
 		used = (granted + s->incoming_mips[h]) * scale;
+		s->host_scale[h] = scale;
 		host->util_mips = used;
 		s->host_util[h] = used / total > 1 ? 1 : used / total;
 		/*
@@ -134,6 +139,23 @@ static void sim_measure(struct sim *s)
 		if (was_active && s->host_util[h] == 0)
 			s->m.shutdowns++;
 	}
+}
+
+/*
+ * A server's requested capacity over a segment and, while it migrates, what it
+ * loses: CloudSim's source host grants it 90% of its share (one core at most,
+ * scaled when the host is oversubscribed) and counts the whole shortfall as
+ * degradation due to migration (Helper.getSlaMetrics).
+ */
+static void sim_account_server(struct sim *s, int i, double dt)
+{
+	const struct power_server *v = &s->fleet.servers[i];
+	const struct power_host *h = &s->fleet.hosts[v->host];
+	double share = v->demand_mips < h->model->mips_per_pe ? v->demand_mips : h->model->mips_per_pe;
+
+	s->m.server_requested[i] += v->demand_mips * dt;
+	if (s->migrating_to[i] >= 0)
+		s->m.server_lost[i] += (v->demand_mips - (1 - MIGRATION_COST) * share * s->host_scale[v->host]) * dt;
 }
 
 /* Integrate energy and SLA time up to `t` (CloudSim's trapezoid), then measure at `t`. */
@@ -157,7 +179,7 @@ static void sim_advance(struct sim *s, double t)
 		if (v->gone || v->host < 0)
 			continue;
 		if (dt > 0)
-			s->m.server_requested[i] += v->demand_mips * dt;
+			sim_account_server(s, i, dt);
 		v->demand_mips = trace_day_util_at(s->day, i, t) * v->mips;
 		/* CloudSim's experiment ends a server whose demand falls to exactly zero. */
 		if (v->demand_mips == 0 && s->migrating_to[i] < 0) {
@@ -241,9 +263,6 @@ static int sim_start_migrations(struct sim *s, const struct power_plan *plan)
 		double secs = power_migration_seconds(v, &f->hosts[mg->to]);
 		double cost = MIGRATION_COST * v->demand_mips;
 
-		/* Copied to two hosts at once (CloudSim's double entry), it loses 10% once. */
-		if (s->migrating_to[mg->server] < 0)
-			s->m.server_lost[mg->server] += cost * secs;
 		s->migrating_to[mg->server] = mg->to;
 		s->incoming_mips[mg->to] += cost;
 		s->m.migrations++;
