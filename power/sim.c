@@ -2,10 +2,13 @@
  * The simulator replays one day of traces through a policy, the way CloudSim's
  * PowerDatacenter does: every 300 s (at t = 300k + 0.1 s, CloudSim's clock) it
  * measures the hosts, lets the policy plan, and starts the migrations; each
- * migration copies the server's RAM over half of the 1 Gbit/s link, costs the
- * server 10% of its demand meanwhile and the target 10% of it in CPU, and ends
- * with another measurement. Energy integrates the SPECpower tables linearly
- * between measurements; a host with no load is off and draws nothing.
+ * migration copies the server's RAM over half of the 1 Gbit/s link and ends with
+ * another measurement. Meanwhile the source grants the server 90% of its share
+ * (the shortfall is PDM) and the target spends 10% of its demand in CPU while
+ * counting the whole demand as asked (so the target is "at 100%" for SLATAH).
+ * Energy integrates the SPECpower tables linearly between measurements, and a
+ * segment that starts at zero utilisation draws nothing
+ * (PowerHost.getEnergyLinearInterpolation): a host with no load is off.
  */
 #include <errno.h>
 #include <math.h>
