@@ -87,8 +87,12 @@ check: all unit-check guest-check lab-check
 asan-check:
 	$(MAKE) BUILD=$(BUILD)/asan SANITIZE=1 unit-check guest-check
 
-bench: all
-	tests/lab/run-bench
+$(BUILD)/tests/first_byte: tests/bench/first_byte.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -o $@ $<
+
+bench: all $(BUILD)/tests/first_byte guest-images
+	BUILD=$(BUILD) tests/bench/run
 
 demo: all
 	tests/lab/scenarios/boot-physical-and-logical --show

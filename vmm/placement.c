@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <numa.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "vmm/parse.h"
@@ -42,9 +43,35 @@ static int libnuma_node_free_memory(unsigned int node, uint64_t *bytes, void *ar
 	return 0;
 }
 
+/*
+ * Placement needs only cores and NUMA nodes, which hwloc's built-in Linux
+ * discovery provides. hwloc_topology_init() dlopen()s every plugin it finds
+ * (PCI, OpenCL, GL, libxml2) even when they are block-listed, and that was
+ * 85% of the instructions `sheer run` spends before the guest starts; an
+ * empty plugin path while it initialises skips them. The operator's
+ * environment is restored at once, so later hwloc users see their plugins.
+ */
+static int topology_init_without_plugins(hwloc_topology_t *topology)
+{
+	const char *saved = getenv("HWLOC_PLUGINS_PATH");
+	char *copy = saved ? strdup(saved) : NULL;
+	int ret;
+
+	if (saved && !copy)
+		return -ENOMEM;
+	setenv("HWLOC_PLUGINS_PATH", "", 1);
+	ret = hwloc_topology_init(topology) < 0 ? -ENOMEM : 0;
+	if (copy)
+		setenv("HWLOC_PLUGINS_PATH", copy, 1);
+	else
+		unsetenv("HWLOC_PLUGINS_PATH");
+	free(copy);
+	return ret;
+}
+
 static int topology_load(hwloc_topology_t *topology, const char *xml_path)
 {
-	if (hwloc_topology_init(topology) < 0)
+	if (topology_init_without_plugins(topology) < 0)
 		return -ENOMEM;
 	if ((xml_path && hwloc_topology_set_xml(*topology, xml_path) < 0) || hwloc_topology_load(*topology) < 0) {
 		hwloc_topology_destroy(*topology);
