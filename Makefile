@@ -14,7 +14,7 @@ SANITIZE ?=
 # Debian packages for build, tests and the lab; `make deps` installs the missing ones.
 DEB_PACKAGES := gcc make pkg-config check libpci-dev libnuma-dev libhwloc-dev libjansson-dev \
                 linux-libc-dev qemu-system-x86 qemu-utils busybox-static cpio kmod gzip xz-utils \
-                zstd ipmitool openipmi seabios ipxe-qemu iproute2 procps psmisc pci.ids
+                zstd ipmitool openipmi seabios ipxe-qemu iproute2 procps psmisc pci.ids python3
 PKG_MODULES  := libpci numa hwloc jansson check
 
 MISSING_PKG := $(shell for m in $(PKG_MODULES); do pkg-config --exists $$m 2>/dev/null || echo $$m; done)

@@ -22,7 +22,7 @@ wait_for() {
 	done
 }
 # refused LABEL ARGS...: run sheer ARGS, report its status, its one stderr line,
-# and how many sockets/registry entries are in /run/sheer afterwards (.lock stays by design).
+# and how many sockets/registry entries are in /run/sheer afterwards.
 refused() {
 	name=$1
 	shift
