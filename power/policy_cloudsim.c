@@ -19,7 +19,8 @@
  *  - the overload check after placement is skipped on a host granting nothing
  *    now (getUtilizationOfCpuMips(host) != 0 && isHostOverUtilizedAfterAllocation);
  *  - hosts that receive servers from overloaded hosts may still be emptied as
- *    underloaded.
+ *    underloaded, and then such a server migrates twice: CloudSim's migration map
+ *    keeps one entry per placement and runs both copies from its current host.
  */
 #include <errno.h>
 #include <float.h>
@@ -183,7 +184,7 @@ static int empty_host(struct power_policy *p, struct plan_state *st, int host, i
 	if (st->migrations_left >= 0 && st->migrations_left < n)
 		return 0;
 	if (saved_n > 0) {
-		/* A server moved here earlier this interval amends its first move. */
+		/* Undoing must restore earlier entries too, in case a move amended one. */
 		saved = malloc(saved_n * sizeof(*saved));
 		if (!saved)
 			return -ENOMEM;
