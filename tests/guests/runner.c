@@ -33,6 +33,7 @@ struct guest_test {
 	enum vm_exit_reason reason;
 	int timeout_s;
 	const char *expect[MAX_EXPECT];
+	const char *stdin_text;	/* fed to sheer's stdin through a pipe (the guest's serial input) */
 };
 
 static const char *dir;
@@ -71,7 +72,12 @@ static void sleep_ms(long ms)
 	nanosleep(&ts, NULL);
 }
 
-/* What the control socket will do: pause, look, resume, then press the button until the guest is gone. */
+static enum vm_state state_after_button = VM_STATE_CREATED;
+
+/*
+ * What the control socket will do: pause, look, resume, then press the button until the guest is
+ * gone. Nothing is printed once the button is pressed, so that the guest's answer is not interleaved.
+ */
 static void *operator_main(void *arg)
 {
 	struct vm *vm = arg;
@@ -86,11 +92,11 @@ static void *operator_main(void *arg)
 	dprintf(1, "RUNNER: resume %d\n", vm_resume(vm));
 	vm_get_status(vm, &st);
 	dprintf(1, "RUNNER: state %s\n", vm_state_name(st.state));
-	for (int ret = vm_press_power_button(vm), first = 1; ret == 0; ret = vm_press_power_button(vm)) {
-		if (first) {
+	dprintf(1, "RUNNER: pressing the power button\n");
+	for (int ret = vm_press_power_button(vm); ret == 0; ret = vm_press_power_button(vm)) {
+		if (state_after_button == VM_STATE_CREATED) {
 			vm_get_status(vm, &st);
-			dprintf(1, "RUNNER: button pressed, state %s\n", vm_state_name(st.state));
-			first = 0;
+			state_after_button = st.state;
 		}
 		sleep_ms(500);
 	}
@@ -118,8 +124,10 @@ static void child_run(const struct guest_test *t)
 		pthread_create(&operator, NULL, operator_main, vm);
 	ret = vm_run(vm, &reason, detail, sizeof(detail));
 	vm_get_status(vm, &st);
-	if (t->operator_thread)
+	if (t->operator_thread) {
 		pthread_join(operator, NULL);
+		dprintf(1, "\nRUNNER: state after the button %s\n", vm_state_name(state_after_button));
+	}
 	dprintf(1, "\nRUNNER: vm_run %d exit=%s detail=[%s] state=%s unhandled=%llu exits=%llu\n", ret,
 		reason_name(reason), detail, vm_state_name(st.state), (unsigned long long)st.unhandled_accesses,
 		(unsigned long long)st.exits);
@@ -142,9 +150,17 @@ static char *run_child(const struct guest_test *t, double *seconds)
 	clock_gettime(CLOCK_MONOTONIC, &start);
 	pid = fork();
 	if (pid == 0) {
-		int null = open("/dev/null", O_RDONLY);
+		int in[2], null = open("/dev/null", O_RDONLY);
 
 		dup2(null, 0);
+		if (t->stdin_text && pipe(in) == 0) {
+			ssize_t n = write(in[1], t->stdin_text, strlen(t->stdin_text));
+
+			close(in[1]);
+			dup2(in[0], 0);
+			if (n < 0)
+				_exit(4);
+		}
 		dup2(fds[1], 1);
 		close(fds[0]);
 		child_run(t);
@@ -291,40 +307,44 @@ int main(int argc, char **argv)
 	const struct guest_test tests[] = {
 		{ "serial", "hello.bzImage", 1, "", false, false, VM_EXIT_POWEROFF, 60,
 		  { "hello: sheer test guest on serial", "poweroff: SLP_TYP 5 to PM1a_CNT 0x604",
-		    "detail=[guest powered off (ACPI S5)]" } },
+		    "detail=[guest powered off (ACPI S5)]" }, NULL },
 		{ "boot-protocol", "boot.bzImage", 1, "console=ttyS0 sheer.test=boot-protocol", true, false,
 		  VM_EXIT_POWEROFF, 60,
 		  { "magic HdrS loader 0xff", "cmdline [console=ttyS0 sheer.test=boot-protocol]", want_initrd,
 		    "e820 0x0-0x9fbff type 1", "e820 0x9fc00-0x9ffff type 2", "e820 0xe0000-0xfffff type 2",
 		    "e820 0x100000-0x3ffffff type 1", "e820 0xb0000000-0xb00fffff type 2", want_ram,
-		    "rsdp 0xe0000" } },
+		    "rsdp 0xe0000" }, NULL },
 		{ "pci-config", "pci.bzImage", 1, "", false, false, VM_EXIT_POWEROFF, 60,
 		  { "cf8 00:00.0 id 0x29c08086 class 0x600", "cf8 00:01.0 id 0xffffffff", "ecam base 0xb0000000",
 		    "ecam 00:00.0 id 0x29c08086 class 0x600", "ecam 00:01.0 id 0xffffffff",
-		    "latency via ecam 0x40", "id after write 0x29c08086" } },
+		    "latency via ecam 0x40", "id after write 0x29c08086" }, NULL },
 		{ "acpi-tables", "acpi.bzImage", 3, "", false, false, VM_EXIT_POWEROFF, 60,
 		  { "rsdp found at 0xe0000, zero page says 0xe0000", "rsdp rev 2 checksum ok extended ok",
 		    "XSDT len 60 rev 1 checksum ok", "FACP len 276 rev 6 checksum ok", "APIC len",
 		    "MCFG len 60 rev 1 checksum ok", "DSDT len", "facs ok", "fadt sci 9 pm1a_evt 0x600 pm1a_cnt 0x604",
 		    "madt cpus 3 ioapics 1 overrides 2 lapic 0xfee00000", "mcfg base 0xb0000000 buses 0-0",
-		    "dsdt has _S5_ yes, PCI0 yes", "acpi: all checksums ok" } },
+		    "dsdt has _S5_ yes, PCI0 yes", "acpi: all checksums ok" }, NULL },
 		{ "smp-start", "smp.bzImage", 2, "", false, false, VM_EXIT_POWEROFF, 120,
 		  { "BSP apic id 0 starts AP apic id 1", "smp: hello from the AP in real mode",
-		    "smp: AP reported, 2 CPUs up" } },
+		    "smp: AP reported, 2 CPUs up" }, NULL },
 		{ "crash", "crash.bzImage", 1, "", false, false, VM_EXIT_CRASH, 60,
-		  { "crash: loading an empty IDT", "detail=[vCPU 0: triple fault (shutdown) at rip 0x" } },
+		  { "crash: loading an empty IDT", "detail=[vCPU 0: triple fault (shutdown) at rip 0x" }, NULL },
 		{ "reboot-cf9", "reboot.bzImage", 1, "reset=cf9", false, false, VM_EXIT_REBOOT, 60,
-		  { "detail=[guest reset through port 0xcf9]" } },
+		  { "detail=[guest reset through port 0xcf9]" }, NULL },
 		{ "reboot-kbd", "reboot.bzImage", 1, "reset=kbd", false, false, VM_EXIT_REBOOT, 60,
-		  { "detail=[guest reset through the keyboard controller]" } },
+		  { "detail=[guest reset through the keyboard controller]" }, NULL },
 		{ "reboot-triple", "reboot.bzImage", 1, "reset=triple", false, false, VM_EXIT_REBOOT, 60,
-		  { "detail=[guest reset by triple fault after a reboot request]" } },
+		  { "detail=[guest reset by triple fault after a reboot request]" }, NULL },
 		{ "power-button", "button.bzImage", 2, "", false, true, VM_EXIT_POWEROFF, 120,
 		  { "RUNNER: pause 0", "RUNNER: state paused cpus 2", "RUNNER: resume 0", "RUNNER: state running",
-		    "button: pressed, status now 0x0", "detail=[guest powered off (ACPI S5)] state=stopped" } },
+		    "button: pressed, status now 0x0", "RUNNER: state after the button shutting-down", "detail=[guest powered off (ACPI S5)] state=stopped" }, NULL },
+		{ "interrupts", "irq.bzImage", 1, "", false, true, VM_EXIT_POWEROFF, 120,
+		  { "irq: serial THRI interrupts seen, received [ping|]", "RUNNER: pause 0", "RUNNER: resume 0",
+		    "RUNNER: state after the button shutting-down", "irq: SCI vector 0x29 first status 0x100, now 0x0", "detail=[guest powered off (ACPI S5)]" },
+		  "ping\n" },
 		{ "garbage", "garbage.bzImage", 1, "", false, false, VM_EXIT_POWEROFF, 600,
 		  { "garbage: 65530 ports done", "garbage: 327679 mmio pages done",
-		    "detail=[guest powered off (ACPI S5)]" } },
+		    "detail=[guest powered off (ACPI S5)]" }, NULL },
 	};
 
 	for (size_t i = 0; i < sizeof(tests) / sizeof(tests[0]); i++) {
