@@ -170,10 +170,22 @@ static void vcpu_handle_mmio(struct vcpu *vcpu, struct bus *mmio)
 static enum vcpu_step vcpu_crash(struct vcpu *vcpu, struct vcpu_stop *stop, const char *what)
 {
 	struct kvm_regs regs;
-	unsigned long long rip = ioctl(vcpu->fd, KVM_GET_REGS, &regs) == 0 ? regs.rip : 0;
 
 	stop->reason = VM_EXIT_CRASH;
-	snprintf(stop->detail, sizeof(stop->detail), "vCPU %u: %s at rip 0x%llx", vcpu->id, what, rip);
+	if (ioctl(vcpu->fd, KVM_GET_REGS, &regs) == 0)
+		snprintf(stop->detail, sizeof(stop->detail), "vCPU %u: %s at rip 0x%llx", vcpu->id, what,
+			 (unsigned long long)regs.rip);
+	else
+		snprintf(stop->detail, sizeof(stop->detail), "vCPU %u: %s", vcpu->id, what);
+	return VCPU_STEP_STOP;
+}
+
+/* After a shutdown AMD's KVM has already reset the vCPU, so its registers say nothing about the fault. */
+static enum vcpu_step vcpu_triple_fault(struct vcpu *vcpu, struct vcpu_stop *stop)
+{
+	stop->reason = VM_EXIT_CRASH;
+	stop->triple_fault = true;
+	snprintf(stop->detail, sizeof(stop->detail), "vCPU %u: triple fault (shutdown)", vcpu->id);
 	return VCPU_STEP_STOP;
 }
 
@@ -216,8 +228,7 @@ int vcpu_step(struct vcpu *vcpu, struct bus *pio, struct bus *mmio, struct vcpu_
 	case KVM_EXIT_INTR:
 		return VCPU_STEP_KICKED;
 	case KVM_EXIT_SHUTDOWN:
-		stop->triple_fault = true;
-		return vcpu_crash(vcpu, stop, "triple fault (shutdown)");
+		return vcpu_triple_fault(vcpu, stop);
 	case KVM_EXIT_SYSTEM_EVENT:
 		return vcpu_system_event(vcpu, stop);
 	case KVM_EXIT_INTERNAL_ERROR:
