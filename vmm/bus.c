@@ -38,6 +38,18 @@ int bus_register(struct bus *bus, uint64_t base, uint64_t len, const struct bus_
 	return 0;
 }
 
+int bus_unregister(struct bus *bus, uint64_t base, void *dev)
+{
+	for (unsigned int i = 0; i < bus->n_ranges; i++) {
+		if (bus->ranges[i].base != base || bus->ranges[i].dev != dev)
+			continue;
+		memmove(&bus->ranges[i], &bus->ranges[i + 1], (bus->n_ranges - i - 1) * sizeof(bus->ranges[0]));
+		bus->n_ranges--;
+		return 0;
+	}
+	return -ENOENT;
+}
+
 static const struct bus_range *bus_find(const struct bus *bus, uint64_t addr, unsigned int size)
 {
 	for (unsigned int i = 0; i < bus->n_ranges; i++)

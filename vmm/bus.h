@@ -10,7 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define BUS_MAX_DEVICES 32
+#define BUS_MAX_DEVICES 64
 
 struct bus_device_ops {
 	/* offset is relative to the claimed base; size is 1, 2, 4 or 8 */
@@ -38,6 +38,8 @@ struct bus {
 void bus_init(struct bus *bus, const char *name, pthread_mutex_t *lock);
 int bus_register(struct bus *bus, uint64_t base, uint64_t len, const struct bus_device_ops *ops,
 		 void *dev, const char *name);
+/* Remove the range a device claimed at base (a BAR the guest moves or stops decoding). */
+int bus_unregister(struct bus *bus, uint64_t base, void *dev);
 /* data holds size bytes, little endian; returns true when a device handled it. */
 bool bus_access(struct bus *bus, uint64_t addr, uint8_t *data, unsigned int size, bool is_write);
 uint64_t bus_unhandled(struct bus *bus);

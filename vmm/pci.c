@@ -70,6 +70,8 @@ uint32_t pci_bus_config_read(struct pci_bus *pci, unsigned int devfn, unsigned i
 
 	if (!fn)
 		return size >= 4 ? 0xffffffffU : (1U << (8 * size)) - 1;
+	if (fn->ops)
+		return fn->ops->read(fn->owner, reg, size);
 	for (unsigned int i = 0; i < size; i++)
 		value |= (uint32_t)fn->config[reg + i] << (8 * i);
 	return value;
@@ -82,6 +84,10 @@ void pci_bus_config_write(struct pci_bus *pci, unsigned int devfn, unsigned int 
 
 	if (!fn)
 		return;
+	if (fn->ops) {
+		fn->ops->write(fn->owner, reg, size, value);
+		return;
+	}
 	for (unsigned int i = 0; i < size; i++) {
 		uint8_t mask = fn->writable[reg + i];
 

@@ -13,9 +13,17 @@
 #define PCI_CONFIG_SIZE 4096
 #define PCI_SLOTS 32
 
+/* A function whose configuration space is not a plain array (a passed-through device). */
+struct pci_function_ops {
+	uint32_t (*read)(void *owner, unsigned int reg, unsigned int size);
+	void (*write)(void *owner, unsigned int reg, unsigned int size, uint32_t value);
+};
+
 struct pci_function {
 	uint8_t config[PCI_CONFIG_SIZE];
 	uint8_t writable[PCI_CONFIG_SIZE];	/* bits the guest may change */
+	const struct pci_function_ops *ops;	/* NULL: config/writable above */
+	void *owner;
 };
 
 struct pci_bus {

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "passthru/assign.h"
 #include "vmm/cli.h"
 #include "vmm/commands.h"
 #include "vmm/control.h"
@@ -28,6 +29,8 @@ struct run_session {
 	struct placement_host host;
 	hwloc_bitmap_t taken;		/* host CPUs this server holds */
 	struct vm *vm;
+	struct passthru_claims claims;	/* devices bound to vfio-pci for this server */
+	bool devices_refused;
 	struct control_server control;
 	sigset_t stop_signals;
 	pthread_t signal_thread;
@@ -194,6 +197,32 @@ static bool is_input_error(int ret)
 	return ret == -EINVAL || ret == -ENOEXEC || ret == -EEXIST || ret == -ENOSPC;
 }
 
+/* Stale claims of killed servers first; then this server's devices, all or none. */
+static int session_claim_devices(struct run_session *session, char *err, size_t errlen)
+{
+	const struct server_config *cfg = &session->spec.cfg;
+	int ret;
+
+	if (cfg->n_devices == 0)
+		return 0;
+	ret = passthru_recover_stale(err, errlen);
+	if (ret < 0)
+		return ret;
+	ret = passthru_claim(cfg, &session->claims, err, errlen);
+	session->devices_refused = ret < 0 && passthru_error_is_refusal(ret);
+	return ret;
+}
+
+/* Every device back to its host driver, on every way out once they were claimed. */
+static void session_release_devices(struct run_session *session)
+{
+	char err[ERR_MAX] = "";
+
+	if (session->claims.count && passthru_release_all(&session->claims, err, sizeof(err)) < 0)
+		cli_error("%s: giving devices back: %s", session->spec.cfg.name, err);
+	session->claims.count = 0;
+}
+
 /* Name, cores, memory, VM: each a refusal (exit 2) when the operator asked for something impossible. */
 static int session_create(struct run_session *session, char *err, size_t errlen)
 {
@@ -209,7 +238,10 @@ static int session_create(struct run_session *session, char *err, size_t errlen)
 		snprintf(err, errlen, "binding to NUMA node %d: %s", session->spec.cfg.numa_node, strerror(-ret));
 		return ret;
 	}
-	return vm_create(&session->spec.cfg, &session->vm, err, errlen);
+	ret = session_claim_devices(session, err, errlen);
+	if (ret == 0)
+		ret = vm_create(&session->spec.cfg, &session->vm, err, errlen);
+	return ret;
 }
 
 /* Everything before the guest runs; on success the server is registered and answering. */
@@ -223,7 +255,7 @@ static int session_start(struct run_session *session, char *err, size_t errlen, 
 	}
 	/* Under the lock from the name check to the registry entry, so no one else takes the name or cores. */
 	ret = session_create(session, err, errlen);
-	*exit_status = is_input_error(ret) ? SHEER_EXIT_USAGE : SHEER_EXIT_FAILURE;
+	*exit_status = is_input_error(ret) || session->devices_refused ? SHEER_EXIT_USAGE : SHEER_EXIT_FAILURE;
 	if (ret == 0) {
 		ret = session_register(session, err, errlen);
 		if (ret < 0) {
@@ -231,6 +263,8 @@ static int session_start(struct run_session *session, char *err, size_t errlen, 
 			session->vm = NULL;
 		}
 	}
+	if (ret < 0)
+		session_release_devices(session);
 	registry_unlock(&session->registry);
 	return ret;
 }
@@ -274,6 +308,7 @@ static int session_run(struct run_session *session)
 	control_server_stop(&session->control);
 	registry_remove(&session->registry, session->spec.cfg.name);
 	vm_destroy(session->vm);
+	session_release_devices(session);
 	return report_exit(&session->spec.cfg, ret, reason, detail);
 }
 

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "passthru/passthru_vm.h"
 #include "vmm/acpi.h"
 #include "vmm/boot_linux.h"
 #include "vmm/console.h"
@@ -48,6 +49,7 @@ struct vm {
 	struct pm pm;
 	struct reset_control reset;
 	struct console console;
+	struct passthru_vm *passthru;	/* assigned PCI devices, NULL when none */
 
 	/* Run state, under lock. Lock order: devices_lock, then lock. */
 	pthread_mutex_t lock;
@@ -267,6 +269,13 @@ static int vm_add_devices(struct vm *vm, char *err, size_t err_len)
 	return 0;
 }
 
+static int vm_attach_passthru(struct vm *vm, char *err, size_t err_len)
+{
+	const struct passthru_vm_env env = { vm->vm_fd, &vm->mem, &vm->pci, &vm->pio, &vm->mmio };
+
+	return passthru_vm_attach(&vm->cfg, &env, &vm->passthru, err, err_len);
+}
+
 static int vm_check_config(const struct server_config *cfg, char *err, size_t err_len)
 {
 	if (cfg->cpus == 0 || cfg->cpus > SERVER_MAX_CPUS || cfg->cpus > VM_MAX_CPUS) {
@@ -335,6 +344,8 @@ int vm_create(const struct server_config *cfg, struct vm **out, char *err, size_
 		ret = vm_create_vcpus(vm, &entry, err, errlen);
 	if (ret == 0)
 		ret = vm_add_devices(vm, err, errlen);
+	if (ret == 0)
+		ret = vm_attach_passthru(vm, err, errlen);
 	boot_image_close(&image);
 	if (ret < 0) {
 		vm_destroy(vm);
@@ -350,6 +361,8 @@ void vm_destroy(struct vm *vm)
 		return;
 	for (unsigned int i = 0; i < vm->n_vcpus; i++)
 		vcpu_destroy(&vm->vcpus[i]);
+	/* Before guest RAM goes: the devices may DMA into it until they are reset. */
+	passthru_vm_detach(vm->passthru);
 	memory_destroy(&vm->mem);
 	if (vm->vm_fd >= 0)
 		close(vm->vm_fd);
