@@ -95,7 +95,7 @@ bench: all $(BUILD)/tests/first_byte guest-images
 	BUILD=$(BUILD) tests/bench/run
 
 demo: all
-	tests/lab/scenarios/boot-physical-and-logical --show
+	tests/lab/demo
 
 clean:
 	rm -rf $(BUILD)

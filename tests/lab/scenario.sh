@@ -4,7 +4,7 @@
 set -uo pipefail
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 LAB=$TOP/tests/lab/lab
-SCENARIO=$(basename "$0")
+SCENARIO=${SCENARIO_NAME:-$(basename "$0")}
 LOGS=${SHEER_LAB_LOGS:-$TOP/build/lab-logs}/$SCENARIO
 SCENARIO_RESULTS=${SCENARIO_RESULTS:-/dev/null}
 SHOW=0
