@@ -168,6 +168,11 @@ uint64_t acpi_fadt64(const struct acpi_header *fadt, unsigned int offset)
 	return *(const uint64_t *)((const uint8_t *)fadt + offset);
 }
 
+uint32_t pm_timer(const struct acpi_header *fadt)
+{
+	return inl(acpi_fadt32(fadt, FADT_PM_TMR)) & 0xffffff;
+}
+
 /* The SLP_TYP of \_S5: "_S5_" then PackageOp, PkgLength, NumElements, first element. */
 static int dsdt_s5_type(const struct acpi_header *dsdt)
 {

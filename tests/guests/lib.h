@@ -54,10 +54,13 @@ const uint8_t *acpi_find_rsdp(void);		/* by scanning 0xe0000-0xfffff */
 const struct acpi_header *acpi_find(const uint8_t *rsdp, const char *signature);
 uint32_t acpi_fadt32(const struct acpi_header *fadt, unsigned int offset);
 uint64_t acpi_fadt64(const struct acpi_header *fadt, unsigned int offset);
+uint32_t pm_timer(const struct acpi_header *fadt);	/* 24-bit ACPI PM timer */
 
 #define FADT_X_FACS	132
 #define FADT_DSDT	40
 #define FADT_PM1A_EVT	56
 #define FADT_PM1A_CNT	64
+#define FADT_PM_TMR	76
+#define PM_TIMER_HZ	3579545ULL
 
 #endif

@@ -38,6 +38,8 @@ void guest_main(const uint8_t *zp)
 {
 	volatile uint8_t *flag = (volatile uint8_t *)(TRAMPOLINE + (ap_flag - ap_trampoline));
 	unsigned int ap = other_apic_id(zp);
+	const struct acpi_header *fadt = acpi_find((const uint8_t *)zp64(zp, ZP_ACPI_RSDP), "FACP");
+	int second_sipi = 0;
 
 	for (long i = 0; i < ap_trampoline_end - ap_trampoline; i++)
 		((uint8_t *)TRAMPOLINE)[i] = ap_trampoline[i];
@@ -45,10 +47,15 @@ void guest_main(const uint8_t *zp)
 	gprintf("smp: BSP apic id %u starts AP apic id %u\n", mmio_read32(LAPIC + LAPIC_ID) >> 24, ap);
 	send_ipi(ap, ICR_INIT);
 	send_ipi(ap, ICR_STARTUP | TRAMPOLINE >> 12);
-	for (unsigned long spins = 0; !*flag; spins++) {
-		if (spins == 200000)
+	/* Timed with the ACPI PM timer: spinning counts vary a thousandfold between KVMs. */
+	for (uint64_t waited = 0, last = pm_timer(fadt), now; !*flag; last = now) {
+		now = pm_timer(fadt);
+		waited += (now - last) & 0xffffff;
+		if (waited > PM_TIMER_HZ / 100 && !second_sipi) {
 			send_ipi(ap, ICR_STARTUP | TRAMPOLINE >> 12);	/* the second SIPI of the MP spec */
-		if (spins > 2000000)
+			second_sipi = 1;
+		}
+		if (waited > 20 * PM_TIMER_HZ)
 			guest_fail("AP never reported");
 	}
 	gprintf("smp: AP reported, 2 CPUs up\n");
