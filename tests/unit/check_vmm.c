@@ -9,6 +9,7 @@
 #include "vmm/boot_linux.h"
 #include "vmm/bus.h"
 #include "vmm/cli.h"
+#include "vmm/cpuid.h"
 #include "vmm/e820.h"
 #include "vmm/layout.h"
 #include "vmm/pci.h"
@@ -489,6 +490,55 @@ START_TEST(serial_loopback_and_interrupts)
 }
 END_TEST
 
+static const struct kvm_cpuid_entry2 *cpuid_find(const struct kvm_cpuid2 *t, uint32_t function, uint32_t index)
+{
+	for (uint32_t i = 0; i < t->nent; i++)
+		if (t->entries[i].function == function && t->entries[i].index == index)
+			return &t->entries[i];
+	return NULL;
+}
+
+START_TEST(cpuid_topology_matches_cpu_count)
+{
+	static const struct kvm_cpuid_entry2 host[] = {
+		{ .function = 0, .eax = 0xd },
+		{ .function = 1, .ebx = 0x12340800, .ecx = 0, .edx = 0 },
+		{ .function = 4, .index = 0, .eax = 0x1c004121 },	/* L1 data */
+		{ .function = 4, .index = 3, .eax = 0x1c03c163 },	/* L3 */
+		{ .function = 0xb, .index = 0, .eax = 1, .ebx = 2, .ecx = 0x100 },
+		{ .function = 0x80000008, .ecx = 0x700f },
+	};
+	struct kvm_cpuid2 *supported = calloc(1, sizeof(*supported) + CPUID_MAX_ENTRIES * sizeof(host[0]));
+	struct kvm_cpuid2 *out = calloc(1, sizeof(*out) + CPUID_MAX_ENTRIES * sizeof(host[0]));
+	const struct kvm_cpuid_entry2 *e;
+
+	memcpy(supported->entries, host, sizeof(host));
+	supported->nent = sizeof(host) / sizeof(host[0]);
+	ck_assert_int_eq(cpuid_for_vcpu(supported, 2, 3, out), 0);
+	e = cpuid_find(out, 1, 0);
+	ck_assert_uint_eq(e->ebx >> 24, 2);			/* initial APIC ID */
+	ck_assert_uint_eq((e->ebx >> 16) & 0xff, 4);		/* addressable IDs: 3 rounded up */
+	ck_assert_uint_eq((e->ebx >> 8) & 0xff, 0x08);		/* CLFLUSH size kept */
+	ck_assert(e->ecx & (1U << 31));				/* hypervisor */
+	ck_assert(e->edx & (1U << 28));				/* HTT */
+	ck_assert_uint_eq(cpuid_find(out, 4, 0)->eax >> 26, 3);	/* cores per package - 1 */
+	ck_assert_uint_eq((cpuid_find(out, 4, 0)->eax >> 14) & 0xfff, 0);	/* L1 private */
+	ck_assert_uint_eq((cpuid_find(out, 4, 3)->eax >> 14) & 0xfff, 2);	/* L3 shared by 3 */
+	e = cpuid_find(out, 0xb, 0);
+	ck_assert_uint_eq(e->ebx, 1);				/* one thread per core */
+	ck_assert_uint_eq(e->edx, 2);				/* x2APIC ID */
+	e = cpuid_find(out, 0xb, 1);
+	ck_assert_uint_eq(e->eax, 2);				/* shift to the package ID */
+	ck_assert_uint_eq(e->ebx, 3);
+	ck_assert_uint_eq(e->ecx, 0x201);
+	ck_assert_uint_eq(cpuid_find(out, 0xb, 2)->ecx & 0xff00, 0);	/* end of levels */
+	ck_assert_uint_eq(cpuid_find(out, 0x80000008, 0)->ecx & 0xff, 2);	/* NC - 1 */
+	ck_assert_int_eq(cpuid_for_vcpu(supported, 3, 3, out), -EINVAL);
+	free(supported);
+	free(out);
+}
+END_TEST
+
 static void add_engine_tcases(Suite *s)
 {
 	TCase *tc = tcase_create("engine");
@@ -508,6 +558,7 @@ static void add_engine_tcases(Suite *s)
 	tcase_add_test(tc, pci_host_bridge_config);
 	tcase_add_test(tc, pm_power_button_and_s5);
 	tcase_add_test(tc, serial_loopback_and_interrupts);
+	tcase_add_test(tc, cpuid_topology_matches_cpu_count);
 	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);
 }
