@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "vmm/console.h"
+#include "vmm/thread.h"
 
 #define CONSOLE_RETRY_MS 10	/* how soon to retry when the guest's FIFO is full */
 
@@ -68,11 +69,11 @@ int console_start(struct console *console, int in_fd, struct serial *uart, pthre
 	console->wake_fd = eventfd(0, EFD_CLOEXEC);
 	if (console->wake_fd < 0)
 		return -errno;
-	ret = pthread_create(&console->thread, NULL, console_main, console);
-	if (ret) {
+	ret = thread_start(&console->thread, console_main, console, -1);
+	if (ret < 0) {
 		close(console->wake_fd);
 		console->wake_fd = -1;
-		return -ret;
+		return ret;
 	}
 	console->started = true;
 	return 0;

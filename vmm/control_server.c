@@ -10,6 +10,7 @@
 
 #include "vmm/control.h"
 #include "vmm/parse.h"
+#include "vmm/thread.h"
 
 /* A client that connects and goes quiet must not stall the server for everyone else. */
 #define CONTROL_CLIENT_TIMEOUT_S 2
@@ -150,7 +151,7 @@ int control_server_start(struct control_server *server, const char *path, const 
 		ret = server->listen_fd;
 		goto err_pipe;
 	}
-	ret = -pthread_create(&server->thread, NULL, control_server_loop, server);
+	ret = thread_start(&server->thread, control_server_loop, server, -1);
 	if (ret < 0)
 		goto err_listen;
 	return 0;

@@ -19,6 +19,7 @@
 #include "vmm/placement.h"
 #include "vmm/registry.h"
 #include "vmm/run_options.h"
+#include "vmm/thread.h"
 #include "vmm/vm.h"
 
 #define ERR_MAX 1024
@@ -298,7 +299,7 @@ static int session_run(struct run_session *session)
 	char detail[ERR_MAX] = "";
 	int ret;
 
-	ret = -pthread_create(&session->signal_thread, NULL, session_signal_loop, session);
+	ret = thread_start(&session->signal_thread, session_signal_loop, session, -1);
 	if (ret == 0) {
 		ret = vm_run(session->vm, &reason, detail, sizeof(detail));
 		atomic_store(&session->finished, true);

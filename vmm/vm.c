@@ -22,6 +22,7 @@
 #include "vmm/reset.h"
 #include "vmm/rtc.h"
 #include "vmm/serial.h"
+#include "vmm/thread.h"
 #include "vmm/vcpu.h"
 #include "vmm/vm.h"
 
@@ -471,20 +472,8 @@ static int vm_install_kick_handler(void)
 
 static int vcpu_thread_start(struct vm *vm, struct vcpu *vcpu)
 {
-	int host_cpu = vm->cfg.host_cpu[vcpu->id];
-	pthread_attr_t attr;
-	int ret;
+	int ret = thread_start(&vcpu->thread, vcpu_thread, vcpu, vm->cfg.host_cpu[vcpu->id]);
 
-	pthread_attr_init(&attr);
-	if (host_cpu >= 0 && host_cpu < CPU_SETSIZE) {
-		cpu_set_t set;
-
-		CPU_ZERO(&set);
-		CPU_SET(host_cpu, &set);
-		pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
-	}
-	ret = -pthread_create(&vcpu->thread, &attr, vcpu_thread, vcpu);
-	pthread_attr_destroy(&attr);
 	if (ret == 0)
 		vcpu->thread_started = true;
 	return ret;
