@@ -14,7 +14,7 @@ SANITIZE ?=
 # Debian packages for build, tests and the lab; `make deps` installs the missing ones.
 DEB_PACKAGES := gcc make pkg-config check libpci-dev libnuma-dev libhwloc-dev libjansson-dev \
                 linux-libc-dev qemu-system-x86 qemu-utils busybox-static cpio kmod gzip xz-utils \
-                zstd ipmitool openipmi seabios ipxe-qemu iproute2 procps psmisc pci.ids python3
+                zstd ipmitool openipmi seabios ipxe-qemu iproute2 procps psmisc pci.ids python3 acpica-tools
 PKG_MODULES  := libpci numa hwloc jansson check
 
 MISSING_PKG := $(shell for m in $(PKG_MODULES); do pkg-config --exists $$m 2>/dev/null || echo $$m; done)
@@ -79,8 +79,10 @@ unit-check: $(UNIT_BINS) $(BUILD)/sheer
 lab-assets: $(BUILD)/sheer
 	tests/lab/lab assets
 
+# The lab scenarios, then the tiny guests again on real KVM (nested SVM) in a lab host.
 lab-check: $(BUILD)/sheer
 	tests/lab/run-scenarios
+	$(MAKE) guest-lab-check
 
 check: all unit-check guest-check lab-check
 
