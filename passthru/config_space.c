@@ -110,52 +110,70 @@ static void init_msix(struct config_space *cs, unsigned int cap)
 	set_virtual(cs, cap + PCI_MSIX_TABLE, 8, 0);
 }
 
-/* The device keeps the body of PM and PCI Express; VFIO already virtualises what matters there. */
-static void keep_capability(struct config_space *cs, unsigned int cap, uint8_t id)
-{
-	unsigned int len = id == PCI_CAP_ID_PM ? PM_CAP_LEN : PCIE_CAP_LEN;
-
-	if (id == PCI_CAP_ID_MSI) {
-		init_msi(cs, cap);
-		return;
-	}
-	if (id == PCI_CAP_ID_MSIX) {
-		init_msix(cs, cap);
-		return;
-	}
-	for (unsigned int reg = cap + 2; reg < cap + len && reg < LEGACY_CONFIG_SIZE; reg++)
-		cs->is_virtual[reg] = false;
-}
-
 static bool capability_is_kept(uint8_t id)
 {
 	return id == PCI_CAP_ID_PM || id == PCI_CAP_ID_MSI || id == PCI_CAP_ID_MSIX || id == PCI_CAP_ID_EXP;
 }
 
+/* Where the capability at cap must end: its nominal length, cut at the next capability. */
+static unsigned int capability_end(const bool *is_cap, unsigned int cap, unsigned int len)
+{
+	unsigned int end = cap + len < LEGACY_CONFIG_SIZE ? cap + len : LEGACY_CONFIG_SIZE;
+
+	for (unsigned int reg = cap + 1; reg < end; reg++)
+		if (is_cap[reg])
+			return reg;
+	return end;
+}
+
+/* The device keeps the body of PM and PCI Express; VFIO already virtualises what matters there. */
+static void keep_capability(struct config_space *cs, const bool *is_cap, unsigned int cap)
+{
+	uint8_t id = cs->shadow[cap + PCI_CAP_LIST_ID];
+	unsigned int end = capability_end(is_cap, cap, id == PCI_CAP_ID_PM ? PM_CAP_LEN : PCIE_CAP_LEN);
+
+	if (id == PCI_CAP_ID_MSI)
+		init_msi(cs, cap);
+	else if (id == PCI_CAP_ID_MSIX)
+		init_msix(cs, cap);
+	else
+		for (unsigned int reg = cap + 2; reg < end; reg++)
+			cs->is_virtual[reg] = false;
+}
+
+/* The chain as the device has it, each capability once, at most CAP_CHAIN_MAX of them. */
+static unsigned int capability_walk(const struct config_space *cs, unsigned int len, uint8_t *caps, bool *is_cap)
+{
+	unsigned int cap = cs->shadow[PCI_CAPABILITY_LIST] & ~3u, n = 0;
+
+	if (!(config_space_get(cs, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST))
+		return 0;
+	while (n < CAP_CHAIN_MAX && cap >= PCI_STD_HEADER_SIZEOF && cap + 2 <= LEGACY_CONFIG_SIZE && cap + 2 <= len &&
+	       !is_cap[cap]) {
+		is_cap[cap] = true;
+		caps[n++] = cap;
+		cap = cs->shadow[cap + PCI_CAP_LIST_NEXT] & ~3u;
+	}
+	return n;
+}
+
 /* Relink the chain over the kept capabilities; the others stay in the shadow, unreachable. */
 static void init_capabilities(struct config_space *cs, unsigned int len)
 {
-	uint8_t *link = &cs->shadow[PCI_CAPABILITY_LIST];
-	unsigned int cap = *link & ~3u;
-	bool has_list = config_space_get(cs, PCI_STATUS, 2) & PCI_STATUS_CAP_LIST;
+	bool is_cap[LEGACY_CONFIG_SIZE] = { false };
+	uint8_t caps[CAP_CHAIN_MAX], *link = &cs->shadow[PCI_CAPABILITY_LIST];
+	unsigned int n = capability_walk(cs, len, caps, is_cap);
 
 	set_virtual(cs, PCI_CAPABILITY_LIST, 1, 0);
 	set_virtual(cs, PCI_STD_HEADER_SIZEOF, LEGACY_CONFIG_SIZE - PCI_STD_HEADER_SIZEOF, 0);
 	*link = 0;
-	for (unsigned int n = 0; has_list && n < CAP_CHAIN_MAX; n++) {
-		uint8_t id, next;
-
-		if (cap < PCI_STD_HEADER_SIZEOF || cap + 2 > LEGACY_CONFIG_SIZE || cap + 2 > len)
-			break;
-		id = cs->shadow[cap + PCI_CAP_LIST_ID];
-		next = cs->shadow[cap + PCI_CAP_LIST_NEXT] & ~3u;
-		if (capability_is_kept(id)) {
-			*link = cap;
-			link = &cs->shadow[cap + PCI_CAP_LIST_NEXT];
-			*link = 0;
-			keep_capability(cs, cap, id);
-		}
-		cap = next;
+	for (unsigned int i = 0; i < n; i++) {
+		if (!capability_is_kept(cs->shadow[caps[i] + PCI_CAP_LIST_ID]))
+			continue;
+		*link = caps[i];
+		link = &cs->shadow[caps[i] + PCI_CAP_LIST_NEXT];
+		*link = 0;
+		keep_capability(cs, is_cap, caps[i]);
 	}
 }
 

@@ -9,6 +9,8 @@
 
 #include "passthru/assign.h"
 #include "passthru/claim.h"
+#include "passthru/config_space.h"
+#include "passthru/msix.h"
 #include "passthru/device_info.h"
 #include "tests/unit/fake_host.h"
 
@@ -386,12 +388,165 @@ START_TEST(device_info_viability_and_holder)
 }
 END_TEST
 
+/* ---- the guest's view of a passed-through function ---- */
+
+/* An e1000e-like function: BAR0 32-bit mem, BAR2 I/O, BAR3 64-bit mem; caps PM, MSI, vendor, PCIe, MSI-X, extended AER. */
+static void fake_config(uint8_t *raw)
+{
+	memset(raw, 0, CONFIG_SPACE_SIZE);
+	raw[0x00] = 0x86, raw[0x01] = 0x80, raw[0x02] = 0xd3, raw[0x03] = 0x10;
+	raw[0x06] = 0x10;			/* status: capability list */
+	raw[0x10] = 0x00;			/* BAR0: 32-bit memory */
+	raw[0x18] = 0x01;			/* BAR2: I/O */
+	raw[0x1c] = 0x0c;			/* BAR3: 64-bit prefetchable */
+	raw[0x30] = 0x01, raw[0x32] = 0xfc;	/* a ROM */
+	raw[0x34] = 0xc8;
+	raw[0x3d] = 1;				/* INTA */
+	raw[0xc8] = 0x01, raw[0xc9] = 0xd0;	/* PM -> MSI */
+	raw[0xd0] = 0x05, raw[0xd1] = 0x60;	/* MSI (64-bit, 4 vectors, per-vector masks) -> vendor */
+	raw[0xd2] = 0x84 | 0x04, raw[0xd3] = 0x01;
+	raw[0x60] = 0x09, raw[0x61] = 0xa0;	/* vendor specific -> PCIe */
+	raw[0xa0] = 0x10, raw[0xa1] = 0x70;	/* PCIe -> MSI-X */
+	raw[0x70] = 0x11, raw[0x71] = 0x70;	/* MSI-X pointing at itself: a loop */
+	raw[0x72] = 0x04;			/* 5 vectors */
+	raw[0x74] = 0x03;			/* table in BAR3 at 0 */
+	raw[0x78] = 0x03, raw[0x79] = 0x20;	/* PBA in BAR3 at 0x2000 */
+	raw[0x100] = 0x01, raw[0x102] = 0x01;	/* AER */
+}
+
+static void init_fake_config(struct config_space *cs)
+{
+	static uint8_t raw[CONFIG_SPACE_SIZE];
+	const uint64_t sizes[CONFIG_BARS] = { 0x20000, 0, 0x20, 0x4000, 0, 0 };
+
+	fake_config(raw);
+	ck_assert_int_eq(config_space_init(cs, raw, CONFIG_SPACE_SIZE, sizes), 0);
+}
+
+static uint32_t guest_read(const struct config_space *cs, unsigned int reg, unsigned int size)
+{
+	return config_space_read(cs, reg, size, 0x5a5a5a5a);
+}
+
+START_TEST(bar_sizing_answers_the_size_mask)
+{
+	static struct config_space cs;
+
+	init_fake_config(&cs);
+	config_space_write(&cs, 0x10, 4, 0xffffffff);
+	ck_assert_uint_eq(guest_read(&cs, 0x10, 4), 0xfffe0000);
+	config_space_write(&cs, 0x14, 4, 0xffffffff);
+	ck_assert_uint_eq(guest_read(&cs, 0x14, 4), 0);		/* no BAR1 */
+	config_space_write(&cs, 0x18, 4, 0xffffffff);
+	ck_assert_uint_eq(guest_read(&cs, 0x18, 4), 0xffffffe1);
+	config_space_write(&cs, 0x1c, 4, 0xffffffff);
+	config_space_write(&cs, 0x20, 4, 0xffffffff);
+	ck_assert_uint_eq(guest_read(&cs, 0x1c, 4), 0xffffc00c);
+	ck_assert_uint_eq(guest_read(&cs, 0x20, 4), 0xffffffff);
+	config_space_write(&cs, 0x1c, 4, 0xc0004000);
+	config_space_write(&cs, 0x20, 4, 0x1);
+	ck_assert_uint_eq(config_space_bar_address(&cs, 3), 0x1c0004000ULL);
+	ck_assert_uint_eq(config_space_bar_address(&cs, 4), 0);
+	config_space_set_bar_address(&cs, 0, 0xc0020000);
+	ck_assert_uint_eq(config_space_bar_address(&cs, 0), 0xc0020000);
+	ck_assert_uint_eq(guest_read(&cs, 0x30, 4), 0);		/* ROM hidden */
+	config_space_write(&cs, 0x30, 4, 0xffffffff);
+	ck_assert_uint_eq(guest_read(&cs, 0x30, 4), 0);
+}
+END_TEST
+
+START_TEST(only_pm_msi_pcie_msix_stay_linked)
+{
+	static struct config_space cs;
+	uint8_t ids[8];
+	unsigned int n = 0;
+
+	init_fake_config(&cs);
+	for (unsigned int cap = guest_read(&cs, 0x34, 1); cap && n < 8; cap = guest_read(&cs, cap + 1, 1))
+		ids[n++] = guest_read(&cs, cap, 1);
+	ck_assert_uint_eq(n, 4);
+	ck_assert_uint_eq(ids[0], 0x01);
+	ck_assert_uint_eq(ids[1], 0x05);
+	ck_assert_uint_eq(ids[2], 0x10);
+	ck_assert_uint_eq(ids[3], 0x11);
+	ck_assert_uint_eq(guest_read(&cs, 0x100, 4), 0);		/* extended capabilities hidden */
+	/* MSI: one vector, no per-vector masks; the enable bit and address are the guest's. */
+	ck_assert_uint_eq(guest_read(&cs, 0xd2, 2), 0x80);
+	config_space_write(&cs, 0xd2, 2, 0xffff);
+	ck_assert_uint_eq(guest_read(&cs, 0xd2, 2), 0x81);
+	config_space_write(&cs, 0xd4, 4, 0xfee00003);
+	ck_assert_uint_eq(guest_read(&cs, 0xd4, 4), 0xfee00000);
+	/* MSI-X: table size read-only, enable and function mask the guest's, both emulated. */
+	ck_assert_uint_eq(config_space_device_bytes(&cs, 0x72, 2), 0);
+	config_space_write(&cs, 0x72, 2, 0xffff);
+	ck_assert_uint_eq(guest_read(&cs, 0x72, 2), 0xc004);
+	ck_assert_uint_eq(cs.msix_cap, 0x70);
+	/* The PCIe capability body and the header's IDs come from the device. */
+	ck_assert_uint_eq(config_space_device_bytes(&cs, 0xa4, 4), 0xf);
+	ck_assert_uint_eq(config_space_device_bytes(&cs, 0x00, 4), 0xf);
+	ck_assert_uint_eq(guest_read(&cs, 0x00, 4), 0x5a5a5a5a);
+}
+END_TEST
+
+START_TEST(config_accesses_out_of_bounds_are_refused)
+{
+	static struct config_space cs;
+	uint8_t raw[64] = { 0 };
+	const uint64_t none[CONFIG_BARS] = { 0 };
+
+	init_fake_config(&cs);
+	ck_assert(!config_space_access_ok(4096, 1));
+	ck_assert(!config_space_access_ok(4095, 2));
+	ck_assert(!config_space_access_ok(2, 4));
+	ck_assert(!config_space_access_ok(0, 8));
+	ck_assert(!config_space_access_ok(0, 3));
+	ck_assert_uint_eq(config_space_read(&cs, 4094, 4, 0), ~0u);
+	config_space_write(&cs, 4093, 4, 0xffffffff);		/* ignored, no overflow */
+	ck_assert_uint_eq(config_space_device_bytes(&cs, 4095, 2), 0);
+	ck_assert_int_eq(config_space_init(&cs, raw, 16, none), -EINVAL);
+	raw[0x0e] = 1;					/* a bridge */
+	ck_assert_int_eq(config_space_init(&cs, raw, sizeof(raw), none), -EINVAL);
+	raw[0x0e] = 0, raw[0x06] = 0x10, raw[0x34] = 0xfc;	/* a capability pointer off the end */
+	ck_assert_int_eq(config_space_init(&cs, raw, sizeof(raw), none), 0);
+	ck_assert_uint_eq(guest_read(&cs, 0x34, 1), 0);
+}
+END_TEST
+
+START_TEST(msix_table_ignores_hostile_accesses)
+{
+	struct msix_table table;
+
+	ck_assert_int_eq(msix_table_init(&table, 0), -EINVAL);
+	ck_assert_int_eq(msix_table_init(&table, MSIX_MAX_VECTORS + 1), -EINVAL);
+	ck_assert_int_eq(msix_table_init(&table, 5), 0);
+	ck_assert(msix_entry_masked(&table.entries[4]));
+	ck_assert_int_eq(msix_table_write(&table, 4 * 16, 8, 0x1fee01000ULL), 4);
+	ck_assert_int_eq(msix_table_write(&table, 4 * 16 + 8, 4, 0x4041), 4);
+	ck_assert_int_eq(msix_table_write(&table, 4 * 16 + 12, 4, 0xfffffffe), 4);
+	ck_assert_uint_eq(msix_entry_address(&table.entries[4]), 0x1fee01000ULL);
+	ck_assert_uint_eq(table.entries[4].data, 0x4041);
+	ck_assert(!msix_entry_masked(&table.entries[4]));
+	ck_assert_uint_eq(table.entries[4].control, 0);		/* reserved bits dropped */
+	ck_assert_uint_eq(msix_table_read(&table, 4 * 16 + 8, 4), 0x4041);
+	ck_assert_int_eq(msix_table_write(&table, 5 * 16, 4, 0), -1);	/* past the table */
+	ck_assert_int_eq(msix_table_write(&table, ~0ULL - 3, 4, 0), -1);
+	ck_assert_int_eq(msix_table_write(&table, 2, 4, 0), -1);	/* unaligned */
+	ck_assert_int_eq(msix_table_write(&table, 4, 8, 0), -1);
+	ck_assert_int_eq(msix_table_write(&table, 0, 2, 0), -1);	/* too narrow */
+	ck_assert_int_eq(msix_table_write(&table, 0, 16, 0), -1);
+	ck_assert_uint_eq(msix_table_read(&table, 5 * 16, 4), 0);
+	ck_assert_uint_eq(msix_table_read(&table, 1ULL << 63, 8), 0);
+	msix_table_destroy(&table);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *suite = suite_create("passthru");
 	TCase *claims = tcase_create("claims"), *refusals = tcase_create("refusals");
 	TCase *release = tcase_create("release");
 	TCase *all[] = { claims, refusals, release };
+	TCase *device_model = tcase_create("device-model");
 
 	for (unsigned int i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
 		tcase_add_checked_fixture(all[i], setup, teardown);
@@ -413,5 +568,10 @@ Suite *unit_suite(void)
 	tcase_add_test(release, release_stale_claim);
 	tcase_add_test(release, recover_only_stale_claims);
 	tcase_add_test(release, device_info_viability_and_holder);
+	suite_add_tcase(suite, device_model);
+	tcase_add_test(device_model, bar_sizing_answers_the_size_mask);
+	tcase_add_test(device_model, only_pm_msi_pcie_msix_stay_linked);
+	tcase_add_test(device_model, config_accesses_out_of_bounds_are_refused);
+	tcase_add_test(device_model, msix_table_ignores_hostile_accesses);
 	return suite;
 }

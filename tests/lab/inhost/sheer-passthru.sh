@@ -1,0 +1,51 @@
+# Inside the lab host: devices handed to logical servers by `sheer run`.
+#   sheer-passthru.sh nic     e1000e at 00:02.0: --device, kill -9 + sheer release, a refusal
+#   sheer-passthru.sh disk    e1000 at 00:02.0 and an NVMe at 00:06.0 from a profile, with a disk write
+. /lab/inhost/lib.sh
+OS="--kernel $OS_KERNEL --initrd $OS_INITRD"
+NIC=0000:00:02.0 NVME=0000:00:06.0
+drv() { d=$(readlink "/sys/bus/pci/devices/$1/driver"); echo "${d##*/}"; }
+
+nic() {
+	prefixed web01 sheer run --name web01 --cpus 1 --memory 256M $OS --cmdline "$OS_CMDLINE" --device $NIC </dev/null
+	say "web01 exit $(status_of web01) $NIC $(drv $NIC)"
+
+	prefixed web02 sheer run --name web02 --cpus 1 --memory 256M $OS --cmdline "$OS_CMDLINE sheer.wait=powerbutton" \
+		--device $NIC </dev/null >/tmp/web02.log &
+	if wait_for /tmp/web02.log "waiting for power button" 300; then
+		say "web02 running, $NIC $(drv $NIC)"
+		kill -9 "$(pgrep -x sheer)"
+		sleep 1
+		say "web02 killed, $NIC $(drv $NIC)"
+		sheer release $NIC
+		say "release exit $? $NIC $(drv $NIC) claims $(ls /run/sheer/devices | wc -l)"
+	fi
+	wait
+	cat /tmp/web02.log
+
+	refused non-viable run --name db --cpus 1 --memory 256M $OS --device 0000:00:1f.2
+	say "non-viable 1f.2 $(drv 0000:00:1f.2) $NIC $(drv $NIC)"
+}
+
+disk() {
+	cat >/tmp/db01.ini <<INI
+[server]
+name = db01
+cpus = 1
+memory = 256M
+kernel = $OS_KERNEL
+initrd = $OS_INITRD
+cmdline = $OS_CMDLINE sheer.diskwrite=$1
+
+[device]
+pci = $NIC
+
+[device]
+pci = $NVME
+INI
+	prefixed db01 sheer run /tmp/db01.ini </dev/null
+	say "db01 exit $(status_of db01) $NIC $(drv $NIC) $NVME $(drv $NVME)"
+}
+
+"$@"
+say "processes left: $(pgrep -x sheer | wc -l)"
