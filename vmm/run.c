@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "passthru/assign.h"
+#include "passthru/device_numa.h"
 #include "vmm/cli.h"
 #include "vmm/commands.h"
 #include "vmm/control.h"
@@ -149,6 +150,20 @@ static int session_check_name(struct run_session *session, char *err, size_t err
 	return ret;
 }
 
+/* With devices, the server's vCPUs and memory default to the devices' NUMA node. */
+static void session_prefer_device_node(struct server_config *cfg)
+{
+	int node = passthru_devices_numa_node(cfg);
+
+	if (node < 0)
+		return;
+	if (cfg->numa_node < 0)
+		cfg->numa_node = node;
+	else if (cfg->numa_node != node)
+		fprintf(stderr, "sheer: warning: %s: numa_node %d is not the devices' node %d: "
+			"their DMA and interrupts cross nodes\n", cfg->name, cfg->numa_node, node);
+}
+
 static int session_place(struct run_session *session, char *err, size_t errlen)
 {
 	int ret = placement_host_load(&session->host, NULL, err, errlen);
@@ -163,6 +178,7 @@ static int session_place(struct run_session *session, char *err, size_t errlen)
 		snprintf(err, errlen, "%.200s: %s", session->registry.dir, strerror(-ret));
 		return ret;
 	}
+	session_prefer_device_node(&session->spec.cfg);
 	return placement_choose(&session->host, &session->spec, session->taken, err, errlen);
 }
 

@@ -4,6 +4,8 @@
 . /lab/inhost/lib.sh
 OS="--kernel $OS_KERNEL --initrd $OS_INITRD"
 NIC=0000:00:02.0 NVME=0000:00:06.0
+# The host has no pgrep.
+sheer_pids() { for p in /proc/[0-9]*; do [ "$(cat "$p/comm" 2>/dev/null)" = sheer ] && echo "${p#/proc/}"; done; }
 drv() { d=$(readlink "/sys/bus/pci/devices/$1/driver"); echo "${d##*/}"; }
 
 nic() {
@@ -14,7 +16,7 @@ nic() {
 		--device $NIC </dev/null >/tmp/web02.log &
 	if wait_for /tmp/web02.log "waiting for power button" 300; then
 		say "web02 running, $NIC $(drv $NIC)"
-		kill -9 "$(pgrep -x sheer)"
+		kill -9 $(sheer_pids)
 		sleep 1
 		say "web02 killed, $NIC $(drv $NIC)"
 		sheer release $NIC
@@ -48,4 +50,4 @@ INI
 }
 
 "$@"
-say "processes left: $(pgrep -x sheer | wc -l)"
+say "processes left: $(sheer_pids | wc -l)"
