@@ -1,7 +1,9 @@
 # Inside the lab host: boot the test OS image N times under each VMM and
 # print one line per boot:
 #   BOOT vmm=NAME run=I init_s=S rss_kib=K exits=E io_exits=X mmio_exits=Y halt_exits=H
-# init_s: VMM start to the OS image's "booted" marker (its init running).
+# init_s: VMM start to the OS image's "booted" marker (its init running);
+# kernel_s: the guest kernel's own uptime then (init_s - kernel_s: firmware,
+# kernel loading and decompression).
 # rss_kib: the VMM's resident memory besides guest RAM, sampled at that moment.
 # *_exits: the host's KVM exit counters (debugfs) for the running VM at that moment.
 . /lab/inhost/lib.sh
@@ -32,6 +34,10 @@ boot_once() {
 			line_out="BOOT vmm=$name run=$run init_s=$(echo "$(uptime_s) $start" | awk '{ printf "%.2f", $1 - $2 }')"
 			line_out="$line_out rss_kib=$(vmm_rss_kib "$pid") exits=$(kvm_stat exits) io_exits=$(kvm_stat io_exits)"
 			line_out="$line_out mmio_exits=$(kvm_stat mmio_exits) halt_exits=$(kvm_stat halt_exits)"
+			;;
+		*"sheer-os-uptime "*)
+			kernel_s=${line##*sheer-os-uptime }
+			line_out="$line_out kernel_s=${kernel_s%%[!0-9.]*}"
 			;;
 		esac
 	done </tmp/console.fifo
