@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "iommu/pci_function.h"
 #include "passthru/passthru_vm.h"
@@ -18,6 +19,7 @@ struct passthru_vm {
 	unsigned int n_devices;
 	struct vfio_pci_device *devices[SERVER_MAX_DEVICES];
 	struct vfio_pci_machine machine;
+	uint64_t dma_map_ns;	/* how long mapping guest RAM for DMA took */
 };
 
 /* A group holding several of the server's devices goes into the container once. */
@@ -44,13 +46,29 @@ static int passthru_vm_group(struct passthru_vm *pv, const char *bdf, struct vfi
 	return ret;
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
+}
+
+/* Pins and maps all guest RAM: the cost grows with memory size, so it is measured for operators. */
 static int passthru_vm_map_ram(struct passthru_vm *pv, const struct guest_memory *mem)
 {
+	uint64_t start = now_ns();
 	int ret = vfio_dma_map(&pv->container, 0, mem->host, mem->low_size);
 
 	if (ret == 0 && mem->high_size)
 		ret = vfio_dma_map(&pv->container, LAYOUT_HIGH_RAM, mem->host + mem->low_size, mem->high_size);
+	pv->dma_map_ns = now_ns() - start;
 	return ret;
+}
+
+uint64_t passthru_vm_dma_map_ns(const struct passthru_vm *pv)
+{
+	return pv ? pv->dma_map_ns : 0;
 }
 
 static int passthru_vm_add(struct passthru_vm *pv, const char *bdf, char *err, size_t errlen)

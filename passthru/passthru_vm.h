@@ -28,5 +28,7 @@ struct passthru_vm_env {
 int passthru_vm_attach(const struct server_config *cfg, const struct passthru_vm_env *env, struct passthru_vm **out,
 		       char *err, size_t errlen);
 void passthru_vm_detach(struct passthru_vm *pv);
+/* Time it took to map guest RAM for DMA; 0 for NULL (no devices). */
+uint64_t passthru_vm_dma_map_ns(const struct passthru_vm *pv);
 
 #endif

@@ -66,12 +66,13 @@ json_t *control_status_to_json(const struct control_status *status)
 
 	for (unsigned int i = 0; cpus && i < status->n_host_cpus; i++)
 		json_array_append_new(cpus, json_integer(status->host_cpu[i]));
-	return json_pack("{s:b, s:s, s:s, s:I, s:i, s:I, s:I, s:i, s:o, s:I, s:I}",
+	return json_pack("{s:b, s:s, s:s, s:I, s:i, s:I, s:I, s:i, s:o, s:I, s:I, s:I}",
 			 "ok", 1, "name", status->name, "state", status->state, "pid", (json_int_t)status->pid,
 			 "cpus", (int)status->cpus, "memory", (json_int_t)status->memory_bytes,
 			 "uptime_s", (json_int_t)status->uptime_s, "numa_node", status->numa_node,
 			 "host_cpus", cpus, "exits", (json_int_t)status->exits,
-			 "unhandled_accesses", (json_int_t)status->unhandled_accesses);
+			 "unhandled_accesses", (json_int_t)status->unhandled_accesses,
+			 "dma_map_us", (json_int_t)status->dma_map_us);
 }
 
 static bool get_uint(json_t *object, const char *key, uint64_t max, uint64_t *value)
@@ -114,7 +115,8 @@ int control_status_from_json(json_t *object, struct control_status *status)
 	    !get_uint(object, "memory", UINT64_MAX, &status->memory_bytes) ||
 	    !get_uint(object, "uptime_s", UINT64_MAX, &status->uptime_s) ||
 	    !get_uint(object, "exits", UINT64_MAX, &status->exits) ||
-	    !get_uint(object, "unhandled_accesses", UINT64_MAX, &status->unhandled_accesses))
+	    !get_uint(object, "unhandled_accesses", UINT64_MAX, &status->unhandled_accesses) ||
+	    !get_uint(object, "dma_map_us", UINT64_MAX, &status->dma_map_us))
 		return -EPROTO;
 	status->pid = (long long)pid;
 	status->cpus = (unsigned int)cpus;

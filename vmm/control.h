@@ -41,6 +41,7 @@ struct control_status {
 	int host_cpu[SERVER_MAX_CPUS];
 	uint64_t exits;
 	uint64_t unhandled_accesses;
+	uint64_t dma_map_us;	/* time to map guest RAM for device DMA; 0 without devices */
 };
 
 struct control_ops {

@@ -58,6 +58,7 @@ static void session_status(void *ctx, struct control_status *status)
 	memcpy(status->host_cpu, cfg->host_cpu, cfg->cpus * sizeof(cfg->host_cpu[0]));
 	status->exits = vm_status.exits;
 	status->unhandled_accesses = vm_status.unhandled_accesses;
+	status->dma_map_us = vm_status.dma_map_ns / 1000;
 }
 
 static int session_shutdown(void *ctx)

@@ -637,4 +637,5 @@ void vm_get_status(struct vm *vm, struct vm_status *status)
 	pthread_mutex_unlock(&vm->lock);
 	status->exits = __atomic_load_n(&vm->exits, __ATOMIC_RELAXED);
 	status->unhandled_accesses = bus_unhandled(&vm->pio) + bus_unhandled(&vm->mmio);
+	status->dma_map_ns = passthru_vm_dma_map_ns(vm->passthru);
 }

@@ -35,6 +35,7 @@ struct vm_status {
 	uint64_t uptime_ns;
 	uint64_t exits;			/* userspace exits handled */
 	uint64_t unhandled_accesses;	/* port/MMIO accesses no device claimed */
+	uint64_t dma_map_ns;		/* time to map guest RAM for device DMA; 0 without devices */
 };
 
 /*

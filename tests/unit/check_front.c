@@ -654,11 +654,11 @@ START_TEST(status_json_types_are_checked)
 	static const char *const bad[] = {
 		"{\"ok\":true}",
 		"{\"ok\":true,\"name\":\"w\",\"state\":\"running\",\"pid\":\"1\",\"cpus\":1,\"memory\":1,"
-		"\"uptime_s\":1,\"numa_node\":0,\"host_cpus\":[],\"exits\":0,\"unhandled_accesses\":0}",
+		"\"uptime_s\":1,\"numa_node\":0,\"host_cpus\":[],\"exits\":0,\"unhandled_accesses\":0,\"dma_map_us\":0}",
 		"{\"ok\":true,\"name\":\"w\",\"state\":\"running\",\"pid\":1,\"cpus\":1,\"memory\":1,"
-		"\"uptime_s\":1,\"numa_node\":0,\"host_cpus\":[\"x\"],\"exits\":0,\"unhandled_accesses\":0}",
+		"\"uptime_s\":1,\"numa_node\":0,\"host_cpus\":[\"x\"],\"exits\":0,\"unhandled_accesses\":0,\"dma_map_us\":0}",
 		"{\"ok\":true,\"name\":\"w\",\"state\":\"running\",\"pid\":1,\"cpus\":999,\"memory\":1,"
-		"\"uptime_s\":1,\"numa_node\":0,\"host_cpus\":[],\"exits\":0,\"unhandled_accesses\":0}",
+		"\"uptime_s\":1,\"numa_node\":0,\"host_cpus\":[],\"exits\":0,\"unhandled_accesses\":0,\"dma_map_us\":0}",
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
