@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "vmm/boot_linux.h"
+#include "vmm/direct_boot.h"
 #include "vmm/layout.h"
 
 /* Offsets in the bzImage file and in the zero page (they coincide for the setup header). */
@@ -43,6 +44,12 @@
 #define LOADER_UNDEFINED	0xff
 #define ENTRY_64_OFFSET		0x200
 #define MAX_KERNEL_FILE		(256 * MiB)
+
+/* Where the kernel went: its 64-bit entry point and the first byte it leaves free. */
+struct kernel_placement {
+	uint64_t entry;
+	uint64_t end;
+};
 
 static uint32_t le(const uint8_t *p, unsigned int size)
 {
@@ -166,33 +173,56 @@ void boot_image_close(struct boot_image *image)
 	image->data = NULL;
 }
 
-static int load_kernel(struct guest_memory *mem, const struct boot_image *image, uint8_t *zero_page, char *err,
-		       size_t err_len)
+static int load_bzimage_kernel(struct guest_memory *mem, const struct boot_image *image,
+			       struct kernel_placement *placed, char *err, size_t err_len)
 {
 	const struct bzimage *hdr = &image->header;
-	uint8_t *dest;
+	uint64_t size = hdr->kernel_size > hdr->init_size ? hdr->kernel_size : hdr->init_size;
+	uint8_t *dest = memory_at(mem, LAYOUT_KERNEL, size);
 
-	dest = memory_at(mem, LAYOUT_KERNEL, hdr->kernel_size > hdr->init_size ? hdr->kernel_size : hdr->init_size);
 	if (!dest) {
 		snprintf(err, err_len, "kernel %s: needs %u MiB from 1 MiB, memory too small", image->path,
 			 (unsigned int)(hdr->init_size / MiB + 1));
 		return -ENOMEM;
 	}
 	memcpy(dest, image->data + hdr->kernel_offset, hdr->kernel_size);
-	memcpy(zero_page + HDR_SETUP_SECTS, image->data + HDR_SETUP_SECTS, hdr->header_end - HDR_SETUP_SECTS);
+	*placed = (struct kernel_placement){ .entry = LAYOUT_KERNEL + ENTRY_64_OFFSET, .end = LAYOUT_KERNEL + size };
 	return 0;
 }
 
-static uint64_t kernel_end(const struct bzimage *image)
+/* RAM the initrd will need above the kernel: its size, with a page of alignment to spare. */
+static uint64_t initrd_room(const struct boot_request *req)
 {
-	uint64_t size = image->kernel_size > image->init_size ? image->kernel_size : image->init_size;
+	struct stat st;
 
-	return LAYOUT_KERNEL + size;
+	if (!req->initrd_path || !req->initrd_path[0] || stat(req->initrd_path, &st) < 0)
+		return 0;	/* load_initrd() reports the problem */
+	return (uint64_t)st.st_size + 4096;
+}
+
+/* Direct boot when the payload allows it, else the bzImage's own decompressor. */
+static int load_kernel(struct guest_memory *mem, const struct boot_image *image, const struct boot_request *req,
+		       uint8_t *zero_page, struct kernel_placement *placed, char *err, size_t err_len)
+{
+	struct direct_kernel direct;
+	char why[256];
+	int ret;
+
+	memcpy(zero_page + HDR_SETUP_SECTS, image->data + HDR_SETUP_SECTS, image->header.header_end - HDR_SETUP_SECTS);
+	ret = direct_boot_load(mem, image, req->kernel_cache, initrd_room(req), &direct, why, sizeof(why));
+	if (ret == 0) {
+		*placed = (struct kernel_placement){ .entry = direct.entry, .end = direct.end };
+		return 0;
+	}
+	if (ret != -ENOTSUP && ret != -ENOSPC)
+		fprintf(stderr, "sheer: warning: kernel %s: %s; booting it through its own decompressor\n",
+			image->path, why);
+	return load_bzimage_kernel(mem, image, placed, err, err_len);
 }
 
 /* The initrd goes as high as the kernel allows in low RAM, page aligned. */
 static int load_initrd(struct guest_memory *mem, const struct boot_request *req, const struct bzimage *image,
-		       uint8_t *zero_page, char *err, size_t err_len)
+		       uint64_t kernel_end, uint8_t *zero_page, char *err, size_t err_len)
 {
 	uint64_t top = (uint64_t)image->initrd_addr_max + 1, addr;
 	uint8_t *data;
@@ -209,7 +239,7 @@ static int load_initrd(struct guest_memory *mem, const struct boot_request *req,
 	if (top > mem->low_size)
 		top = mem->low_size;
 	addr = (top - size) & ~0xfffULL;
-	if (size > top || addr < kernel_end(image)) {
+	if (size > top || addr < kernel_end) {
 		snprintf(err, err_len, "initrd %s: %zu bytes do not fit in memory above the kernel",
 			 req->initrd_path, size);
 		free(data);
@@ -283,6 +313,7 @@ int boot_linux_load(struct guest_memory *mem, const struct boot_image *image, co
 		    struct boot_entry *entry, char *err, size_t err_len)
 {
 	uint8_t *zero_page = memory_at(mem, LAYOUT_ZERO_PAGE, ZERO_PAGE_SIZE);
+	struct kernel_placement placed;
 	int ret;
 
 	if (!zero_page || mem->low_size < LAYOUT_BIOS_END + MiB) {
@@ -290,9 +321,9 @@ int boot_linux_load(struct guest_memory *mem, const struct boot_image *image, co
 		return -ENOMEM;
 	}
 	memset(zero_page, 0, ZERO_PAGE_SIZE);
-	ret = load_kernel(mem, image, zero_page, err, err_len);
+	ret = load_kernel(mem, image, req, zero_page, &placed, err, err_len);
 	if (ret == 0)
-		ret = load_initrd(mem, req, &image->header, zero_page, err, err_len);
+		ret = load_initrd(mem, req, &image->header, placed.end, zero_page, err, err_len);
 	if (ret == 0)
 		ret = load_cmdline(mem, req, &image->header, zero_page, err, err_len);
 	if (ret < 0)
@@ -301,7 +332,7 @@ int boot_linux_load(struct guest_memory *mem, const struct boot_image *image, co
 	write_page_tables(mem);
 	write_gdt(mem);
 	*entry = (struct boot_entry){
-		.rip = LAYOUT_KERNEL + ENTRY_64_OFFSET,
+		.rip = placed.entry,
 		.zero_page = LAYOUT_ZERO_PAGE,
 		.stack = LAYOUT_BOOT_STACK,
 		.cr3 = LAYOUT_PML4,

@@ -32,7 +32,10 @@ struct boot_image {
 	struct bzimage header;
 };
 
+struct kernel_cache;
+
 struct boot_request {
+	const struct kernel_cache *kernel_cache;	/* decompressed kernels for direct boot; NULL: none */
 	const char *initrd_path;	/* NULL or "": none */
 	const char *cmdline;
 	uint64_t rsdp;

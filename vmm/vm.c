@@ -11,6 +11,7 @@
 #include "passthru/passthru_vm.h"
 #include "vmm/acpi.h"
 #include "vmm/boot_linux.h"
+#include "vmm/kernel_cache.h"
 #include "vmm/console.h"
 #include "vmm/cpuid.h"
 #include "vmm/e820.h"
@@ -161,6 +162,7 @@ static int vm_load_guest(struct vm *vm, const struct boot_image *image, struct b
 			 size_t err_len)
 {
 	struct acpi_config acpi = { vm->cfg.cpus, LAYOUT_ECAM, LAYOUT_ECAM_SIZE };
+	struct kernel_cache kernel_cache;
 	struct e820_table e820;
 	struct boot_request req;
 	long acpi_len;
@@ -173,7 +175,9 @@ static int vm_load_guest(struct vm *vm, const struct boot_image *image, struct b
 			      LAYOUT_BIOS_END - LAYOUT_BIOS);
 	if (acpi_len < 0)
 		return fail(err, err_len, acpi_len, "ACPI tables");
+	kernel_cache_init(&kernel_cache, getenv("SHEER_KERNEL_CACHE"), getenv("SHEER_CACHE_DIR"));
 	req = (struct boot_request){
+		.kernel_cache = &kernel_cache,
 		.initrd_path = vm->cfg.initrd,
 		.cmdline = vm->cfg.cmdline,
 		.rsdp = LAYOUT_BIOS,
