@@ -182,6 +182,30 @@ static void roll_back(const struct passthru_env *env, const struct claim_store *
 		passthru_undo_claim(env, store, &out->claims[--out->count]);
 }
 
+/*
+ * allow_unsafe_interrupts = yes on a host without interrupt remapping must
+ * reach VFIO too, and what it changes is host-wide: say so.
+ */
+static int allow_unsafe_interrupts(const struct passthru_env *env, const struct server_config *cfg,
+				   const char *first, char *err, size_t errlen)
+{
+	struct iommu_platform platform;
+	int ret;
+
+	if (!cfg->allow_unsafe_interrupts)
+		return 0;
+	iommu_platform_probe(&env->fs, &platform);
+	if (platform.irq_remapping)
+		return 0;
+	fprintf(stderr, "sheer: warning: %s: no interrupt remapping on this host: allowing unsafe interrupts "
+		"for VFIO host-wide (vfio_iommu_type1 allow_unsafe_interrupts)\n", cfg->name);
+	ret = vfio_allow_unsafe_interrupts(&env->fs);
+	if (ret < 0)
+		return fail_with(err, errlen, -EIO, "device %s: cannot allow unsafe interrupts in vfio_iommu_type1: %s",
+				 first, strerror(-ret));
+	return 0;
+}
+
 /* The record goes first: a VMM killed between the two steps leaves a claim to undo. */
 static int bind_devices(const struct passthru_env *env, const struct claim_store *store,
 			const struct server_config *cfg, pid_t holder, const struct assign_plan *plan,
@@ -192,6 +216,9 @@ static int bind_devices(const struct passthru_env *env, const struct claim_store
 	if (ret < 0)
 		return fail_with(err, errlen, -EIO, "device %s: cannot load vfio-pci (modprobe vfio-pci): %s",
 			      plan->bdfs[0], strerror(-ret));
+	ret = allow_unsafe_interrupts(env, cfg, plan->bdfs[0], err, errlen);
+	if (ret < 0)
+		return ret;
 	for (unsigned int i = 0; i < plan->count; i++) {
 		struct device_claim *claim = &out->claims[out->count];
 

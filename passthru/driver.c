@@ -33,6 +33,19 @@ int vfio_pci_driver_load(const struct host_fs *fs)
 	return run_modprobe(VFIO_PCI_DRIVER);
 }
 
+#define VFIO_TYPE1_UNSAFE_INTERRUPTS "/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts"
+
+int vfio_allow_unsafe_interrupts(const struct host_fs *fs)
+{
+	if (!host_fs_exists(fs, "/sys/module/vfio_iommu_type1") && host_fs_is_real(fs)) {
+		int ret = run_modprobe("vfio_iommu_type1");
+
+		if (ret < 0)
+			return ret;
+	}
+	return host_fs_write(fs, "Y", VFIO_TYPE1_UNSAFE_INTERRUPTS);
+}
+
 static int current_driver(const struct host_fs *fs, const char *bdf, char *driver, size_t driver_len)
 {
 	int ret = host_fs_link_name(fs, driver, driver_len, PCI_SYSFS "/%s/driver", bdf);
