@@ -1,8 +1,16 @@
 #include <check.h>
+#include <dirent.h>
+#include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <lzma.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
 
 #include "vmm/acpi.h"
 #include "vmm/aml.h"
@@ -10,7 +18,11 @@
 #include "vmm/bus.h"
 #include "vmm/cli.h"
 #include "vmm/cpuid.h"
+#include "vmm/direct_boot.h"
 #include "vmm/e820.h"
+#include "vmm/elf_load.h"
+#include "vmm/kernel_cache.h"
+#include "vmm/kernel_image.h"
 #include "vmm/layout.h"
 #include "vmm/pci.h"
 #include "vmm/pm.h"
@@ -313,6 +325,12 @@ END_TEST
 
 static uint8_t image[8192];
 
+static void put_le32(uint8_t *p, uint32_t v)
+{
+	for (unsigned int i = 0; i < 4; i++)
+		p[i] = v >> (8 * i);
+}
+
 static void make_bzimage(uint16_t version, uint16_t xloadflags)
 {
 	memset(image, 0, sizeof(image));
@@ -382,6 +400,455 @@ START_TEST(bzimage_refusals)
 	ck_assert_int_eq(bzimage_parse(image, sizeof(image), &bz, why, sizeof(why)), -ENOEXEC);
 }
 END_TEST
+
+/* Direct boot: a two-segment vmlinux at 16 MiB, packed into a bzImage as the kernel build does. */
+#define TEST_RAM	(20 * MiB)
+#define TEST_ELF_SIZE	0x400
+
+static struct guest_memory test_ram_create(void)
+{
+	struct guest_memory mem = { .fd = -1, .size = TEST_RAM, .low_size = TEST_RAM };
+
+	mem.host = calloc(1, TEST_RAM);
+	ck_assert_ptr_nonnull(mem.host);
+	return mem;
+}
+
+static void put_phdr(uint8_t *elf, unsigned int i, uint64_t offset, uint64_t filesz, uint64_t paddr, uint64_t memsz)
+{
+	Elf64_Phdr phdr = {
+		.p_type = PT_LOAD, .p_flags = PF_R | PF_X, .p_offset = offset, .p_vaddr = 0xffffffff81000000ULL + paddr,
+		.p_paddr = paddr, .p_filesz = filesz, .p_memsz = memsz, .p_align = 4096,
+	};
+
+	memcpy(elf + sizeof(Elf64_Ehdr) + i * sizeof(phdr), &phdr, sizeof(phdr));
+}
+
+static void make_vmlinux(uint8_t *elf)
+{
+	Elf64_Ehdr ehdr = {
+		.e_ident = { ELFMAG0, ELFMAG1, ELFMAG2, ELFMAG3, ELFCLASS64, ELFDATA2LSB, EV_CURRENT },
+		.e_type = ET_EXEC, .e_machine = EM_X86_64, .e_version = EV_CURRENT, .e_entry = 0x1000000,
+		.e_phoff = sizeof(Elf64_Ehdr), .e_ehsize = sizeof(Elf64_Ehdr), .e_phentsize = sizeof(Elf64_Phdr),
+		.e_phnum = 3,
+	};
+
+	memset(elf, 0, TEST_ELF_SIZE);
+	memcpy(elf, &ehdr, sizeof(ehdr));
+	put_phdr(elf, 0, 0x200, 0x100, 0x1000000, 0x300);	/* text, then bss */
+	put_phdr(elf, 1, 0x300, 0x100, 0x1100000, 0x100);
+	put_phdr(elf, 2, 0, 0, 0, 0);				/* empty: ignored */
+	for (unsigned int i = 0x200; i < TEST_ELF_SIZE; i++)
+		elf[i] = i * 7 + 1;
+}
+
+static int parse_vmlinux(const uint8_t *elf, size_t size, struct elf_image *out)
+{
+	char why[128];
+
+	return elf_parse(elf, size, out, why, sizeof(why));
+}
+
+START_TEST(elf_load_segments_and_bss)
+{
+	struct guest_memory mem = test_ram_create();
+	uint8_t elf_data[TEST_ELF_SIZE], zero[0x200] = { 0 };
+	struct elf_image elf;
+	char why[128];
+
+	make_vmlinux(elf_data);
+	ck_assert_int_eq(parse_vmlinux(elf_data, sizeof(elf_data), &elf), 0);
+	ck_assert_uint_eq(elf.n_segments, 2);
+	ck_assert_uint_eq(elf.entry, 0x1000000);
+	ck_assert_uint_eq(elf.start, 0x1000000);
+	ck_assert_uint_eq(elf.end, 0x1100100);
+	memset(mem.host + 0x1000100, 0xee, 0x200);	/* stale bytes where the bss goes */
+	ck_assert_int_eq(elf_load(&elf, &mem, MiB, why, sizeof(why)), 0);
+	ck_assert_mem_eq(mem.host + 0x1000000, elf_data + 0x200, 0x100);
+	ck_assert_mem_eq(mem.host + 0x1000100, zero, 0x200);
+	ck_assert_mem_eq(mem.host + 0x1100000, elf_data + 0x300, 0x100);
+	free(mem.host);
+}
+END_TEST
+
+static void expect_refused(const uint8_t *elf, size_t size, const char *reason)
+{
+	struct elf_image parsed;
+	char why[128];
+
+	ck_assert_int_eq(elf_parse(elf, size, &parsed, why, sizeof(why)), -ENOEXEC);
+	ck_assert_msg(strstr(why, reason), "refusal \"%s\" does not say \"%s\"", why, reason);
+}
+
+START_TEST(elf_refusals)
+{
+	uint8_t elf[TEST_ELF_SIZE];
+
+	make_vmlinux(elf);
+	expect_refused(elf, 40, "shorter than an ELF header");
+	expect_refused(elf, 0xc0, "program headers beyond");
+	expect_refused(elf, 0x380, "segment beyond the end of the file");	/* truncated in segment 1 */
+	elf[0] = 0x7e;
+	expect_refused(elf, sizeof(elf), "no ELF magic");
+	make_vmlinux(elf);
+	elf[EI_CLASS] = ELFCLASS32;
+	expect_refused(elf, sizeof(elf), "64-bit");
+	make_vmlinux(elf);
+	elf[offsetof(Elf64_Ehdr, e_machine)] = EM_386;
+	expect_refused(elf, sizeof(elf), "x86-64");
+	make_vmlinux(elf);
+	put_phdr(elf, 1, 0x300, 0x100, 0x1000200, 0x100);	/* inside segment 0's bss */
+	expect_refused(elf, sizeof(elf), "overlapping");
+	make_vmlinux(elf);
+	put_phdr(elf, 1, 0x300, 0x200, 0x1100000, 0x100);
+	expect_refused(elf, sizeof(elf), "more file bytes");
+	make_vmlinux(elf);
+	put_phdr(elf, 1, 0x300, 0x100, UINT64_MAX - 0x10, 0x100);
+	expect_refused(elf, sizeof(elf), "address space");
+	make_vmlinux(elf);
+	put_phdr(elf, 0, 0x200, 0x100, 0x1200000, 0x300);	/* entry 0x1000000 no longer loaded */
+	expect_refused(elf, sizeof(elf), "entry point");
+}
+END_TEST
+
+START_TEST(elf_load_refuses_segments_outside_ram)
+{
+	struct guest_memory mem = test_ram_create();
+	uint8_t elf_data[TEST_ELF_SIZE], zero[0x100] = { 0 };
+	struct elf_image elf;
+	char why[128];
+
+	make_vmlinux(elf_data);
+	put_phdr(elf_data, 1, 0x300, 0x100, TEST_RAM - 0x80, 0x100);	/* straddles the end of RAM */
+	ck_assert_int_eq(parse_vmlinux(elf_data, sizeof(elf_data), &elf), 0);
+	ck_assert_int_eq(elf_load(&elf, &mem, MiB, why, sizeof(why)), -ERANGE);
+	ck_assert_mem_eq(mem.host + 0x1000000, zero, 0x100);	/* nothing written, not even segment 0 */
+	make_vmlinux(elf_data);
+	put_phdr(elf_data, 1, 0x300, 0x100, 0x8000, 0x100);	/* over the boot data below 1 MiB */
+	ck_assert_int_eq(parse_vmlinux(elf_data, sizeof(elf_data), &elf), 0);
+	ck_assert_int_eq(elf_load(&elf, &mem, MiB, why, sizeof(why)), -ERANGE);
+	ck_assert_ptr_nonnull(strstr(why, "outside guest RAM"));
+	free(mem.host);
+}
+END_TEST
+
+/* A bzImage (the header of make_bzimage()) whose protected-mode kernel holds payload at 0x400. */
+static uint8_t *make_packed_bzimage(const uint8_t *payload, size_t payload_size, size_t *size)
+{
+	const size_t kernel_offset = 1024, payload_offset = 0x400;
+	uint8_t *bz = calloc(1, kernel_offset + payload_offset + payload_size);
+
+	ck_assert_ptr_nonnull(bz);
+	make_bzimage(0x020f, 1);
+	memcpy(bz, image, kernel_offset);
+	put_le32(bz + 0x248, payload_offset);
+	put_le32(bz + 0x24c, payload_size);
+	memcpy(bz + kernel_offset + payload_offset, payload, payload_size);
+	*size = kernel_offset + payload_offset + payload_size;
+	return bz;
+}
+
+/* As the kernel build packs: XZ with CRC32 and the size appended; gzip, whose trailer ends with the size. */
+static size_t compress_vmlinux(enum payload_format format, const uint8_t *elf, uint8_t *out, size_t out_size)
+{
+	size_t done = 0;
+
+	if (format == PAYLOAD_XZ) {
+		ck_assert_int_eq(lzma_easy_buffer_encode(6, LZMA_CHECK_CRC32, NULL, elf, TEST_ELF_SIZE, out, &done,
+							 out_size - 4), LZMA_OK);
+		put_le32(out + done, TEST_ELF_SIZE);
+		return done + 4;
+	}
+	z_stream z = { .next_in = (Bytef *)elf, .avail_in = TEST_ELF_SIZE, .next_out = out, .avail_out = out_size };
+
+	ck_assert_int_eq(deflateInit2(&z, 9, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY), Z_OK);
+	ck_assert_int_eq(deflate(&z, Z_FINISH), Z_STREAM_END);
+	done = z.total_out;
+	deflateEnd(&z);
+	return done;
+}
+
+static struct boot_image packed_image(enum payload_format format, uint8_t *elf)
+{
+	uint8_t packed[2 * TEST_ELF_SIZE];
+	struct boot_image bi = { .path = "test" };
+	char why[128];
+
+	make_vmlinux(elf);
+	bi.data = make_packed_bzimage(packed, compress_vmlinux(format, elf, packed, sizeof(packed)), &bi.size);
+	ck_assert_int_eq(bzimage_parse(bi.data, bi.size, &bi.header, why, sizeof(why)), 0);
+	return bi;
+}
+
+static void check_round_trip(enum payload_format format)
+{
+	uint8_t elf[TEST_ELF_SIZE];
+	struct boot_image bi = packed_image(format, elf);
+	struct kernel_payload payload;
+	struct vmlinux vmlinux;
+	char why[128];
+
+	ck_assert_int_eq(kernel_payload_find(&bi, &payload, why, sizeof(why)), 0);
+	ck_assert_int_eq(payload.format, format);
+	ck_assert_uint_eq(payload.vmlinux_size, TEST_ELF_SIZE);
+	ck_assert_int_eq(kernel_payload_decompress(&payload, &vmlinux, why, sizeof(why)), 0);
+	ck_assert_uint_eq(vmlinux.size, TEST_ELF_SIZE);
+	ck_assert_mem_eq(vmlinux.data, elf, TEST_ELF_SIZE);
+	vmlinux_release(&vmlinux);
+
+	((uint8_t *)payload.data)[payload.size / 2] ^= 0x55;	/* corrupt the compressed data */
+	ck_assert_int_eq(kernel_payload_decompress(&payload, &vmlinux, why, sizeof(why)), -EBADMSG);
+	free(bi.data);
+}
+
+START_TEST(payload_xz_round_trip)
+{
+	check_round_trip(PAYLOAD_XZ);
+}
+END_TEST
+
+START_TEST(payload_gzip_round_trip)
+{
+	check_round_trip(PAYLOAD_GZIP);
+}
+END_TEST
+
+START_TEST(payload_refusals)
+{
+	uint8_t elf[TEST_ELF_SIZE];
+	struct boot_image bi = packed_image(PAYLOAD_XZ, elf);
+	size_t kernel_size = bi.header.kernel_size, length = kernel_size - 0x400;
+	struct kernel_payload payload;
+	char why[128];
+
+	put_le32(bi.data + 0x248, kernel_size + 1);
+	ck_assert_int_eq(kernel_payload_find(&bi, &payload, why, sizeof(why)), -ENOEXEC);
+	put_le32(bi.data + 0x248, 0x400);
+	put_le32(bi.data + 0x24c, length + 1);	/* one byte beyond the file */
+	ck_assert_int_eq(kernel_payload_find(&bi, &payload, why, sizeof(why)), -ENOEXEC);
+	put_le32(bi.data + 0x248, 0xfffffff0);	/* offset + length wraps */
+	put_le32(bi.data + 0x24c, 0x20);
+	ck_assert_int_eq(kernel_payload_find(&bi, &payload, why, sizeof(why)), -ENOEXEC);
+	put_le32(bi.data + 0x248, 0x400);
+	put_le32(bi.data + 0x24c, length);
+	put_le32(bi.data + bi.size - 4, 0xffffffff);	/* claims 4 GiB unpacked */
+	ck_assert_int_eq(kernel_payload_find(&bi, &payload, why, sizeof(why)), -ENOEXEC);
+	put_le32(bi.data + 0x248, 0x200);	/* raw code, as the tiny test guests have */
+	put_le32(bi.data + 0x24c, 0x100);
+	ck_assert_int_eq(kernel_payload_find(&bi, &payload, why, sizeof(why)), -ENOTSUP);
+	free(bi.data);
+}
+END_TEST
+
+/* The packed bzImage written to a file in a fresh directory that also holds the cache. */
+struct cache_fixture {
+	char dir[64];
+	char kernel_path[96];
+	struct kernel_cache cache;
+	struct boot_image image;
+	struct kernel_payload payload;
+	struct kernel_key key;
+};
+
+static void cache_fixture_setup(struct cache_fixture *f)
+{
+	uint8_t elf[TEST_ELF_SIZE];
+	struct boot_image packed = packed_image(PAYLOAD_XZ, elf);
+	char err[256], cache_dir[96];
+	FILE *file;
+
+	snprintf(f->dir, sizeof(f->dir), "/tmp/sheer-kcache-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(f->dir));
+	snprintf(f->kernel_path, sizeof(f->kernel_path), "%s/vmlinuz", f->dir);
+	file = fopen(f->kernel_path, "w");
+	ck_assert_ptr_nonnull(file);
+	ck_assert_uint_eq(fwrite(packed.data, 1, packed.size, file), packed.size);
+	fclose(file);
+	free(packed.data);
+	snprintf(cache_dir, sizeof(cache_dir), "%s/cache/kernels", f->dir);
+	kernel_cache_init(&f->cache, NULL, cache_dir);
+	ck_assert_int_eq(boot_image_open(&f->image, f->kernel_path, err, sizeof(err)), 0);
+	ck_assert_int_eq(kernel_payload_find(&f->image, &f->payload, err, sizeof(err)), 0);
+	ck_assert_int_eq(kernel_key_make(&f->key, f->kernel_path, &f->payload), 0);
+}
+
+static void cache_fixture_teardown(struct cache_fixture *f)
+{
+	char cmd[128];
+
+	boot_image_close(&f->image);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+static void cache_store_decompressed(struct cache_fixture *f, const struct kernel_key *key)
+{
+	struct vmlinux vmlinux;
+	char why[256];
+
+	ck_assert_int_eq(kernel_payload_decompress(&f->payload, &vmlinux, why, sizeof(why)), 0);
+	ck_assert_msg(kernel_cache_store(&f->cache, key, &vmlinux, why, sizeof(why)) == 0, "%s", why);
+	vmlinux_release(&vmlinux);
+}
+
+static char *cache_entry_path(struct cache_fixture *f)
+{
+	static char path[PATH_MAX + NAME_MAX + 2];
+	struct dirent **entries;
+	int n = scandir(f->cache.dir, &entries, NULL, alphasort);
+
+	path[0] = '\0';
+	for (int i = 0; i < n; i++) {
+		if (!strncmp(entries[i]->d_name, "vmlinux-", 8))
+			snprintf(path, sizeof(path), "%s/%s", f->cache.dir, entries[i]->d_name);
+		free(entries[i]);
+	}
+	free(entries);
+	return path;
+}
+
+START_TEST(cache_miss_store_hit)
+{
+	struct cache_fixture f;
+	struct vmlinux hit;
+	uint8_t elf[TEST_ELF_SIZE];
+	struct stat st;
+
+	cache_fixture_setup(&f);
+	make_vmlinux(elf);
+	ck_assert_int_eq(kernel_cache_find(&f.cache, &f.key, &hit), -ENOENT);
+	cache_store_decompressed(&f, &f.key);
+	ck_assert_int_eq(stat(f.cache.dir, &st), 0);
+	ck_assert_uint_eq(st.st_mode & 0777, 0700);
+	ck_assert_int_eq(kernel_cache_find(&f.cache, &f.key, &hit), 0);
+	ck_assert_uint_eq(hit.size, TEST_ELF_SIZE);
+	ck_assert_mem_eq(hit.data, elf, TEST_ELF_SIZE);
+	vmlinux_release(&hit);
+	cache_fixture_teardown(&f);
+}
+END_TEST
+
+START_TEST(cache_stale_or_corrupt_entries_miss)
+{
+	struct timespec later[2] = { { .tv_sec = 1000000000 }, { .tv_sec = 1000000000 } };
+	struct cache_fixture f;
+	struct kernel_key key;
+	struct vmlinux hit;
+	int fd;
+
+	cache_fixture_setup(&f);
+	cache_store_decompressed(&f, &f.key);
+	ck_assert_int_eq(utimensat(AT_FDCWD, f.kernel_path, later, 0), 0);	/* the kernel file changed */
+	ck_assert_int_eq(kernel_key_make(&key, f.kernel_path, &f.payload), 0);
+	ck_assert_int_ne(kernel_cache_find(&f.cache, &key, &hit), 0);
+
+	key = f.key;
+	key.payload_tail_crc ^= 1;	/* same file identity, other content */
+	ck_assert_int_ne(kernel_cache_find(&f.cache, &key, &hit), 0);
+
+	fd = open(cache_entry_path(&f), O_WRONLY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pwrite(fd, "X", 1, 12), 1);	/* inside the header */
+	close(fd);
+	ck_assert_int_ne(kernel_cache_find(&f.cache, &f.key, &hit), 0);
+
+	cache_store_decompressed(&f, &f.key);
+	ck_assert_int_eq(truncate(cache_entry_path(&f), 4096 + TEST_ELF_SIZE - 1), 0);
+	ck_assert_int_ne(kernel_cache_find(&f.cache, &f.key, &hit), 0);
+	cache_fixture_teardown(&f);
+}
+END_TEST
+
+START_TEST(cache_keeps_max_entries)
+{
+	struct cache_fixture f;
+	struct kernel_key key;
+	struct vmlinux hit;
+	struct dirent **entries;
+	int n;
+
+	cache_fixture_setup(&f);
+	f.cache.max_entries = 2;
+	for (unsigned int i = 0; i < 3; i++) {
+		key = f.key;
+		key.ino += i;
+		cache_store_decompressed(&f, &key);
+	}
+	n = scandir(f.cache.dir, &entries, NULL, alphasort);
+	ck_assert_int_eq(n, 2 + 2);	/* . and .. */
+	for (int i = 0; i < n; i++)
+		free(entries[i]);
+	free(entries);
+	ck_assert_int_ne(kernel_cache_find(&f.cache, &f.key, &hit), 0);	/* the oldest went */
+	cache_fixture_teardown(&f);
+}
+END_TEST
+
+static void check_direct_boot(struct cache_fixture *f)
+{
+	struct guest_memory mem = test_ram_create();
+	uint8_t elf[TEST_ELF_SIZE];
+	struct direct_kernel loaded;
+	char why[256];
+
+	make_vmlinux(elf);
+	ck_assert_msg(direct_boot_load(&mem, &f->image, &f->cache, MiB, &loaded, why, sizeof(why)) == 0, "%s", why);
+	ck_assert_uint_eq(loaded.entry, 0x1000000);
+	ck_assert_uint_eq(loaded.end, 0x1100100);	/* past init_size (1 MiB from 16 MiB) */
+	ck_assert_mem_eq(mem.host + 0x1100000, elf + 0x300, 0x100);
+	free(mem.host);
+}
+
+START_TEST(direct_boot_through_the_cache)
+{
+	struct cache_fixture f;
+	struct vmlinux hit;
+
+	cache_fixture_setup(&f);
+	check_direct_boot(&f);	/* miss: decompresses and stores */
+	ck_assert_int_eq(kernel_cache_find(&f.cache, &f.key, &hit), 0);
+	vmlinux_release(&hit);
+	check_direct_boot(&f);	/* hit */
+	cache_fixture_teardown(&f);
+}
+END_TEST
+
+START_TEST(direct_boot_without_a_writable_cache)
+{
+	struct cache_fixture f;
+	struct guest_memory small = { .fd = -1, .size = 8 * MiB, .low_size = 8 * MiB };
+	struct direct_kernel loaded;
+	char why[256];
+
+	cache_fixture_setup(&f);
+	kernel_cache_init(&f.cache, NULL, "/dev/null/kernels");
+	check_direct_boot(&f);	/* in memory, with one warning */
+	kernel_cache_init(&f.cache, "off", NULL);
+	ck_assert_str_eq(f.cache.dir, "");
+	check_direct_boot(&f);
+	ck_assert_int_eq(direct_boot_load(&small, &f.image, &f.cache, 0, &loaded, why, sizeof(why)), -ENOSPC);
+	cache_fixture_teardown(&f);
+}
+END_TEST
+
+static void add_direct_boot_tcases(Suite *s)
+{
+	TCase *tc = tcase_create("direct boot");
+
+	tcase_add_test(tc, elf_load_segments_and_bss);
+	tcase_add_test(tc, elf_refusals);
+	tcase_add_test(tc, elf_load_refuses_segments_outside_ram);
+	tcase_add_test(tc, payload_xz_round_trip);
+	tcase_add_test(tc, payload_gzip_round_trip);
+	tcase_add_test(tc, payload_refusals);
+	tcase_add_test(tc, cache_miss_store_hit);
+	tcase_add_test(tc, cache_stale_or_corrupt_entries_miss);
+	tcase_add_test(tc, cache_keeps_max_entries);
+	tcase_add_test(tc, direct_boot_through_the_cache);
+	tcase_add_test(tc, direct_boot_without_a_writable_cache);
+	tcase_set_timeout(tc, 30);
+	suite_add_tcase(s, tc);
+}
 
 START_TEST(pci_host_bridge_config)
 {
@@ -575,5 +1042,6 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, version_is_semver);
 	suite_add_tcase(s, tc);
 	add_engine_tcases(s);
+	add_direct_boot_tcases(s);
 	return s;
 }
