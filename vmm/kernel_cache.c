@@ -133,7 +133,7 @@ int kernel_cache_find(const struct kernel_cache *cache, const struct kernel_key 
 	return 0;
 }
 
-/* mkdir -p; the components sheer creates are private to the user. */
+/* mkdir -p: missing parents as usual for /var/cache, the cache itself private to the user. */
 static int cache_dir_create(const char *dir)
 {
 	char path[PATH_MAX];
@@ -142,7 +142,7 @@ static int cache_dir_create(const char *dir)
 	for (char *slash = strchr(path + 1, '/');; slash = strchr(slash + 1, '/')) {
 		if (slash)
 			*slash = '\0';
-		if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		if (mkdir(path, slash ? 0755 : 0700) < 0 && errno != EEXIST)
 			return -errno;
 		if (!slash)
 			break;
