@@ -5,11 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "passthru/claim.h"
+#include "vmm/lock.h"
 #include "vmm/parse.h"
 #include "vmm/registry.h"
 
@@ -54,20 +54,14 @@ void claim_store_close(struct claim_store *store)
 int claim_store_lock(struct claim_store *store)
 {
 	char path[PATH_MAX];
-	int ret;
+	int fd;
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/.lock", store->dir) >= sizeof(path))
 		return -ENAMETOOLONG;
-	store->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (store->lock_fd < 0)
-		return -errno;
-	while (flock(store->lock_fd, LOCK_EX) < 0) {
-		if (errno != EINTR) {
-			ret = -errno;
-			claim_store_unlock(store);
-			return ret;
-		}
-	}
+	fd = lock_open_exclusive(path, O_RDWR | O_CREAT, 0600);
+	if (fd < 0)
+		return fd;
+	store->lock_fd = fd;
 	return 0;
 }
 

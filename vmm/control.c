@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "vmm/control.h"
 #include "vmm/parse.h"
@@ -58,6 +59,17 @@ int control_request_decode(const char *text, size_t len, enum control_command *c
 		snprintf(err, errlen, "unknown command '%.32s'", json_string_value(name));
 	json_decref(request);
 	return ret;
+}
+
+int control_socket(const char *path, struct sockaddr_un *addr)
+{
+	int fd;
+
+	*addr = (struct sockaddr_un){ .sun_family = AF_UNIX };
+	if (copy_string(addr->sun_path, sizeof(addr->sun_path), path) < 0)
+		return -ENAMETOOLONG;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	return fd < 0 ? -errno : fd;
 }
 
 json_t *control_status_to_json(const struct control_status *status)

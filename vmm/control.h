@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/un.h>
 
 #include "vmm/config.h"
 #include "vmm/registry.h"
@@ -58,6 +59,9 @@ char *control_request_encode(enum control_command command);
 int control_request_decode(const char *text, size_t len, enum control_command *command, char *err, size_t errlen);
 /* Decode, act through ops, encode the reply. Never fails: errors become {"ok":false}. */
 char *control_handle(const struct control_ops *ops, void *ctx, const char *request, size_t len);
+/* A unix stream socket for the control socket at path; *addr gets its address. */
+int control_socket(const char *path, struct sockaddr_un *addr);
+
 json_t *control_status_to_json(const struct control_status *status);
 int control_status_from_json(json_t *object, struct control_status *status);
 /* 0 for {"ok":true}; -EREMOTEIO with the server's error in err; -EPROTO when not a reply at all. */

@@ -14,15 +14,12 @@
 
 static int connect_to(const char *path)
 {
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	struct sockaddr_un addr;
 	struct timeval timeout = { .tv_sec = CONTROL_CALL_TIMEOUT_S };
-	int fd, ret;
+	int fd = control_socket(path, &addr), ret;
 
-	if (copy_string(addr.sun_path, sizeof(addr.sun_path), path) < 0)
-		return -ENAMETOOLONG;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
 	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {

@@ -109,15 +109,12 @@ static void *control_server_loop(void *arg)
 
 static int listen_on(const char *path)
 {
-	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	struct sockaddr_un addr;
 	mode_t old_umask;
-	int fd, ret;
+	int fd = control_socket(path, &addr), ret;
 
-	if (copy_string(addr.sun_path, sizeof(addr.sun_path), path) < 0)
-		return -ENAMETOOLONG;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
-		return -errno;
+		return fd;
 	/* Owner-only from the moment the file exists, not after a window. */
 	old_umask = umask(0177);
 	ret = bind(fd, (struct sockaddr *)&addr, sizeof(addr));

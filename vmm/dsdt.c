@@ -129,30 +129,21 @@ static void dsdt_pci_root(struct aml *aml, const struct acpi_config *cfg)
 	aml_close(aml, dev);
 }
 
-static void dsdt_com1(struct aml *aml)
+/* A legacy ISA device: one I/O range and one interrupt; uid < 0 means no _UID. */
+static void dsdt_isa_device(struct aml *aml, const char *name, const char *eisa_id, int uid, uint16_t port,
+			    uint8_t ports, uint8_t irq)
 {
-	size_t dev = aml_device_open(aml, "COM1");
+	size_t dev = aml_device_open(aml, name);
 	struct resource_buf r = { .len = 0 };
 
 	aml_name(aml, "_HID");
-	aml_eisa_id(aml, "PNP0501");
-	aml_name(aml, "_UID");
-	aml_integer(aml, 1);
-	res_io(&r, PORT_COM1, 8);
-	res_irq(&r, IRQ_COM1);
-	dsdt_resources(aml, &r);
-	aml_close(aml, dev);
-}
-
-static void dsdt_rtc(struct aml *aml)
-{
-	size_t dev = aml_device_open(aml, "RTC");
-	struct resource_buf r = { .len = 0 };
-
-	aml_name(aml, "_HID");
-	aml_eisa_id(aml, "PNP0B00");
-	res_io(&r, PORT_RTC, 2);
-	res_irq(&r, IRQ_RTC);
+	aml_eisa_id(aml, eisa_id);
+	if (uid >= 0) {
+		aml_name(aml, "_UID");
+		aml_integer(aml, (uint64_t)uid);
+	}
+	res_io(&r, port, ports);
+	res_irq(&r, irq);
 	dsdt_resources(aml, &r);
 	aml_close(aml, dev);
 }
@@ -191,8 +182,8 @@ void dsdt_build(struct aml *aml, const struct acpi_config *cfg)
 	size_t sb = aml_scope_open(aml, "\\_SB");
 
 	dsdt_pci_root(aml, cfg);
-	dsdt_com1(aml);
-	dsdt_rtc(aml);
+	dsdt_isa_device(aml, "COM1", "PNP0501", 1, PORT_COM1, 8, IRQ_COM1);
+	dsdt_isa_device(aml, "RTC", "PNP0B00", -1, PORT_RTC, 2, IRQ_RTC);
 	dsdt_motherboard(aml, cfg);
 	aml_close(aml, sb);
 	dsdt_sleep_states(aml);

@@ -5,11 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "vmm/lock.h"
 #include "vmm/parse.h"
 #include "vmm/registry.h"
 
@@ -61,18 +61,11 @@ void registry_close(struct registry *registry)
 /* The lock is on the directory itself, so no lock file is left lying around. */
 int registry_lock(struct registry *registry)
 {
-	int ret;
+	int fd = lock_open_exclusive(registry->dir, O_RDONLY | O_DIRECTORY, 0);
 
-	registry->lock_fd = open(registry->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (registry->lock_fd < 0)
-		return -errno;
-	while (flock(registry->lock_fd, LOCK_EX) < 0) {
-		if (errno != EINTR) {
-			ret = -errno;
-			registry_unlock(registry);
-			return ret;
-		}
-	}
+	if (fd < 0)
+		return fd;
+	registry->lock_fd = fd;
 	return 0;
 }
 

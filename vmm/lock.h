@@ -1,0 +1,14 @@
+/* Exclusive advisory locks that serialise sheer processes on shared state. */
+#ifndef SHEER_LOCK_H
+#define SHEER_LOCK_H
+
+#include <sys/types.h>
+
+/*
+ * Open path (open(2) flags and mode) and take an exclusive flock on it,
+ * waiting for other holders. Returns the locked fd (close it to unlock) or
+ * a negative errno.
+ */
+int lock_open_exclusive(const char *path, int flags, mode_t mode);
+
+#endif
