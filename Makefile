@@ -3,6 +3,7 @@
 #   make deps       install every Debian package the build, tests and lab need
 #   make check      unit tests, KVM tiny-guest tests, lab scenarios
 #   make asan-check unit and KVM tests under ASan/UBSan
+#   make fuzz       libFuzzer on the parsers of hostile input, FUZZ_SECONDS each
 #   make bench      benchmarks (tables, never pass/fail)
 #   make demo       the main job: the OS image booting physical and logical in the lab
 #   make clean
@@ -12,7 +13,7 @@ CC       ?= gcc
 SANITIZE ?=
 
 # Debian packages for build, tests and the lab; `make deps` installs the missing ones.
-DEB_PACKAGES := gcc make pkg-config check libpci-dev libnuma-dev libhwloc-dev libjansson-dev \
+DEB_PACKAGES := gcc clang libclang-rt-14-dev make pkg-config check libpci-dev libnuma-dev libhwloc-dev libjansson-dev \
                 linux-libc-dev qemu-system-x86 qemu-utils busybox-static cpio kmod gzip xz-utils \
                 zstd ipmitool openipmi seabios ipxe-qemu iproute2 procps psmisc pci.ids python3 acpica-tools \
                 liblzma-dev zlib1g-dev
@@ -34,6 +35,11 @@ ifneq ($(SANITIZE),)
 CFLAGS  += -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
 LDFLAGS += -fsanitize=address,undefined
 endif
+# FUZZ=1: clang, the library instrumented for libFuzzer's coverage (used by `make fuzz`).
+ifneq ($(FUZZ),)
+CC      := clang
+CFLAGS  += -fsanitize=fuzzer-no-link
+endif
 
 MODULES  := vmm passthru iommu p2v power
 LIB_SRCS := $(filter-out vmm/main.c,$(foreach m,$(MODULES),$(wildcard $(m)/*.c)))
@@ -41,7 +47,7 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 UNIT_SRCS := $(wildcard tests/unit/check_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps check unit-check guest-check lab-check asan-check bench demo clean lab-assets
+.PHONY: all deps check unit-check guest-check lab-check asan-check fuzz fuzz-check bench demo clean lab-assets
 all: $(BUILD)/sheer
 
 $(BUILD)/%.o: %.c
@@ -93,6 +99,27 @@ asan-check:
 $(BUILD)/tests/first_byte: tests/bench/first_byte.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $<
+
+# Each target runs FUZZ_SECONDS from a corpus that grows in $(BUILD)/corpus (seeded from tests/fuzz/corpus).
+FUZZ_SECONDS ?= 20
+FUZZ_SRCS    := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS    := $(FUZZ_SRCS:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c tests/fuzz/fuzz_input.h $(BUILD)/libsheer.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $< $(BUILD)/libsheer.a $(LDLIBS)
+
+fuzz-check: $(FUZZ_BINS)
+	@rc=0; passed=0; failed=0; for f in $(FUZZ_BINS); do \
+		name=$$(basename $$f); corpus=$(BUILD)/corpus/$$name; mkdir -p $$corpus; \
+		[ -d tests/fuzz/corpus/$$name ] && cp -n tests/fuzz/corpus/$$name/* $$corpus/ 2>/dev/null; \
+		if $$f -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=0 $$corpus >$(BUILD)/$$name.log 2>&1; \
+		then passed=$$((passed + 1)); echo "PASS $$name: $$(grep -o 'Done [0-9]* runs' $(BUILD)/$$name.log)"; \
+		else failed=$$((failed + 1)); rc=1; echo "FAIL $$name:"; tail -n 40 $(BUILD)/$$name.log; fi; \
+	done; echo "fuzz: $$passed passed, $$failed failed"; exit $$rc
+
+fuzz:
+	$(MAKE) BUILD=$(BUILD)/fuzz-build FUZZ=1 SANITIZE=1 fuzz-check
 
 bench: all $(BUILD)/tests/first_byte guest-images
 	BUILD=$(BUILD) tests/bench/run

@@ -1,0 +1,38 @@
+/* Reading a fuzzer's input as a stream of fixed-size fields; past the end, zeros. */
+#ifndef SHEER_FUZZ_INPUT_H
+#define SHEER_FUZZ_INPUT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+struct fuzz_input {
+	const uint8_t *data;
+	size_t len;
+};
+
+static inline uint64_t fuzz_take(struct fuzz_input *in, size_t bytes)
+{
+	uint64_t value = 0;
+	size_t n = bytes < in->len ? bytes : in->len;
+
+	memcpy(&value, in->data, n);
+	in->data += n;
+	in->len -= n;
+	return value;
+}
+
+static inline size_t fuzz_left(const struct fuzz_input *in)
+{
+	return in->len;
+}
+
+/* An access size the hardware allows: 1, 2, 4 or 8 (limit: 4 or 8). */
+static inline unsigned int fuzz_access_size(struct fuzz_input *in, unsigned int limit)
+{
+	unsigned int size = 1u << (fuzz_take(in, 1) & 3);
+
+	return size > limit ? limit : size;
+}
+
+#endif
