@@ -113,7 +113,7 @@ fuzz-check: $(FUZZ_BINS)
 	@rc=0; passed=0; failed=0; for f in $(FUZZ_BINS); do \
 		name=$$(basename $$f); corpus=$(BUILD)/corpus/$$name; mkdir -p $$corpus; \
 		[ -d tests/fuzz/corpus/$$name ] && cp -n tests/fuzz/corpus/$$name/* $$corpus/ 2>/dev/null; \
-		if $$f -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=0 $$corpus >$(BUILD)/$$name.log 2>&1; \
+		if $$f -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -print_final_stats=0 -artifact_prefix=$(BUILD)/$$name- $$corpus >$(BUILD)/$$name.log 2>&1; \
 		then passed=$$((passed + 1)); echo "PASS $$name: $$(grep -o 'Done [0-9]* runs' $(BUILD)/$$name.log)"; \
 		else failed=$$((failed + 1)); rc=1; echo "FAIL $$name:"; tail -n 40 $(BUILD)/$$name.log; fi; \
 	done; echo "fuzz: $$passed passed, $$failed failed"; exit $$rc
