@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Sourced by every lab scenario: paths, checks and console helpers.
 # A scenario runs lab machines, keeps their consoles under $LOGS, and records
 # one PASS/FAIL line per check in $SCENARIO_RESULTS (the runner counts them).

@@ -1,3 +1,4 @@
+# shellcheck shell=sh
 # Sourced by scripts that run inside a lab host (put there by a scenario).
 # say: a line the scenario greps for. prefixed NAME CMD...: run CMD with every
 # output line prefixed "NAME| ", its exit status in /tmp/status.NAME.
