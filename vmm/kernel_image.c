@@ -47,6 +47,11 @@ int kernel_payload_find(const struct boot_image *image, struct kernel_payload *p
 	/* bzimage_parse() asked for protocol 2.12, whose header has the payload fields (2.08). */
 	offset = read_le32(image->data + HDR_PAYLOAD_OFFSET);
 	length = read_le32(image->data + HDR_PAYLOAD_LENGTH);
+	/* No payload described: a kernel that decompresses itself some other way, nothing wrong with it. */
+	if (length == 0) {
+		snprintf(why, why_len, "no payload described in the setup header");
+		return -ENOTSUP;
+	}
 	if (offset > hdr->kernel_size || length > hdr->kernel_size - offset || length < 4 + sizeof(xz_magic)) {
 		snprintf(why, why_len, "payload (offset %llu, %llu bytes) outside the kernel's %zu bytes",
 			 (unsigned long long)offset, (unsigned long long)length, hdr->kernel_size);

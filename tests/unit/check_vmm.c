@@ -633,8 +633,11 @@ START_TEST(payload_refusals)
 	put_le32(bi.data + 0x24c, length);
 	put_le32(bi.data + bi.size - 4, 0xffffffff);	/* claims 4 GiB unpacked */
 	ck_assert_int_eq(kernel_payload_find(&bi, &payload, why, sizeof(why)), -ENOEXEC);
-	put_le32(bi.data + 0x248, 0x200);	/* raw code, as the tiny test guests have */
+	put_le32(bi.data + 0x248, 0x200);	/* raw code */
 	put_le32(bi.data + 0x24c, 0x100);
+	ck_assert_int_eq(kernel_payload_find(&bi, &payload, why, sizeof(why)), -ENOTSUP);
+	put_le32(bi.data + 0x248, 0);		/* no payload described, as the tiny test guests have */
+	put_le32(bi.data + 0x24c, 0);
 	ck_assert_int_eq(kernel_payload_find(&bi, &payload, why, sizeof(why)), -ENOTSUP);
 	free(bi.data);
 }
