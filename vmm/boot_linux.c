@@ -183,7 +183,7 @@ static int load_bzimage_kernel(struct guest_memory *mem, const struct boot_image
 	if (!dest) {
 		snprintf(err, err_len, "kernel %s: needs %u MiB from 1 MiB, memory too small", image->path,
 			 (unsigned int)(hdr->init_size / MiB + 1));
-		return -ENOMEM;
+		return -ENOSPC;
 	}
 	memcpy(dest, image->data + hdr->kernel_offset, hdr->kernel_size);
 	*placed = (struct kernel_placement){ .entry = LAYOUT_KERNEL + ENTRY_64_OFFSET, .end = LAYOUT_KERNEL + size };
@@ -243,7 +243,7 @@ static int load_initrd(struct guest_memory *mem, const struct boot_request *req,
 		snprintf(err, err_len, "initrd %s: %zu bytes do not fit in memory above the kernel",
 			 req->initrd_path, size);
 		free(data);
-		return -ENOMEM;
+		return -ENOSPC;
 	}
 	memcpy(memory_at(mem, addr, size), data, size);
 	free(data);
@@ -318,7 +318,7 @@ int boot_linux_load(struct guest_memory *mem, const struct boot_image *image, co
 
 	if (!zero_page || mem->low_size < LAYOUT_BIOS_END + MiB) {
 		snprintf(err, err_len, "memory of %llu bytes is too small to boot", (unsigned long long)mem->size);
-		return -ENOMEM;
+		return -ENOSPC;
 	}
 	memset(zero_page, 0, ZERO_PAGE_SIZE);
 	ret = load_kernel(mem, image, req, zero_page, &placed, err, err_len);

@@ -212,7 +212,7 @@ static int session_register(struct run_session *session, char *err, size_t errle
 /* Refusals of what the operator asked (exit 2), as opposed to failures of the host or of sheer. */
 static bool is_input_error(int ret)
 {
-	return ret == -EINVAL || ret == -ENOEXEC || ret == -EEXIST || ret == -ENOSPC;
+	return ret == -EINVAL || ret == -ENOEXEC || ret == -EEXIST || ret == -ENOSPC || ret == -E2BIG || ret == -EFBIG;
 }
 
 /* Stale claims of killed servers first; then this server's devices, all or none. */

@@ -47,4 +47,5 @@ refused missing-kernel run --name bad2 --cpus 1 --memory 64M --kernel /lab/os/no
 refused not-bzimage run --name bad3 --cpus 1 --memory 64M --kernel /lab/os/initrd.gz
 refused too-much-memory run --name bad4 --cpus 1 --memory 64G $OS
 refused too-many-cpus run --name bad5 --cpus 64 --memory 64M $OS
+refused kernel-needs-more run --name bad6 --cpus 1 --memory 32M $OS
 say "processes left: $(pidof sheer | wc -w)"
