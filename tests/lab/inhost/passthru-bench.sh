@@ -1,18 +1,22 @@
 # Inside the lab host: the same download through the host's e1000e handed to
-# a logical server by sheer and by the reference QEMU. One line per VMM:
+# a logical server by sheer and by the reference QEMU, ROUNDS times each,
+# alternating. One line per download:
 #   NET vmm=NAME bytes=B seconds=S irqs=I kvm_exits=E io_exits=X mmio_exits=Y user_exits=U dma_map_us=D
-# The KVM counters and sheer's own userspace exits are taken when the guest
-# starts and ends the download ("-": the VMM does not tell).
+# The KVM counters and sheer's own userspace exits are read when the guest
+# starts and ends the download ("-": the VMM does not tell, or the reading failed).
 . /lab/inhost/lib.sh
 url=$1
+rounds=${2:-3}
 NIC=0000:00:02.0
-CMDLINE="$OS_CMDLINE sheer.fetch=$url"
 
 kvm_stat() { cat "/sys/kernel/debug/kvm/$1"; }
-sheer_field() { sheer status bench --json 2>/dev/null | sed -n "s/.*\"$1\": \([0-9]*\).*/\1/p"; }
-snapshot() {
-	echo "$(kvm_stat exits) $(kvm_stat io_exits) $(kvm_stat mmio_exits) $([ "$1" = sheer ] && sheer_field exits || echo -)"
+# A number from `sheer status bench --json`, or "-".
+sheer_field() {
+	value=$(sheer status bench --json 2>/dev/null | sed -n "s/^ *\"$1\": \([0-9]*\).*/\1/p")
+	echo "${value:--}"
 }
+user_exits() { if [ "$1" = sheer ]; then sheer_field exits; else echo -; fi; }
+difference() { if [ "$1" = - ] || [ "$2" = - ]; then echo -; else echo $(($2 - $1)); fi; }
 
 measure() {
 	name=$1
@@ -23,15 +27,17 @@ measure() {
 	result="NET vmm=$name failed"
 	while IFS= read -r line; do
 		case "$line" in
-		*sheer-os-fetch-start*) set -- $(snapshot "$name") ;;
+		*sheer-os-fetch-start*)
+			exits0=$(kvm_stat exits) io0=$(kvm_stat io_exits) mmio0=$(kvm_stat mmio_exits) user0=$(user_exits "$name")
+			# Fixed since start; read now, since the guest powers off as soon as it is done.
+			dma=-
+			[ "$name" = sheer ] && dma=$(sheer_field dma_map_us)
+			;;
 		*sheer-os-fetch-done*)
-			dma=$([ "$name" = sheer ] && sheer_field dma_map_us || echo -)
-			user="-"
-			after=$(snapshot "$name")
-			set -- "$@" $after
-			[ "$name" = sheer ] && user=$(($8 - $4))
-			result="NET vmm=$name ${line#*sheer-os-fetch-done } kvm_exits=$(($5 - $1)) io_exits=$(($6 - $2))"
-			result="$result mmio_exits=$(($7 - $3)) user_exits=$user dma_map_us=$dma"
+			exits1=$(kvm_stat exits) io1=$(kvm_stat io_exits) mmio1=$(kvm_stat mmio_exits) user1=$(user_exits "$name")
+			result="NET vmm=$name ${line#*sheer-os-fetch-done } kvm_exits=$((exits1 - exits0))"
+			result="$result io_exits=$((io1 - io0)) mmio_exits=$((mmio1 - mmio0))"
+			result="$result user_exits=$(difference "$user0" "$user1") dma_map_us=$dma"
 			;;
 		esac
 	done </tmp/net.fifo
@@ -39,6 +45,8 @@ measure() {
 	echo "$result"
 }
 
-measure sheer sheer run --name bench --cpus 1 --memory 512M --device $NIC \
-	--kernel "$OS_KERNEL" --initrd "$OS_INITRD" --cmdline "$CMDLINE"
-measure qemu qemu-logical --device $NIC --cpus 1 --mem 512M --append "sheer.fetch=$url"
+for round in $(seq "$rounds"); do
+	measure sheer sheer run --name bench --cpus 1 --memory 512M --device $NIC \
+		--kernel "$OS_KERNEL" --initrd "$OS_INITRD" --cmdline "$OS_CMDLINE sheer.fetch=$url"
+	measure qemu qemu-logical --device $NIC --cpus 1 --mem 512M --append "sheer.fetch=$url"
+done
