@@ -1,24 +1,56 @@
 # shellcheck shell=sh
 # Sourced by scripts that run inside a lab host (put there by a scenario).
 # say: a line the scenario greps for. prefixed NAME CMD...: run CMD with every
-# output line prefixed "NAME| ", its exit status in /tmp/status.NAME.
+# output line prefixed "NAME| ", its exit status in /tmp/status.NAME. A run
+# still going after LAB_RUN_LIMIT seconds (default 300) is a hang: the
+# watchdog prints what sheer is doing ("NAME| LAB-WATCHDOG: ...") and stops
+# it, so the scenario fails in minutes and says where.
 OS_KERNEL=/lab/os/vmlinuz
 OS_INITRD=/lab/os/initrd.gz
 OS_CMDLINE="console=ttyS0 quiet loglevel=3 panic=-1"
 
 say() { echo "LAB: $*"; }
+sheer_threads() {
+	for p in /proc/[0-9]*; do
+		[ "$(cat "$p/comm" 2>/dev/null)" = sheer ] || continue
+		for t in "$p"/task/*; do echo "thread ${t##*/} $(cat "$t/comm") waits in $(cat "$t/wchan")"; done
+	done
+}
+watchdog() {
+	# Not on the pipe: killing the watchdog orphans this sleep, which must not keep the pipe open.
+	sleep "${LAB_RUN_LIMIT:-300}" >/dev/null 2>&1 </dev/null
+	echo "LAB-WATCHDOG: still running after ${LAB_RUN_LIMIT:-300} s; stopping it"
+	sheer list --json | tr -d '\n '
+	echo
+	for server in $(sheer list --json | sed -n 's/.*"name": "\([^"]*\)".*/\1/p'); do
+		sheer status "$server" --json | tr -d '\n '
+		echo
+	done
+	sheer_threads
+	kill -TERM "$1"
+	sleep 10
+	kill -KILL "$1" 2>/dev/null
+}
 prefixed() {
 	name=$1
 	shift
-	{ "$@"; echo $? >"/tmp/status.$name"; } 2>&1 | while IFS= read -r line; do echo "$name| $line"; done
+	{
+		"$@" &
+		command_pid=$!
+		watchdog "$command_pid" &
+		watchdog_pid=$!
+		wait "$command_pid"
+		echo $? >"/tmp/status.$name"
+		kill "$watchdog_pid" 2>/dev/null
+	} 2>&1 | while IFS= read -r line; do echo "$name| $line"; done
 }
 status_of() { cat "/tmp/status.$1"; }
 # wait_for FILE TEXT SECONDS: until FILE contains TEXT.
 wait_for() {
-	i=0
+	local tenths=0
 	while ! grep -q "$2" "$1" 2>/dev/null; do
-		i=$((i + 1))
-		[ "$i" -gt $(($3 * 10)) ] && return 1
+		tenths=$((tenths + 1))
+		[ "$tenths" -gt $(($3 * 10)) ] && return 1
 		sleep 0.1
 	done
 }

@@ -1,5 +1,5 @@
 # Inside the lab host: devices handed to logical servers by `sheer run`.
-#   sheer-passthru.sh nic     e1000e at 00:02.0: --device, kill -9 + sheer release, a refusal
+#   sheer-passthru.sh nic     e1000e at 00:02.0: --device, kill -9 + sheer release, SIGTERM, a refusal
 #   sheer-passthru.sh disk    e1000 at 00:02.0 and an NVMe at 00:06.0 from a profile, with a disk write
 . /lab/inhost/lib.sh
 OS="--kernel $OS_KERNEL --initrd $OS_INITRD"
@@ -24,6 +24,16 @@ nic() {
 	fi
 	wait
 	cat /tmp/web02.log
+
+	# An operator's SIGTERM: the guest is powered off and the device goes home.
+	prefixed web03 sheer run --name web03 --cpus 1 --memory 256M $OS --cmdline "$OS_CMDLINE sheer.wait=powerbutton" \
+		--device $NIC </dev/null >/tmp/web03.log &
+	if wait_for /tmp/web03.log "waiting for power button" 300; then
+		say "web03 running, $NIC $(drv $NIC)"
+		kill -TERM $(sheer_pids)
+	fi
+	wait
+	say "web03 after SIGTERM: exit $(status_of web03) $NIC $(drv $NIC) claims $(ls /run/sheer/devices | wc -l)"
 
 	refused non-viable run --name db --cpus 1 --memory 256M $OS --device 0000:00:1f.2
 	say "non-viable 1f.2 $(drv 0000:00:1f.2) $NIC $(drv $NIC)"
