@@ -121,7 +121,7 @@ fuzz-check: $(FUZZ_BINS)
 fuzz:
 	$(MAKE) BUILD=$(BUILD)/fuzz-build FUZZ=1 SANITIZE=1 fuzz-check
 
-bench: all $(BUILD)/tests/first_byte guest-images
+bench: all $(BUILD)/tests/first_byte guest-images $(BUILD)/guests/first.bzImage
 	BUILD=$(BUILD) tests/bench/run
 
 demo: all
