@@ -11,25 +11,10 @@
 #include "passthru/claim.h"
 #include "vmm/lock.h"
 #include "vmm/parse.h"
+#include "vmm/private_dir.h"
 #include "vmm/registry.h"
 
 #define CLAIM_SUFFIX ".json"
-
-static int make_private_dir(const char *dir)
-{
-	struct stat st;
-
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	if (stat(dir, &st) < 0)
-		return -errno;
-	if (!S_ISDIR(st.st_mode))
-		return -ENOTDIR;
-	/* Claim records steer driver binding as root: keep them private. */
-	if (st.st_uid == geteuid() && (st.st_mode & 0777) != 0700 && chmod(dir, 0700) < 0)
-		return -errno;
-	return 0;
-}
 
 int claim_store_open(struct claim_store *store, const char *run_dir)
 {
@@ -40,10 +25,10 @@ int claim_store_open(struct claim_store *store, const char *run_dir)
 		run_dir = getenv("SHEER_RUN_DIR");
 	if (!run_dir || !run_dir[0])
 		run_dir = REGISTRY_DEFAULT_DIR;
-	ret = make_private_dir(run_dir);
+	ret = private_dir_ensure(run_dir);
 	if (ret == 0 && (size_t)snprintf(store->dir, sizeof(store->dir), "%s/devices", run_dir) >= sizeof(store->dir))
 		ret = -ENAMETOOLONG;
-	return ret < 0 ? ret : make_private_dir(store->dir);
+	return ret < 0 ? ret : private_dir_ensure(store->dir);
 }
 
 void claim_store_close(struct claim_store *store)

@@ -11,6 +11,7 @@
 
 #include "vmm/lock.h"
 #include "vmm/parse.h"
+#include "vmm/private_dir.h"
 #include "vmm/registry.h"
 
 static int registry_file(const struct registry *registry, const char *name, const char *suffix,
@@ -18,22 +19,6 @@ static int registry_file(const struct registry *registry, const char *name, cons
 {
 	if ((size_t)snprintf(out, out_len, "%s/%s%s", registry->dir, name, suffix) >= out_len)
 		return -ENAMETOOLONG;
-	return 0;
-}
-
-static int make_private_dir(const char *dir)
-{
-	struct stat st;
-
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	if (stat(dir, &st) < 0)
-		return -errno;
-	if (!S_ISDIR(st.st_mode))
-		return -ENOTDIR;
-	/* An existing directory may have been made by hand: sockets in it must stay private. */
-	if (st.st_uid == geteuid() && (st.st_mode & 0777) != 0700 && chmod(dir, 0700) < 0)
-		return -errno;
 	return 0;
 }
 
@@ -47,7 +32,7 @@ int registry_open(struct registry *registry, char *err, size_t errlen)
 		dir = REGISTRY_DEFAULT_DIR;
 	ret = copy_string(registry->dir, sizeof(registry->dir), dir);
 	if (ret == 0)
-		ret = make_private_dir(registry->dir);
+		ret = private_dir_ensure(registry->dir);
 	if (ret < 0)
 		snprintf(err, errlen, "run directory %.200s: %s", dir, strerror(-ret));
 	return ret;

@@ -27,14 +27,9 @@ static void teardown(void)
 	fake_host_destroy(&host);
 }
 
-/* The lab's q35 host: a NIC alone, an NVMe alone, the ICH9 functions sharing group 2. */
 static void fake_q35(void)
 {
-	fake_pci(&host, NIC, "0x8086\n", "0x10d3\n", "0x020000\n", "e1000e", 1);
-	fake_pci(&host, NVME, "0x1b36\n", "0x0010\n", "0x010802\n", "nvme", 4);
-	fake_pci(&host, "0000:00:1f.0", "0x8086\n", "0x2918\n", "0x060100\n", "lpc_ich", 2);
-	fake_pci(&host, "0000:00:1f.2", "0x8086\n", "0x2922\n", "0x010601\n", "ahci", 2);
-	fake_pci(&host, "0000:00:1f.3", "0x8086\n", "0x2930\n", "0x0c0500\n", "i801_smbus", 2);
+	fake_q35_functions(&host);
 }
 
 START_TEST(function_attributes)

@@ -170,4 +170,14 @@ static inline void fake_intel_iommu(const struct fake_host *host)
 	fake_file(host, "/proc/cmdline", "console=ttyS0 intel_iommu=on\n");
 }
 
+/* The lab's q35 host: a NIC alone, an NVMe alone, the ICH9 functions sharing group 2. */
+static inline void fake_q35_functions(const struct fake_host *host)
+{
+	fake_pci(host, "0000:00:02.0", "0x8086\n", "0x10d3\n", "0x020000\n", "e1000e", 1);
+	fake_pci(host, "0000:00:06.0", "0x1b36\n", "0x0010\n", "0x010802\n", "nvme", 4);
+	fake_pci(host, "0000:00:1f.0", "0x8086\n", "0x2918\n", "0x060100\n", "lpc_ich", 2);
+	fake_pci(host, "0000:00:1f.2", "0x8086\n", "0x2922\n", "0x010601\n", "ahci", 2);
+	fake_pci(host, "0000:00:1f.3", "0x8086\n", "0x2930\n", "0x0c0500\n", "i801_smbus", 2);
+}
+
 #endif
