@@ -90,6 +90,7 @@ static int cmd_simulate(int argc, char **argv)
 	int c, n_policies, err, rc;
 
 	optind = 1;
+	opterr = 0;	/* one line of our own, not getopt's message and the whole usage */
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 't': traces = optarg; break;
@@ -107,7 +108,9 @@ static int cmd_simulate(int argc, char **argv)
 		case 'P': rep.svg_path = optarg; break;
 		case 'r': cfg.reserve_memory = true; break;
 		case 'h': simulate_usage(stdout); return SHEER_EXIT_OK;
-		default: simulate_usage(stderr); return SHEER_EXIT_USAGE;
+		default:
+			cli_error("power simulate: bad option '%.64s' (try 'sheer power simulate --help')", argv[optind - 1]);
+			return SHEER_EXIT_USAGE;
 		}
 	}
 	if (optind < argc) {
