@@ -5,14 +5,14 @@
 
 #include "vmm/lock.h"
 
-int lock_open_exclusive(const char *path, int flags, mode_t mode)
+static int lock_open(const char *path, int flags, mode_t mode, int operation)
 {
 	int fd = open(path, flags | O_CLOEXEC, mode);
 	int ret;
 
 	if (fd < 0)
 		return -errno;
-	while (flock(fd, LOCK_EX) < 0) {
+	while (flock(fd, operation) < 0) {
 		if (errno != EINTR) {
 			ret = -errno;
 			close(fd);
@@ -20,4 +20,14 @@ int lock_open_exclusive(const char *path, int flags, mode_t mode)
 		}
 	}
 	return fd;
+}
+
+int lock_open_exclusive(const char *path, int flags, mode_t mode)
+{
+	return lock_open(path, flags, mode, LOCK_EX);
+}
+
+int lock_try_open_exclusive(const char *path, int flags, mode_t mode)
+{
+	return lock_open(path, flags, mode, LOCK_EX | LOCK_NB);
 }

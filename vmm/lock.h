@@ -10,5 +10,7 @@
  * a negative errno.
  */
 int lock_open_exclusive(const char *path, int flags, mode_t mode);
+/* The same without waiting: -EWOULDBLOCK while someone else holds it. */
+int lock_try_open_exclusive(const char *path, int flags, mode_t mode);
 
 #endif

@@ -326,11 +326,18 @@ static int list_servers(struct registry *registry, bool json)
 	struct registry_names running;
 	char path[REGISTRY_SOCKET_PATH_MAX];
 	json_t *array = json_array();
-	int ret = registry_lock(registry);
+	/*
+	 * A server that is starting holds the lock for as long as creating it takes
+	 * (pinning a large guest's RAM for DMA: minutes): list without cleaning up
+	 * leftovers rather than wait for it.
+	 */
+	int ret = registry_try_lock(registry);
+	bool locked = ret == 0;
 
-	if (ret == 0) {
-		ret = registry_list(registry, &running);
-		registry_unlock(registry);
+	if (ret == 0 || ret == -EWOULDBLOCK) {
+		ret = registry_list(registry, locked, &running);
+		if (locked)
+			registry_unlock(registry);
 	}
 	if (ret < 0 || !array) {
 		json_decref(array);

@@ -54,6 +54,16 @@ int registry_lock(struct registry *registry)
 	return 0;
 }
 
+int registry_try_lock(struct registry *registry)
+{
+	int fd = lock_try_open_exclusive(registry->dir, O_RDONLY | O_DIRECTORY, 0);
+
+	if (fd < 0)
+		return fd;
+	registry->lock_fd = fd;
+	return 0;
+}
+
 void registry_unlock(struct registry *registry)
 {
 	if (registry->lock_fd >= 0)
@@ -87,14 +97,18 @@ static int socket_answers(const char *path)
 	return ret;
 }
 
-int registry_probe(struct registry *registry, const char *name)
+static int registry_answers(struct registry *registry, const char *name)
 {
 	char path[REGISTRY_SOCKET_PATH_MAX];
 	int ret = registry_socket_path(registry, name, path, sizeof(path));
 
-	if (ret < 0)
-		return ret;
-	ret = socket_answers(path);
+	return ret < 0 ? ret : socket_answers(path);
+}
+
+int registry_probe(struct registry *registry, const char *name)
+{
+	int ret = registry_answers(registry, name);
+
 	if (ret == 0)
 		registry_remove(registry, name);
 	return ret;
@@ -160,7 +174,7 @@ static int registry_scan(const struct registry *registry, struct registry_names 
 	return ret;
 }
 
-int registry_list(struct registry *registry, struct registry_names *names)
+int registry_list(struct registry *registry, bool remove_leftovers, struct registry_names *names)
 {
 	struct registry_names found = { 0, NULL };
 	int ret = registry_scan(registry, &found);
@@ -168,7 +182,8 @@ int registry_list(struct registry *registry, struct registry_names *names)
 	names->count = 0;
 	names->names = NULL;
 	for (unsigned int i = 0; ret == 0 && i < found.count; i++) {
-		int running = registry_probe(registry, found.names[i]);
+		int running = remove_leftovers ? registry_probe(registry, found.names[i]) :
+						 registry_answers(registry, found.names[i]);
 
 		if (running < 0)
 			ret = running;

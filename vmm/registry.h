@@ -44,14 +44,19 @@ struct registry_names {
 int registry_open(struct registry *registry, char *err, size_t errlen);
 void registry_close(struct registry *registry);
 int registry_lock(struct registry *registry);
+/* -EWOULDBLOCK while another process holds the lock (a server starting). */
+int registry_try_lock(struct registry *registry);
 void registry_unlock(struct registry *registry);
 
 /* -ENAMETOOLONG when the path does not fit a unix socket address. */
 int registry_socket_path(const struct registry *registry, const char *name, char *out, size_t out_len);
 /* 1 when the server answers, 0 when it is not running (leftovers removed). Hold the lock. */
 int registry_probe(struct registry *registry, const char *name);
-/* Every running server, sorted by name; leftovers removed. Hold the lock. Free with registry_names_free. */
-int registry_list(struct registry *registry, struct registry_names *names);
+/*
+ * Every running server, sorted by name. With remove_leftovers (hold the lock),
+ * the files of servers that died go too. Free with registry_names_free.
+ */
+int registry_list(struct registry *registry, bool remove_leftovers, struct registry_names *names);
 void registry_names_free(struct registry_names *names);
 
 int registry_write_entry(const struct registry *registry, const struct registry_entry *entry);

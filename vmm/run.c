@@ -116,7 +116,7 @@ static int collect_held_cpus(struct registry *registry, hwloc_bitmap_t held)
 {
 	struct registry_names running;
 	struct registry_entry entry;
-	int ret = registry_list(registry, &running);
+	int ret = registry_list(registry, true, &running);
 
 	if (ret < 0)
 		return ret;

@@ -796,7 +796,7 @@ START_TEST(registry_list_cleans_stale_entries)
 	scratch_file("run/not-ours.txt", "x");
 
 	ck_assert_int_eq(registry_lock(&test_registry), 0);
-	ck_assert_int_eq(registry_list(&test_registry, &names), 0);
+	ck_assert_int_eq(registry_list(&test_registry, true, &names), 0);
 	registry_unlock(&test_registry);
 	ck_assert_uint_eq(names.count, 1);
 	ck_assert_str_eq(names.names[0], "web01");
@@ -815,6 +815,32 @@ START_TEST(registry_list_cleans_stale_entries)
 	registry_remove(&test_registry, "web01");
 	ck_assert_int_eq(registry_probe(&test_registry, "web01"), 0);
 	ck_assert_int_eq(registry_read_entry(&test_registry, "web01", &read_back), -ENOENT);
+}
+END_TEST
+
+/* While a server is starting it holds the lock: listing then must not wait, nor remove anything. */
+START_TEST(registry_list_while_locked_is_read_only)
+{
+	struct control_server server;
+	struct registry starting = test_registry;
+	struct registry_names names;
+	struct fake_vm vm = { 0 };
+	char path[PATH_MAX];
+
+	start_fake_server(&server, "web01", &vm);
+	make_stale_socket("dead01");
+	ck_assert_int_eq(registry_lock(&starting), 0);
+	ck_assert_int_eq(registry_try_lock(&test_registry), -EWOULDBLOCK);
+	ck_assert_int_eq(registry_list(&test_registry, false, &names), 0);
+	ck_assert_uint_eq(names.count, 1);
+	ck_assert_str_eq(names.names[0], "web01");
+	registry_names_free(&names);
+	snprintf(path, sizeof(path), "%s/run/dead01.sock", scratch);
+	ck_assert_int_eq(access(path, F_OK), 0);
+	registry_unlock(&starting);
+	ck_assert_int_eq(registry_try_lock(&test_registry), 0);
+	registry_unlock(&test_registry);
+	control_server_stop(&server);
 }
 END_TEST
 
@@ -995,6 +1021,7 @@ Suite *unit_suite(void)
 	tcase_add_test(sockets, socket_round_trip);
 	tcase_add_test(sockets, socket_survives_malformed_clients);
 	tcase_add_test(sockets, registry_list_cleans_stale_entries);
+	tcase_add_test(sockets, registry_list_while_locked_is_read_only);
 	tcase_add_test(sockets, registry_rejects_malformed_entries);
 	tcase_add_test(sockets, manage_commands_reach_the_server);
 	tcase_add_test(sockets, manage_refuses_unknown_names_and_bad_usage);
