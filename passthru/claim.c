@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "passthru/claim.h"
+#include "vmm/json_file.h"
 #include "vmm/lock.h"
 #include "vmm/parse.h"
 #include "vmm/private_dir.h"
@@ -71,7 +72,7 @@ static int claim_path(const struct claim_store *store, const char *bdf, char *ou
 
 int claim_write(const struct claim_store *store, const struct device_claim *claim)
 {
-	char path[PATH_MAX], temp[PATH_MAX + 8];
+	char path[PATH_MAX];
 	json_t *object;
 	int ret = claim_path(store, claim->bdf, path, sizeof(path));
 
@@ -82,16 +83,8 @@ int claim_write(const struct claim_store *store, const struct device_claim *clai
 			   claim->host_driver);
 	if (!object)
 		return -ENOMEM;
-	snprintf(temp, sizeof(temp), "%s.new", path);
-	/* Written aside, flushed and renamed: a crash never leaves half a record. */
-	ret = json_dump_file(object, temp, JSON_COMPACT) == 0 ? 0 : -EIO;
+	ret = json_file_store(path, object);
 	json_decref(object);
-	if (ret == 0 && chmod(temp, 0600) < 0)
-		ret = -errno;
-	if (ret == 0 && rename(temp, path) < 0)
-		ret = -errno;
-	if (ret < 0)
-		unlink(temp);
 	return ret;
 }
 
@@ -124,9 +117,9 @@ int claim_read(const struct claim_store *store, const char *bdf, struct device_c
 
 	if (ret < 0)
 		return ret;
-	object = json_load_file(path, JSON_REJECT_DUPLICATES, NULL);
-	if (!object)
-		return access(path, F_OK) == 0 ? -EINVAL : -ENOENT;
+	ret = json_file_load(path, &object);
+	if (ret < 0)
+		return ret;
 	ret = claim_from_json(object, claim);
 	json_decref(object);
 	return ret;

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "vmm/json_file.h"
 #include "vmm/lock.h"
 #include "vmm/parse.h"
 #include "vmm/private_dir.h"
@@ -44,9 +45,9 @@ void registry_close(struct registry *registry)
 }
 
 /* The lock is on the directory itself, so no lock file is left lying around. */
-int registry_lock(struct registry *registry)
+static int registry_take_lock(struct registry *registry, int (*lock_open)(const char *, int, mode_t))
 {
-	int fd = lock_open_exclusive(registry->dir, O_RDONLY | O_DIRECTORY, 0);
+	int fd = lock_open(registry->dir, O_RDONLY | O_DIRECTORY, 0);
 
 	if (fd < 0)
 		return fd;
@@ -54,14 +55,14 @@ int registry_lock(struct registry *registry)
 	return 0;
 }
 
+int registry_lock(struct registry *registry)
+{
+	return registry_take_lock(registry, lock_open_exclusive);
+}
+
 int registry_try_lock(struct registry *registry)
 {
-	int fd = lock_try_open_exclusive(registry->dir, O_RDONLY | O_DIRECTORY, 0);
-
-	if (fd < 0)
-		return fd;
-	registry->lock_fd = fd;
-	return 0;
+	return registry_take_lock(registry, lock_try_open_exclusive);
 }
 
 void registry_unlock(struct registry *registry)
@@ -221,26 +222,18 @@ static json_t *entry_to_json(const struct registry_entry *entry)
 
 int registry_write_entry(const struct registry *registry, const struct registry_entry *entry)
 {
-	char path[PATH_MAX], temp[PATH_MAX + 8];
+	char path[PATH_MAX];
 	json_t *object;
 	int ret;
 
 	ret = registry_file(registry, entry->name, ".json", path, sizeof(path));
 	if (ret < 0)
 		return ret;
-	snprintf(temp, sizeof(temp), "%s.new", path);
 	object = entry_to_json(entry);
 	if (!object)
 		return -ENOMEM;
-	/* Write aside and rename, so a reader never sees half an entry. */
-	ret = json_dump_file(object, temp, JSON_COMPACT) == 0 ? 0 : -EIO;
+	ret = json_file_store(path, object);
 	json_decref(object);
-	if (ret == 0 && chmod(temp, 0600) < 0)
-		ret = -errno;
-	if (ret == 0 && rename(temp, path) < 0)
-		ret = -errno;
-	if (ret < 0)
-		unlink(temp);
 	return ret;
 }
 
@@ -278,9 +271,9 @@ int registry_read_entry(const struct registry *registry, const char *name, struc
 	ret = registry_file(registry, name, ".json", path, sizeof(path));
 	if (ret < 0)
 		return ret;
-	object = json_load_file(path, JSON_REJECT_DUPLICATES, NULL);
-	if (!object)
-		return access(path, F_OK) == 0 ? -EINVAL : -ENOENT;
+	ret = json_file_load(path, &object);
+	if (ret < 0)
+		return ret;
 	ret = entry_from_json(object, entry);
 	json_decref(object);
 	return ret;
