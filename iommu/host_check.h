@@ -8,7 +8,7 @@
 
 #include <stdbool.h>
 
-#include "iommu/sysfs.h"
+#include "iommu/host_fs.h"
 
 enum host_check_level {
 	HOST_CHECK_OK,

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "iommu/host_check.h"
-#include "vmm/cli.h"
+#include "vmm/lib/cli.h"
 
 static void host_report_print(const struct host_report *report)
 {

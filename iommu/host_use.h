@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "iommu/sysfs.h"
+#include "iommu/host_fs.h"
 
 /* 1 with the reason ("carries the host's default route (eth0)"), 0 when unused, or a negative errno. */
 int host_use_of_device(const struct host_fs *fs, const char *bdf, char *reason, size_t reason_len);

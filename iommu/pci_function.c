@@ -2,7 +2,7 @@
 #include <string.h>
 
 #include "iommu/pci_function.h"
-#include "vmm/parse.h"
+#include "vmm/lib/parse.h"
 
 #define PCI_CLASS_STORAGE 0x01
 #define PCI_CLASS_NETWORK 0x02

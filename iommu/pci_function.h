@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "iommu/sysfs.h"
+#include "iommu/host_fs.h"
 
 #define PCI_BDF_LEN 16		/* "0000:00:1f.2" and its NUL, with room */
 #define PCI_DRIVER_LEN 64

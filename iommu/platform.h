@@ -8,7 +8,7 @@
 
 #include <stdbool.h>
 
-#include "iommu/sysfs.h"
+#include "iommu/host_fs.h"
 
 enum iommu_vendor {
 	IOMMU_VENDOR_NONE,

@@ -3,7 +3,7 @@
  * config space (capability chains that loop or point anywhere, odd BAR
  * sizes) followed by a hostile guest's reads and writes.
  */
-#include "passthru/config_space.h"
+#include "passthru/vfio/config_space.h"
 #include "tests/fuzz/fuzz_input.h"
 
 static struct config_space cs;

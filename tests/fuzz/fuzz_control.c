@@ -2,7 +2,7 @@
 #include <jansson.h>
 
 #include "tests/fuzz/fuzz_input.h"
-#include "vmm/control.h"
+#include "vmm/server/control.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {

@@ -5,9 +5,9 @@
  * never read or written out of bounds. The ELF is loaded into real guest RAM.
  */
 #include "tests/fuzz/fuzz_input.h"
-#include "vmm/elf_load.h"
-#include "vmm/kernel_image.h"
-#include "vmm/memory.h"
+#include "vmm/boot/elf_load.h"
+#include "vmm/boot/kernel_image.h"
+#include "vmm/kvm/memory.h"
 
 #define FUZZ_GUEST_RAM (64ULL << 20)
 

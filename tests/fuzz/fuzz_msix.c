@@ -1,5 +1,5 @@
 /* The MSI-X table and PBA page a guest reads and writes with any offset and size. */
-#include "passthru/msix.h"
+#include "passthru/vfio/msix.h"
 #include "tests/fuzz/fuzz_input.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)

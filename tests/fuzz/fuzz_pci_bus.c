@@ -4,8 +4,8 @@
  * accesses anywhere in the window, through the real bus dispatch.
  */
 #include "tests/fuzz/fuzz_input.h"
-#include "vmm/layout.h"
-#include "vmm/pci.h"
+#include "vmm/machine/layout.h"
+#include "vmm/devices/pci_bus.h"
 
 static void access(struct bus *bus, struct fuzz_input *in, uint64_t base, uint64_t span)
 {

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "vmm/vm.h"
+#include "vmm/vm/vm.h"
 
 static unsigned int timeout_s, button_s;
 

@@ -1,6 +1,6 @@
 /*
  * Runs each tiny test guest through the VM engine (vm_create/vm_run, the
- * contract of vmm/vm.h) in a child process, captures its serial output and
+ * contract of vmm/vm/vm.h) in a child process, captures its serial output and
  * checks it and the exit reason. Usage: runner GUEST_DIR
  * Prints one PASS/FAIL line per test and "N passed, M failed".
  */
@@ -17,7 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "vmm/vm.h"
+#include "vmm/vm/vm.h"
 
 #define GUEST_MEMORY (64ULL << 20)
 #define OUTPUT_MAX (1 << 20)

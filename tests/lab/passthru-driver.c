@@ -15,10 +15,10 @@
 #include <unistd.h>
 
 #include "iommu/pci_function.h"
-#include "passthru/assign.h"
-#include "passthru/vfio.h"
-#include "vmm/cli.h"
-#include "vmm/parse.h"
+#include "passthru/host/assign.h"
+#include "passthru/vfio/vfio.h"
+#include "vmm/lib/cli.h"
+#include "vmm/lib/parse.h"
 
 #define DMA_TEST_SIZE (2u << 20)
 

@@ -15,15 +15,15 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "vmm/cli.h"
-#include "vmm/commands.h"
-#include "vmm/control.h"
-#include "vmm/parse.h"
-#include "vmm/placement.h"
-#include "vmm/profile.h"
-#include "vmm/registry.h"
-#include "vmm/run_options.h"
-#include "vmm/spec.h"
+#include "vmm/lib/cli.h"
+#include "vmm/cli/commands.h"
+#include "vmm/server/control.h"
+#include "vmm/lib/parse.h"
+#include "vmm/server/placement.h"
+#include "vmm/cli/profile.h"
+#include "vmm/server/registry.h"
+#include "vmm/cli/run_options.h"
+#include "vmm/server/spec.h"
 
 #define GiB (1024ull * 1024 * 1024)
 #define MiB (1024ull * 1024)

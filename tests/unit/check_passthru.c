@@ -7,11 +7,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "passthru/assign.h"
-#include "passthru/claim.h"
-#include "passthru/config_space.h"
-#include "passthru/msix.h"
-#include "passthru/device_info.h"
+#include "passthru/host/assign.h"
+#include "passthru/host/claim.h"
+#include "passthru/vfio/config_space.h"
+#include "passthru/vfio/msix.h"
+#include "passthru/host/device_info.h"
 #include "tests/unit/fake_host.h"
 
 #define NIC "0000:00:02.0"

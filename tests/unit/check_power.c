@@ -7,10 +7,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "power/power.h"
-#include "power/sim.h"
-#include "power/trace.h"
-#include "vmm/cli.h"
+#include "power/planner/power.h"
+#include "power/sim/sim.h"
+#include "power/sim/trace.h"
+#include "vmm/lib/cli.h"
 
 /*
  * A small fleet of G4 hosts (3720 MIPS, two 1860-MIPS cores, 4096 MB each). Host 0

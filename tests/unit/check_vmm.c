@@ -12,21 +12,21 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "vmm/acpi.h"
-#include "vmm/aml.h"
-#include "vmm/boot_linux.h"
-#include "vmm/bus.h"
-#include "vmm/cli.h"
-#include "vmm/cpuid.h"
-#include "vmm/direct_boot.h"
-#include "vmm/e820.h"
-#include "vmm/elf_load.h"
-#include "vmm/kernel_cache.h"
-#include "vmm/kernel_image.h"
-#include "vmm/layout.h"
-#include "vmm/pci.h"
-#include "vmm/pm.h"
-#include "vmm/serial.h"
+#include "vmm/boot/acpi.h"
+#include "vmm/boot/aml.h"
+#include "vmm/boot/boot_linux.h"
+#include "vmm/machine/bus.h"
+#include "vmm/lib/cli.h"
+#include "vmm/kvm/cpuid.h"
+#include "vmm/boot/direct_boot.h"
+#include "vmm/boot/e820.h"
+#include "vmm/boot/elf_load.h"
+#include "vmm/boot/kernel_cache.h"
+#include "vmm/boot/kernel_image.h"
+#include "vmm/machine/layout.h"
+#include "vmm/devices/pci_bus.h"
+#include "vmm/devices/pm.h"
+#include "vmm/devices/serial.h"
 
 START_TEST(version_is_semver)
 {

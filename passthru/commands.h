@@ -1,8 +1,0 @@
-/* The device-assignment subcommands of `sheer`. */
-#ifndef SHEER_PASSTHRU_COMMANDS_H
-#define SHEER_PASSTHRU_COMMANDS_H
-
-int cmd_devices(int argc, char **argv);	/* passthru/devices_cmd.c */
-int cmd_release(int argc, char **argv);	/* passthru/release_cmd.c */
-
-#endif

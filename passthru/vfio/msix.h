@@ -1,0 +1,38 @@
+/*
+ * The MSI-X table a guest programs, kept by sheer (the device's own table is
+ * VFIO's): 16 bytes per vector, address, data and a mask bit. Accesses are
+ * the guest's and may be anything: only aligned dword and qword accesses
+ * inside the table count, as the PCI specification allows no others.
+ */
+#ifndef SHEER_PASSTHRU_VFIO_MSIX_H
+#define SHEER_PASSTHRU_VFIO_MSIX_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define MSIX_ENTRY_SIZE 16
+#define MSIX_MAX_VECTORS 2048
+
+struct msix_entry {
+	uint32_t address_lo;
+	uint32_t address_hi;
+	uint32_t data;
+	uint32_t control;	/* bit 0: masked */
+};
+
+struct msix_table {
+	unsigned int size;
+	struct msix_entry *entries;
+};
+
+/* Every vector starts masked, as after reset. */
+int msix_table_init(struct msix_table *table, unsigned int size);
+void msix_table_destroy(struct msix_table *table);
+uint64_t msix_table_read(const struct msix_table *table, uint64_t offset, unsigned int size);
+/* Returns the vector written, or -1 when the access was outside the table or malformed. */
+int msix_table_write(struct msix_table *table, uint64_t offset, unsigned int size, uint64_t value);
+
+uint64_t msix_entry_address(const struct msix_entry *entry);
+bool msix_entry_masked(const struct msix_entry *entry);
+
+#endif

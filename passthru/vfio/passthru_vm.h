@@ -1,0 +1,34 @@
+/*
+ * A logical server's passed-through devices inside its VM: one VFIO
+ * container with all guest RAM mapped for DMA (iova = guest physical), the
+ * devices' IOMMU groups in it, and a device model per function on the
+ * guest's PCI bus, from slot 2 on.
+ */
+#ifndef SHEER_PASSTHRU_VFIO_PASSTHRU_VM_H
+#define SHEER_PASSTHRU_VFIO_PASSTHRU_VM_H
+
+#include <stddef.h>
+
+#include "vmm/machine/config.h"
+
+struct bus;
+struct guest_memory;
+struct pci_bus;
+struct passthru_vm;
+
+struct passthru_vm_env {
+	int vm_fd;
+	struct guest_memory *mem;
+	struct pci_bus *pci;
+	struct bus *pio;
+	struct bus *mmio;
+};
+
+/* Nothing to do (*out NULL) when cfg has no devices; on error *err says which device and why. */
+int passthru_vm_attach(const struct server_config *cfg, const struct passthru_vm_env *env, struct passthru_vm **out,
+		       char *err, size_t errlen);
+void passthru_vm_detach(struct passthru_vm *pv);
+/* Time it took to map guest RAM for DMA; 0 for NULL (no devices). */
+uint64_t passthru_vm_dma_map_ns(const struct passthru_vm *pv);
+
+#endif

@@ -1,0 +1,41 @@
+/*
+ * A PCI function handed to the guest through VFIO: its virtual config space
+ * on the guest's PCI bus, its BARs mapped straight into the guest (only the
+ * MSI-X table and PBA trapped), and its interrupts (INTx, MSI, MSI-X) wired
+ * to KVM through eventfds.
+ */
+#ifndef SHEER_PASSTHRU_VFIO_VFIO_PCI_H
+#define SHEER_PASSTHRU_VFIO_VFIO_PCI_H
+
+#include <stdint.h>
+
+#include "passthru/vfio/vfio.h"
+#include "vmm/kvm/irq_routing.h"
+
+struct bus;
+struct pci_bus;
+struct vfio_pci_device;
+
+/* What the VM lends its passed-through devices. */
+struct vfio_pci_machine {
+	int vm_fd;
+	struct pci_bus *pci;
+	struct bus *pio;
+	struct bus *mmio;
+	uint64_t ram_end;		/* end of guest RAM above 4 GiB: BARs may go past it */
+	struct irq_routing routing;
+	unsigned int next_memory_slot;	/* KVM slots for BARs */
+	uint64_t next_mmio;		/* where sheer, as firmware, puts the next BARs */
+	uint64_t next_io;
+};
+
+void vfio_pci_machine_init(struct vfio_pci_machine *machine, int vm_fd, struct pci_bus *pci, struct bus *pio,
+			   struct bus *mmio, uint64_t ram_end);
+
+/* Open bdf from its (attached) group, reset it and plug it into guest slot `slot`. */
+int vfio_pci_create(struct vfio_pci_machine *machine, struct vfio_group *group, const char *bdf,
+		    unsigned int slot, struct vfio_pci_device **out);
+/* Interrupts off, BARs unmapped, device reset and closed. */
+void vfio_pci_destroy(struct vfio_pci_device *device);
+
+#endif

@@ -1,0 +1,13 @@
+/* The subcommands for logical servers: `run` starts one, the others talk to it. */
+#ifndef SHEER_VMM_CLI_COMMANDS_H
+#define SHEER_VMM_CLI_COMMANDS_H
+
+int cmd_run(int argc, char **argv);		/* vmm/cli/run.c */
+int cmd_status(int argc, char **argv);		/* vmm/cli/manage.c */
+int cmd_shutdown(int argc, char **argv);
+int cmd_poweroff(int argc, char **argv);
+int cmd_pause(int argc, char **argv);
+int cmd_resume(int argc, char **argv);
+int cmd_list(int argc, char **argv);
+
+#endif

@@ -1,0 +1,376 @@
+/*
+ * The subcommands that talk to running servers over their control sockets:
+ * status, shutdown, poweroff, pause, resume, list. A name that is not
+ * running is bad input (exit 2); so is a request the server refuses.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vmm/lib/cli.h"
+#include "vmm/cli/commands.h"
+#include "vmm/server/control.h"
+#include "vmm/lib/parse.h"
+#include "vmm/server/registry.h"
+
+#define ERR_MAX 512
+#define STOP_POLL_NS 100000000L
+
+/* What one subcommand accepts and does. */
+struct manage_command {
+	const char *name;
+	enum control_command command;
+	bool takes_json;
+	unsigned int stop_timeout_s;	/* non-zero: wait this long (default) for the server to stop */
+	const char *done;		/* printed on success */
+};
+
+struct manage_args {
+	const char *name;
+	bool json;
+	unsigned int timeout_s;
+};
+
+static const struct manage_command manage_status = { "status", CONTROL_STATUS, true, 0, NULL };
+static const struct manage_command manage_shutdown = { "shutdown", CONTROL_SHUTDOWN, false, 60, "stopped" };
+static const struct manage_command manage_poweroff = { "poweroff", CONTROL_POWEROFF, false, 10, "powered off" };
+static const struct manage_command manage_pause = { "pause", CONTROL_PAUSE, false, 0, "paused" };
+static const struct manage_command manage_resume = { "resume", CONTROL_RESUME, false, 0, "resumed" };
+static const struct manage_command manage_list = { "list", CONTROL_STATUS, true, 0, NULL };
+
+static void manage_usage(const struct manage_command *mc, bool takes_name)
+{
+	cli_error("usage: sheer %s%s%s%s", mc->name, takes_name ? " NAME" : "",
+		mc->takes_json ? " [--json]" : "", mc->stop_timeout_s ? " [--timeout SECONDS]" : "");
+}
+
+static int manage_parse(const struct manage_command *mc, bool takes_name, int argc, char **argv,
+			struct manage_args *args)
+{
+	static const struct option options[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int option;
+
+	memset(args, 0, sizeof(*args));
+	args->timeout_s = mc->stop_timeout_s;
+	optind = 0;
+	opterr = 0;
+	while ((option = getopt_long(argc, argv, "", options, NULL)) != -1) {
+		if (option == 'j' && mc->takes_json) {
+			args->json = true;
+		} else if (option == 't' && mc->stop_timeout_s) {
+			if (parse_uint(optarg, 86400, &args->timeout_s) < 0) {
+				cli_error("%s: invalid --timeout '%.32s' (expected seconds)", mc->name, optarg);
+				return -EINVAL;
+			}
+		} else {
+			manage_usage(mc, takes_name);
+			return -EINVAL;
+		}
+	}
+	if (argc - optind != (takes_name ? 1 : 0)) {
+		manage_usage(mc, takes_name);
+		return -EINVAL;
+	}
+	args->name = takes_name ? argv[optind] : NULL;
+	return 0;
+}
+
+/* Send one request to a server by name; -ESRCH (reported) when it is not running. */
+static int server_call(struct registry *registry, const char *name, enum control_command command, json_t **reply)
+{
+	char path[REGISTRY_SOCKET_PATH_MAX], err[ERR_MAX];
+	int ret;
+
+	if (!server_name_is_valid(name) || registry_socket_path(registry, name, path, sizeof(path)) < 0) {
+		cli_error("invalid server name '%.64s'", name);
+		return -EINVAL;
+	}
+	ret = control_call(path, command, reply, err, sizeof(err));
+	if (ret == -ENOENT || ret == -ECONNREFUSED) {
+		/* Clean up after a VMM that died, so list and placement stop counting it. */
+		if (registry_lock(registry) == 0) {
+			registry_probe(registry, name);
+			registry_unlock(registry);
+		}
+		cli_error("%s: no such server is running", name);
+		return -ESRCH;
+	}
+	if (ret < 0)
+		cli_error("%s: %s", name, err);
+	return ret;
+}
+
+static int exit_status_of(int ret)
+{
+	return ret == -EINVAL || ret == -ESRCH || ret == -EREMOTEIO ? SHEER_EXIT_USAGE : SHEER_EXIT_FAILURE;
+}
+
+static int server_status(struct registry *registry, const char *name, struct control_status *status,
+			 json_t **reply)
+{
+	char err[ERR_MAX];
+	int ret = server_call(registry, name, CONTROL_STATUS, reply);
+
+	if (ret < 0)
+		return ret;
+	ret = control_reply_check(*reply, err, sizeof(err));
+	if (ret == 0)
+		ret = control_status_from_json(*reply, status);
+	if (ret < 0) {
+		cli_error("%s: status: %s", name, ret == -EREMOTEIO ? err : "malformed reply from the server");
+		json_decref(*reply);
+		*reply = NULL;
+	}
+	return ret;
+}
+
+static void format_host_cpus(const struct control_status *status, char *out, size_t out_len)
+{
+	size_t used = 0;
+
+	out[0] = '\0';
+	for (unsigned int i = 0; i < status->n_host_cpus && used < out_len; i++)
+		used += (size_t)snprintf(out + used, out_len - used, "%s%d", i ? "," : "",
+					 status->host_cpu[i]);
+	if (status->n_host_cpus == 0 || status->host_cpu[0] < 0)
+		snprintf(out, out_len, "unpinned");
+}
+
+static void print_status(const struct control_status *status)
+{
+	char memory[32], cpus[256];
+
+	format_size(status->memory_bytes, memory, sizeof(memory));
+	format_host_cpus(status, cpus, sizeof(cpus));
+	printf("name:       %s\n", status->name);
+	printf("state:      %s\n", status->state);
+	printf("pid:        %lld\n", status->pid);
+	printf("cpus:       %u (host cpus %s)\n", status->cpus, cpus);
+	printf("memory:     %s\n", memory);
+	if (status->numa_node >= 0)
+		printf("numa node:  %d\n", status->numa_node);
+	else
+		printf("numa node:  none\n");
+	printf("uptime:     %llu s\n", (unsigned long long)status->uptime_s);
+	printf("exits:      %llu\n", (unsigned long long)status->exits);
+	if (status->dma_map_us)
+		printf("dma map:    %.1f ms (guest RAM mapped for its devices)\n", status->dma_map_us / 1000.0);
+}
+
+static void print_json(json_t *value)
+{
+	json_dumpf(value, stdout, JSON_INDENT(2));
+	putchar('\n');
+}
+
+static bool server_has_stopped(struct registry *registry, const char *name, long long pid)
+{
+	char path[REGISTRY_SOCKET_PATH_MAX];
+	json_t *reply = NULL;
+	char err[ERR_MAX];
+	int ret;
+
+	registry_socket_path(registry, name, path, sizeof(path));
+	ret = control_call(path, CONTROL_STATUS, &reply, err, sizeof(err));
+	json_decref(reply);
+	if (ret != -ENOENT && ret != -ECONNREFUSED)
+		return false;
+	/* The socket goes first; the process has stopped only when it is gone too. */
+	return pid <= 0 || (kill((pid_t)pid, 0) < 0 && errno == ESRCH);
+}
+
+static bool wait_for_stop(struct registry *registry, const char *name, long long pid, unsigned int timeout_s)
+{
+	struct timespec step = { 0, STOP_POLL_NS };
+	unsigned long long waited_ns = 0;
+
+	while (!server_has_stopped(registry, name, pid)) {
+		if (waited_ns >= (unsigned long long)timeout_s * 1000000000ull)
+			return false;
+		nanosleep(&step, NULL);
+		waited_ns += STOP_POLL_NS;
+	}
+	return true;
+}
+
+static int manage_act(struct registry *registry, const struct manage_command *mc, const struct manage_args *args)
+{
+	struct control_status status;
+	char err[ERR_MAX];
+	json_t *reply = NULL;
+	int ret;
+
+	ret = server_status(registry, args->name, &status, &reply);
+	json_decref(reply);
+	if (ret < 0)
+		return ret;
+	ret = server_call(registry, args->name, mc->command, &reply);
+	if (ret < 0)
+		return ret;
+	ret = control_reply_check(reply, err, sizeof(err));
+	json_decref(reply);
+	if (ret < 0) {
+		cli_error("%s: %s", args->name, err);
+		return ret;
+	}
+	if (mc->stop_timeout_s && !wait_for_stop(registry, args->name, status.pid, args->timeout_s)) {
+		cli_error("%s: still running after %u s ('sheer poweroff %s' stops it at once)", args->name,
+			  args->timeout_s, args->name);
+		return -ETIMEDOUT;
+	}
+	printf("%s: %s\n", args->name, mc->done);
+	return 0;
+}
+
+static int manage_show(struct registry *registry, const struct manage_args *args)
+{
+	struct control_status status;
+	json_t *reply = NULL;
+	int ret = server_status(registry, args->name, &status, &reply);
+
+	if (ret < 0)
+		return ret;
+	if (args->json)
+		print_json(reply);
+	else
+		print_status(&status);
+	json_decref(reply);
+	return 0;
+}
+
+static int manage_main(const struct manage_command *mc, int argc, char **argv)
+{
+	struct manage_args args;
+	struct registry registry;
+	char err[ERR_MAX];
+	int ret;
+
+	if (manage_parse(mc, true, argc, argv, &args) < 0)
+		return SHEER_EXIT_USAGE;
+	if (registry_open(&registry, err, sizeof(err)) < 0) {
+		cli_error("%s", err);
+		return SHEER_EXIT_FAILURE;
+	}
+	ret = mc->command == CONTROL_STATUS ? manage_show(&registry, &args) : manage_act(&registry, mc, &args);
+	registry_close(&registry);
+	return ret < 0 ? exit_status_of(ret) : SHEER_EXIT_OK;
+}
+
+int cmd_status(int argc, char **argv)
+{
+	return manage_main(&manage_status, argc, argv);
+}
+
+int cmd_shutdown(int argc, char **argv)
+{
+	return manage_main(&manage_shutdown, argc, argv);
+}
+
+int cmd_poweroff(int argc, char **argv)
+{
+	return manage_main(&manage_poweroff, argc, argv);
+}
+
+int cmd_pause(int argc, char **argv)
+{
+	return manage_main(&manage_pause, argc, argv);
+}
+
+int cmd_resume(int argc, char **argv)
+{
+	return manage_main(&manage_resume, argc, argv);
+}
+
+static void print_list_row(const struct control_status *status)
+{
+	char memory[32], cpus[256], node[16] = "-";
+
+	format_size(status->memory_bytes, memory, sizeof(memory));
+	format_host_cpus(status, cpus, sizeof(cpus));
+	if (status->numa_node >= 0)
+		snprintf(node, sizeof(node), "%d", status->numa_node);
+	printf("%-20s %-14s %4u %8s %4s %8lld %10llu  %s\n", status->name, status->state, status->cpus, memory,
+	       node, status->pid, (unsigned long long)status->uptime_s, cpus);
+}
+
+/* One server's line (or JSON object); a server that stopped meanwhile is skipped. */
+static void list_one(const char *path, bool json, json_t *array)
+{
+	struct control_status status;
+	json_t *reply = NULL;
+	char err[ERR_MAX];
+
+	if (control_call(path, CONTROL_STATUS, &reply, err, sizeof(err)) == 0 &&
+	    control_reply_check(reply, err, sizeof(err)) == 0 && control_status_from_json(reply, &status) == 0) {
+		if (json) {
+			json_object_del(reply, "ok");
+			json_array_append(array, reply);
+		} else {
+			print_list_row(&status);
+		}
+	}
+	json_decref(reply);
+}
+
+static int list_servers(struct registry *registry, bool json)
+{
+	struct registry_names running;
+	char path[REGISTRY_SOCKET_PATH_MAX];
+	json_t *array = json_array();
+	/*
+	 * A server that is starting holds the lock for as long as creating it takes
+	 * (pinning a large guest's RAM for DMA: minutes): list without cleaning up
+	 * leftovers rather than wait for it.
+	 */
+	int ret = registry_try_lock(registry);
+	bool locked = ret == 0;
+
+	if (ret == 0 || ret == -EWOULDBLOCK) {
+		ret = registry_list(registry, locked, &running);
+		if (locked)
+			registry_unlock(registry);
+	}
+	if (ret < 0 || !array) {
+		json_decref(array);
+		cli_error("list: %s: %s", registry->dir, strerror(ret < 0 ? -ret : ENOMEM));
+		return ret < 0 ? ret : -ENOMEM;
+	}
+	if (!json)
+		printf("%-20s %-14s %4s %8s %4s %8s %10s  %s\n", "NAME", "STATE", "CPUS", "MEMORY", "NODE", "PID",
+		       "UPTIME_S", "HOST_CPUS");
+	for (unsigned int i = 0; i < running.count; i++)
+		if (registry_socket_path(registry, running.names[i], path, sizeof(path)) == 0)
+			list_one(path, json, array);
+	if (json)
+		print_json(array);
+	json_decref(array);
+	registry_names_free(&running);
+	return 0;
+}
+
+int cmd_list(int argc, char **argv)
+{
+	struct manage_args args;
+	struct registry registry;
+	char err[ERR_MAX];
+	int ret;
+
+	if (manage_parse(&manage_list, false, argc, argv, &args) < 0)
+		return SHEER_EXIT_USAGE;
+	if (registry_open(&registry, err, sizeof(err)) < 0) {
+		cli_error("%s", err);
+		return SHEER_EXIT_FAILURE;
+	}
+	ret = list_servers(&registry, args.json);
+	registry_close(&registry);
+	return ret < 0 ? SHEER_EXIT_FAILURE : SHEER_EXIT_OK;
+}

@@ -1,0 +1,18 @@
+/*
+ * The profile: an INI file an operator writes by hand to describe a server
+ * ([server] keys and one [device] section per passed-through device; see
+ * vmm/README-section.md). Anything unknown is an error naming file:line.
+ */
+#ifndef SHEER_VMM_CLI_PROFILE_H
+#define SHEER_VMM_CLI_PROFILE_H
+
+#include <stddef.h>
+
+#include "vmm/server/spec.h"
+
+#define PROFILE_LINE_MAX 4096
+
+/* Apply the profile at path on top of spec. On error err reads "path:line: reason". */
+int profile_load(const char *path, struct server_spec *spec, char *err, size_t errlen);
+
+#endif

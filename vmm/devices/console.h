@@ -1,0 +1,26 @@
+/*
+ * The host side of the guest's serial console: a thread that feeds stdin to
+ * the UART's receive FIFO when stdin is a terminal or a pipe.
+ */
+#ifndef SHEER_VMM_DEVICES_CONSOLE_H
+#define SHEER_VMM_DEVICES_CONSOLE_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "vmm/devices/serial.h"
+
+struct console {
+	int in_fd;
+	int wake_fd;		/* eventfd: tells the thread to stop */
+	pthread_t thread;
+	bool started;
+	struct serial *uart;
+	pthread_mutex_t *lock;	/* the device lock the UART lives under */
+};
+
+/* Starts nothing (and succeeds) when in_fd is neither a terminal nor a pipe. */
+int console_start(struct console *console, int in_fd, struct serial *uart, pthread_mutex_t *lock);
+void console_stop(struct console *console);
+
+#endif

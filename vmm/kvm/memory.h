@@ -1,0 +1,28 @@
+/*
+ * Guest RAM: one mapping on 2 MiB host pages (a hugetlbfs or THP memfd, or
+ * anonymous THP memory; see memory_map()), mapped once in sheer and given to
+ * KVM as up to two slots around the 32-bit hole.
+ */
+#ifndef SHEER_VMM_KVM_MEMORY_H
+#define SHEER_VMM_KVM_MEMORY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct guest_memory {
+	int fd;			/* the memfd, or -1 for anonymous memory */
+	uint8_t *host;		/* mapping of all RAM, low part then high part */
+	uint64_t size;
+	uint64_t low_size;	/* RAM below the 32-bit hole, from gpa 0 */
+	uint64_t high_size;	/* RAM from 4 GiB */
+	bool huge_pages;	/* reserved hugetlbfs pages */
+};
+
+int memory_create(struct guest_memory *mem, uint64_t size, int numa_node);
+int memory_register(struct guest_memory *mem, int vm_fd);
+void memory_destroy(struct guest_memory *mem);
+/* Host pointer to [gpa, gpa+len) if it is all RAM, else NULL. */
+void *memory_at(const struct guest_memory *mem, uint64_t gpa, uint64_t len);
+
+#endif

@@ -1,0 +1,51 @@
+/*
+ * One virtual CPU: its KVM fd and shared kvm_run page, its initial state,
+ * and one step of its run loop (enter the guest, dispatch the exit).
+ */
+#ifndef SHEER_VMM_KVM_VCPU_H
+#define SHEER_VMM_KVM_VCPU_H
+
+#include <linux/kvm.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "vmm/machine/bus.h"
+#include "vmm/machine/machine.h"
+
+/* The signal that knocks a vCPU thread out of KVM_RUN. */
+#define VCPU_KICK_SIGNAL (SIGRTMIN + 1)
+
+struct vcpu {
+	unsigned int id;
+	int fd;
+	struct kvm_run *run;
+	size_t run_size;
+	pthread_t thread;
+	bool thread_started;
+	void *owner;		/* the VM, for the thread's entry point */
+};
+
+/* Why a vCPU stopped the guest. */
+struct vcpu_stop {
+	enum vm_exit_reason reason;
+	bool triple_fault;
+	char detail[160];
+};
+
+enum vcpu_step {
+	VCPU_STEP_CONTINUE,	/* exit handled, enter again */
+	VCPU_STEP_KICKED,	/* another thread wants attention */
+	VCPU_STEP_STOP,		/* the guest stopped: see struct vcpu_stop */
+};
+
+int vcpu_create(struct vcpu *vcpu, int vm_fd, unsigned int id, size_t run_size);
+void vcpu_destroy(struct vcpu *vcpu);
+int vcpu_set_cpuid(struct vcpu *vcpu, struct kvm_cpuid2 *cpuid);
+int vcpu_init_lapic(struct vcpu *vcpu);
+int vcpu_wait_for_sipi(struct vcpu *vcpu);
+int vcpu_step(struct vcpu *vcpu, struct bus *pio, struct bus *mmio, struct vcpu_stop *stop);
+void vcpu_kick(struct vcpu *vcpu);
+
+#endif

@@ -1,0 +1,34 @@
+/*
+ * What a device may ask of the machine it is plugged into: drive an
+ * interrupt line, or end the run (power off, reset). Devices get this
+ * instead of the whole VM so that each can be built and tested alone.
+ */
+#ifndef SHEER_VMM_MACHINE_MACHINE_H
+#define SHEER_VMM_MACHINE_MACHINE_H
+
+#include <stdbool.h>
+
+enum vm_exit_reason {
+	VM_EXIT_POWEROFF,	/* guest powered itself off (ACPI S5) or operator poweroff */
+	VM_EXIT_REBOOT,		/* guest asked for a reset and reboot is not wanted */
+	VM_EXIT_CRASH,		/* triple fault / internal error / shutdown exit */
+	VM_EXIT_VMM_ERROR,	/* sheer itself failed */
+};
+
+struct machine {
+	void *opaque;
+	void (*set_irq)(void *opaque, unsigned int gsi, bool level);
+	void (*stop)(void *opaque, enum vm_exit_reason reason, const char *detail);
+};
+
+static inline void machine_set_irq(const struct machine *m, unsigned int gsi, bool level)
+{
+	m->set_irq(m->opaque, gsi, level);
+}
+
+static inline void machine_stop(const struct machine *m, enum vm_exit_reason reason, const char *detail)
+{
+	m->stop(m->opaque, reason, detail);
+}
+
+#endif

@@ -1,0 +1,208 @@
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "vmm/server/control.h"
+#include "vmm/lib/parse.h"
+
+static const char *const command_names[] = {
+	[CONTROL_STATUS] = "status",
+	[CONTROL_SHUTDOWN] = "shutdown",
+	[CONTROL_POWEROFF] = "poweroff",
+	[CONTROL_PAUSE] = "pause",
+	[CONTROL_RESUME] = "resume",
+};
+
+#define N_COMMANDS (sizeof(command_names) / sizeof(command_names[0]))
+
+const char *control_command_name(enum control_command command)
+{
+	return (size_t)command < N_COMMANDS ? command_names[command] : "?";
+}
+
+char *control_request_encode(enum control_command command)
+{
+	json_t *request = json_pack("{s:s}", "command", control_command_name(command));
+	char *text = request ? json_dumps(request, JSON_COMPACT) : NULL;
+
+	json_decref(request);
+	return text;
+}
+
+static int decode_fail(char *err, size_t errlen, const char *reason)
+{
+	snprintf(err, errlen, "%s", reason);
+	return -EINVAL;
+}
+
+int control_request_decode(const char *text, size_t len, enum control_command *command, char *err, size_t errlen)
+{
+	json_t *request = json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL);
+	json_t *name;
+	int ret = -EINVAL;
+
+	if (!request)
+		return decode_fail(err, errlen, "request is not JSON");
+	name = json_object_get(request, "command");
+	if (!json_is_object(request) || json_object_size(request) != 1 || !json_is_string(name)) {
+		json_decref(request);
+		return decode_fail(err, errlen, "request must be {\"command\": \"NAME\"}");
+	}
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		if (strcmp(json_string_value(name), command_names[i]) == 0) {
+			*command = (enum control_command)i;
+			ret = 0;
+		}
+	if (ret < 0)
+		snprintf(err, errlen, "unknown command '%.32s'", json_string_value(name));
+	json_decref(request);
+	return ret;
+}
+
+int control_socket(const char *path, struct sockaddr_un *addr)
+{
+	int fd;
+
+	*addr = (struct sockaddr_un){ .sun_family = AF_UNIX };
+	if (copy_string(addr->sun_path, sizeof(addr->sun_path), path) < 0)
+		return -ENAMETOOLONG;
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	return fd < 0 ? -errno : fd;
+}
+
+json_t *control_status_to_json(const struct control_status *status)
+{
+	json_t *cpus = json_array();
+
+	for (unsigned int i = 0; cpus && i < status->n_host_cpus; i++)
+		json_array_append_new(cpus, json_integer(status->host_cpu[i]));
+	return json_pack("{s:b, s:s, s:s, s:I, s:i, s:I, s:I, s:i, s:o, s:I, s:I, s:I}",
+			 "ok", 1, "name", status->name, "state", status->state, "pid", (json_int_t)status->pid,
+			 "cpus", (int)status->cpus, "memory", (json_int_t)status->memory_bytes,
+			 "uptime_s", (json_int_t)status->uptime_s, "numa_node", status->numa_node,
+			 "host_cpus", cpus, "exits", (json_int_t)status->exits,
+			 "unhandled_accesses", (json_int_t)status->unhandled_accesses,
+			 "dma_map_us", (json_int_t)status->dma_map_us);
+}
+
+static bool get_uint(json_t *object, const char *key, uint64_t max, uint64_t *value)
+{
+	json_t *field = json_object_get(object, key);
+
+	if (!json_is_integer(field) || json_integer_value(field) < 0 || (uint64_t)json_integer_value(field) > max)
+		return false;
+	*value = (uint64_t)json_integer_value(field);
+	return true;
+}
+
+static int host_cpus_from_json(json_t *array, struct control_status *status)
+{
+	size_t i;
+	json_t *cpu;
+
+	if (!json_is_array(array) || json_array_size(array) > SERVER_MAX_CPUS)
+		return -EPROTO;
+	status->n_host_cpus = 0;
+	json_array_foreach(array, i, cpu) {
+		if (!json_is_integer(cpu) || json_integer_value(cpu) < -1 || json_integer_value(cpu) > INT32_MAX)
+			return -EPROTO;
+		status->host_cpu[status->n_host_cpus++] = (int)json_integer_value(cpu);
+	}
+	return 0;
+}
+
+int control_status_from_json(json_t *object, struct control_status *status)
+{
+	json_t *name = json_object_get(object, "name"), *state = json_object_get(object, "state");
+	json_t *node = json_object_get(object, "numa_node");
+	uint64_t pid, cpus;
+
+	memset(status, 0, sizeof(*status));
+	if (!json_is_string(name) || !json_is_string(state) || !json_is_integer(node) ||
+	    copy_string(status->name, sizeof(status->name), json_string_value(name)) < 0 ||
+	    copy_string(status->state, sizeof(status->state), json_string_value(state)) < 0 ||
+	    !get_uint(object, "pid", INT32_MAX, &pid) || !get_uint(object, "cpus", SERVER_MAX_CPUS, &cpus) ||
+	    !get_uint(object, "memory", UINT64_MAX, &status->memory_bytes) ||
+	    !get_uint(object, "uptime_s", UINT64_MAX, &status->uptime_s) ||
+	    !get_uint(object, "exits", UINT64_MAX, &status->exits) ||
+	    !get_uint(object, "unhandled_accesses", UINT64_MAX, &status->unhandled_accesses) ||
+	    !get_uint(object, "dma_map_us", UINT64_MAX, &status->dma_map_us))
+		return -EPROTO;
+	status->pid = (long long)pid;
+	status->cpus = (unsigned int)cpus;
+	status->numa_node = (int)json_integer_value(node);
+	return host_cpus_from_json(json_object_get(object, "host_cpus"), status);
+}
+
+int control_reply_check(json_t *reply, char *err, size_t errlen)
+{
+	json_t *ok = json_object_get(reply, "ok");
+	json_t *error = json_object_get(reply, "error");
+
+	if (!json_is_boolean(ok)) {
+		snprintf(err, errlen, "malformed reply from the server");
+		return -EPROTO;
+	}
+	if (json_is_true(ok))
+		return 0;
+	snprintf(err, errlen, "%.200s", json_is_string(error) ? json_string_value(error) : "request refused");
+	return -EREMOTEIO;
+}
+
+static json_t *error_reply(const char *message)
+{
+	return json_pack("{s:b, s:s}", "ok", 0, "error", message);
+}
+
+static int (*command_action(const struct control_ops *ops, enum control_command command))(void *)
+{
+	switch (command) {
+	case CONTROL_SHUTDOWN:
+		return ops->shutdown;
+	case CONTROL_POWEROFF:
+		return ops->poweroff;
+	case CONTROL_PAUSE:
+		return ops->pause;
+	case CONTROL_RESUME:
+		return ops->resume;
+	case CONTROL_STATUS:
+		break;
+	}
+	return NULL;
+}
+
+static json_t *run_command(const struct control_ops *ops, void *ctx, enum control_command command)
+{
+	struct control_status status;
+	char message[128];
+	int ret;
+
+	if (command == CONTROL_STATUS) {
+		memset(&status, 0, sizeof(status));
+		ops->status(ctx, &status);
+		return control_status_to_json(&status);
+	}
+	ret = command_action(ops, command)(ctx);
+	if (ret == 0)
+		return json_pack("{s:b}", "ok", 1);
+	snprintf(message, sizeof(message), "%s: %s", control_command_name(command), strerror(-ret));
+	return error_reply(message);
+}
+
+char *control_handle(const struct control_ops *ops, void *ctx, const char *request, size_t len)
+{
+	enum control_command command;
+	char message[128];
+	json_t *reply;
+	char *text;
+
+	if (control_request_decode(request, len, &command, message, sizeof(message)) < 0)
+		reply = error_reply(message);
+	else
+		reply = run_command(ops, ctx, command);
+	text = reply ? json_dumps(reply, JSON_COMPACT) : NULL;
+	json_decref(reply);
+	return text;
+}

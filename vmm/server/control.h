@@ -1,0 +1,87 @@
+/*
+ * The control socket of a running server: one JSON request per connection,
+ * one JSON reply, e.g.
+ *   {"command":"status"} -> {"ok":true,"name":"web01","state":"running",...}
+ *   {"command":"pause"}  -> {"ok":true}
+ *   anything malformed   -> {"ok":false,"error":"..."}
+ * The server talks to the VM only through struct control_ops, so it can be
+ * exercised without KVM.
+ */
+#ifndef SHEER_VMM_SERVER_CONTROL_H
+#define SHEER_VMM_SERVER_CONTROL_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/un.h>
+
+#include "vmm/machine/config.h"
+#include "vmm/server/registry.h"
+
+#define CONTROL_REQUEST_MAX 4096
+#define CONTROL_REPLY_MAX 65536
+
+enum control_command {
+	CONTROL_STATUS,
+	CONTROL_SHUTDOWN,	/* press the power button and let the guest stop itself */
+	CONTROL_POWEROFF,	/* stop now */
+	CONTROL_PAUSE,
+	CONTROL_RESUME,
+};
+
+struct control_status {
+	char name[SERVER_NAME_MAX];
+	char state[32];
+	long long pid;
+	unsigned int cpus;
+	uint64_t memory_bytes;
+	uint64_t uptime_s;
+	int numa_node;
+	unsigned int n_host_cpus;
+	int host_cpu[SERVER_MAX_CPUS];
+	uint64_t exits;
+	uint64_t unhandled_accesses;
+	uint64_t dma_map_us;	/* time to map guest RAM for device DMA; 0 without devices */
+};
+
+struct control_ops {
+	void (*status)(void *ctx, struct control_status *status);
+	int (*shutdown)(void *ctx);
+	int (*poweroff)(void *ctx);
+	int (*pause)(void *ctx);
+	int (*resume)(void *ctx);
+};
+
+/* Protocol (control.c). */
+const char *control_command_name(enum control_command command);
+char *control_request_encode(enum control_command command);
+int control_request_decode(const char *text, size_t len, enum control_command *command, char *err, size_t errlen);
+/* Decode, act through ops, encode the reply. Never fails: errors become {"ok":false}. */
+char *control_handle(const struct control_ops *ops, void *ctx, const char *request, size_t len);
+/* A unix stream socket for the control socket at path; *addr gets its address. */
+int control_socket(const char *path, struct sockaddr_un *addr);
+
+json_t *control_status_to_json(const struct control_status *status);
+int control_status_from_json(json_t *object, struct control_status *status);
+/* 0 for {"ok":true}; -EREMOTEIO with the server's error in err; -EPROTO when not a reply at all. */
+int control_reply_check(json_t *reply, char *err, size_t errlen);
+
+/* Server (control_server.c): a thread answering requests until stopped. */
+struct control_server {
+	int listen_fd;
+	int wake_fds[2];	/* written to stop the thread */
+	pthread_t thread;
+	char path[REGISTRY_SOCKET_PATH_MAX];
+	const struct control_ops *ops;
+	void *ctx;
+};
+
+int control_server_start(struct control_server *server, const char *path, const struct control_ops *ops, void *ctx);
+/* Stop answering and remove the socket file. */
+void control_server_stop(struct control_server *server);
+
+/* Client (control_client.c). -ENOENT/-ECONNREFUSED: nothing is listening there. */
+int control_call(const char *path, enum control_command command, json_t **reply, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,40 @@
+/*
+ * What the operator asked for, before placement: the server configuration
+ * plus the front end's own choices that the VM engine never sees. Profile
+ * files and command-line flags both go through spec_set(), so a key means
+ * the same thing wherever it is written.
+ */
+#ifndef SHEER_VMM_SERVER_SPEC_H
+#define SHEER_VMM_SERVER_SPEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "vmm/machine/config.h"
+
+struct server_spec {
+	struct server_config cfg;	/* cfg.numa_node >= 0 here means "the operator chose it" */
+	bool dedicated_cores;		/* pin each vCPU to a core no other server holds */
+};
+
+enum spec_section {
+	SPEC_SECTION_SERVER,
+	SPEC_SECTION_DEVICE,	/* applies to the device added last */
+};
+
+void spec_init(struct server_spec *spec);
+/*
+ * Set one key from text. Relative paths are taken relative to base_dir (the
+ * profile's directory) when given. -ENOENT for an unknown key, -EINVAL or
+ * -ENAMETOOLONG for a bad value; err explains.
+ */
+int spec_set(struct server_spec *spec, enum spec_section section, const char *key,
+	     const char *value, const char *base_dir, char *err, size_t errlen);
+/* Start a new [device]; -ENOSPC past SERVER_MAX_DEVICES. */
+int spec_add_device(struct server_spec *spec, char *err, size_t errlen);
+/* A device section is complete when it names its PCI function. */
+bool spec_device_is_complete(const struct server_spec *spec);
+/* Everything needed is there and the files exist: -EINVAL/-ENOENT with err set. */
+int spec_check(const struct server_spec *spec, char *err, size_t errlen);
+
+#endif
