@@ -1,7 +1,7 @@
 # Tiny freestanding test guests run on /dev/kvm through the VM engine (tests/guests/README.md).
 # Each guest is packaged as a bzImage and booted by tests/guests/runner.c via vm_create/vm_run.
 GUEST_DIR    := $(BUILD)/guests
-GUEST_NAMES  := hello boot pci acpi smp crash reboot garbage button irq
+GUEST_NAMES  := hello boot pci acpi smp crash reboot garbage button irq ckpt
 GUEST_IMAGES := $(GUEST_NAMES:%=$(GUEST_DIR)/%.bzImage)
 GUEST_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Werror -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
                 -mno-red-zone -mgeneral-regs-only -fno-asynchronous-unwind-tables -fcf-protection=none \
@@ -18,10 +18,11 @@ $(GUEST_DIR)/mkbzimage: tests/guests/mkbzimage.c
 
 $(GUEST_DIR)/smp.elf: tests/guests/trampoline.S
 $(GUEST_DIR)/irq.elf: tests/guests/irq_entry.S
+$(GUEST_DIR)/ckpt.elf: tests/guests/ckpt_entry.S
 $(GUEST_DIR)/%.elf: tests/guests/%.c $(GUEST_COMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) -o $@ tests/guests/entry.S tests/guests/lib.c $< \
-	      $(filter tests/guests/trampoline.S tests/guests/irq_entry.S,$^)
+	      $(filter tests/guests/trampoline.S tests/guests/irq_entry.S tests/guests/ckpt_entry.S,$^)
 
 # first: not a test; make bench times sheer's start-up with it (tests/guests/first.S).
 $(GUEST_DIR)/first.elf: tests/guests/first.S tests/guests/guest.ld
