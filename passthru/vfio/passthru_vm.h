@@ -14,6 +14,7 @@
 struct bus;
 struct guest_memory;
 struct pci_bus;
+struct resources;
 struct passthru_vm;
 
 struct passthru_vm_env {
@@ -22,6 +23,7 @@ struct passthru_vm_env {
 	struct pci_bus *pci;
 	struct bus *pio;
 	struct bus *mmio;
+	struct resources *res;
 };
 
 /* Nothing to do (*out NULL) when cfg has no devices; on error *err says which device and why. */

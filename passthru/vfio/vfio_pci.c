@@ -8,11 +8,8 @@
 #include "passthru/vfio/vfio_pci_device.h"
 #include "vmm/machine/layout.h"
 
-#define FIRST_BAR_MEMORY_SLOT 16	/* guest RAM uses the slots below */
-#define FIRST_IO_BAR 0xc000
-
 void vfio_pci_machine_init(struct vfio_pci_machine *machine, int vm_fd, struct pci_bus *pci, struct bus *pio,
-			   struct bus *mmio, uint64_t ram_end)
+			   struct bus *mmio, struct resources *res, uint64_t ram_end)
 {
 	memset(machine, 0, sizeof(*machine));
 	machine->vm_fd = vm_fd;
@@ -20,10 +17,8 @@ void vfio_pci_machine_init(struct vfio_pci_machine *machine, int vm_fd, struct p
 	machine->pio = pio;
 	machine->mmio = mmio;
 	machine->ram_end = ram_end;
-	irq_routing_init(&machine->routing, vm_fd);
-	machine->next_memory_slot = FIRST_BAR_MEMORY_SLOT;
-	machine->next_mmio = LAYOUT_PCI_MMIO;
-	machine->next_io = FIRST_IO_BAR;
+	machine->res = res;
+	irq_routing_init(&machine->routing, vm_fd, res);
 }
 
 void vfio_pci_warn(const struct vfio_pci_device *device, const char *what, int ret)

@@ -24,13 +24,11 @@ struct vfio_pci_machine {
 	struct bus *mmio;
 	uint64_t ram_end;		/* end of guest RAM above 4 GiB: BARs may go past it */
 	struct irq_routing routing;
-	unsigned int next_memory_slot;	/* KVM slots for BARs */
-	uint64_t next_mmio;		/* where sheer, as firmware, puts the next BARs */
-	uint64_t next_io;
+	struct resources *res;		/* BAR windows, KVM slots, GSIs: the machine's allocator */
 };
 
 void vfio_pci_machine_init(struct vfio_pci_machine *machine, int vm_fd, struct pci_bus *pci, struct bus *pio,
-			   struct bus *mmio, uint64_t ram_end);
+			   struct bus *mmio, struct resources *res, uint64_t ram_end);
 
 /* Open bdf from its (attached) group, reset it and plug it into guest slot `slot`. */
 int vfio_pci_create(struct vfio_pci_machine *machine, struct vfio_group *group, const char *bdf,

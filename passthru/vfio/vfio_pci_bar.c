@@ -226,16 +226,19 @@ static void bar_try_mmap(struct vfio_pci_bar *bar, const struct vfio_region_info
 /* What firmware would do: an address for every BAR, naturally aligned, before the guest looks. */
 static void bar_place(struct vfio_pci_bar *bar)
 {
-	struct vfio_pci_machine *machine = bar->device->machine;
-	uint64_t *next = bar->io ? &machine->next_io : &machine->next_mmio;
-	uint64_t limit = bar->io ? IO_SPACE_END : LAYOUT_PCI_MMIO_END;
-	uint64_t size = bar->device->config.bars[bar->index].size;
-	uint64_t address = align_up(*next, size > page_size() || bar->io ? size : page_size());
+	struct resources *res = bar->device->machine->res;
+	uint64_t size = bar->device->config.bars[bar->index].size, address;
+	uint32_t port;
 
-	if (address + size > limit || address + size < address)
+	/* A small memory BAR gets a page of its own, so that it can be mapped into the guest. */
+	if (bar->io) {
+		if (size > UINT32_MAX || resources_alloc_io(res, size, &port) < 0)
+			return;
+		address = port;
+	} else if (resources_alloc_mmio(res, size > page_size() ? size : page_size(), &address) < 0) {
 		return;
+	}
 	config_space_set_bar_address(&bar->device->config, bar->index, address);
-	*next = address + size;
 }
 
 int vfio_pci_bars_init(struct vfio_pci_device *device)
@@ -243,11 +246,15 @@ int vfio_pci_bars_init(struct vfio_pci_device *device)
 	for (unsigned int i = 0; i < CONFIG_BARS; i++) {
 		struct vfio_pci_bar *bar = &device->bars[i];
 		struct vfio_region_info info;
+		int ret;
 
 		bar->device = device;
 		bar->index = i;
-		bar->memory_slot = device->machine->next_memory_slot;
-		device->machine->next_memory_slot += 2;
+		if (device->config.bars[i].size == 0)
+			continue;
+		ret = resources_alloc_slots(device->machine->res, 2, &bar->memory_slot);
+		if (ret < 0)
+			return ret;
 		if (device->config.bars[i].size == 0 || vfio_device_region(&device->vfio, i, &info) < 0 || !info.size)
 			continue;
 		bar->size = info.size;

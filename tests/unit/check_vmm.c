@@ -906,13 +906,21 @@ static void record_stop(void *opaque, enum vm_exit_reason reason, const char *de
 	r->reason = reason;
 }
 
+static void record_console(void *opaque, const uint8_t *data, size_t len)
+{
+	(void)opaque;
+	(void)data;
+	(void)len;
+}
+
 START_TEST(pm_power_button_and_s5)
 {
 	struct recorded rec = { 0 };
-	struct machine machine = { &rec, record_irq, record_stop };
+	struct machine machine = { &rec, record_irq, record_stop, record_console };
+	const struct bus_device_ops pm_ops = *pm_device.io;
 	struct pm pm;
 
-	pm_init(&pm, &machine);
+	pm_device.init(&pm, &machine, IRQ_SCI);
 	ck_assert_uint_eq(pm_ops.read(&pm, 4, 2) & PM1_CNT_SCI_EN, PM1_CNT_SCI_EN);
 	pm_press_power_button(&pm);
 	ck_assert_int_eq(rec.irq_calls, 0);		/* not enabled: no SCI */
@@ -938,11 +946,12 @@ END_TEST
 START_TEST(serial_loopback_and_interrupts)
 {
 	struct recorded rec = { 0 };
-	struct machine machine = { &rec, record_irq, record_stop };
+	struct machine machine = { &rec, record_irq, record_stop, record_console };
+	const struct bus_device_ops serial_ops = *serial_device.io;
 	struct serial uart;
 	uint8_t in[100];
 
-	serial_init(&uart, &machine, IRQ_COM1, -1);
+	serial_device.init(&uart, &machine, IRQ_COM1);
 	serial_ops.write(&uart, 4, 1, 0x1a);		/* loopback, RTS, OUT2: Linux's probe */
 	ck_assert_uint_eq(serial_ops.read(&uart, 6, 1) & 0xf0, 0x90);
 	serial_ops.write(&uart, 0, 1, 'x');

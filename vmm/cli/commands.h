@@ -9,5 +9,7 @@ int cmd_poweroff(int argc, char **argv);
 int cmd_pause(int argc, char **argv);
 int cmd_resume(int argc, char **argv);
 int cmd_list(int argc, char **argv);
+int cmd_checkpoint(int argc, char **argv);	/* vmm/cli/checkpoint.c */
+int cmd_restore(int argc, char **argv);		/* vmm/cli/restore.c */
 
 #endif

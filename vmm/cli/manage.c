@@ -13,11 +13,13 @@
 
 #include "vmm/lib/cli.h"
 #include "vmm/cli/commands.h"
+#include "vmm/cli/manage.h"
 #include "vmm/server/control.h"
 #include "vmm/lib/parse.h"
 #include "vmm/server/registry.h"
 
 #define ERR_MAX 512
+#define MANAGE_CALL_TIMEOUT_S 10
 #define STOP_POLL_NS 100000000L
 
 /* What one subcommand accepts and does. */
@@ -84,8 +86,8 @@ static int manage_parse(const struct manage_command *mc, bool takes_name, int ar
 	return 0;
 }
 
-/* Send one request to a server by name; -ESRCH (reported) when it is not running. */
-static int server_call(struct registry *registry, const char *name, enum control_command command, json_t **reply)
+int manage_call(struct registry *registry, const char *name, const struct control_request *request, int timeout_s,
+		json_t **reply)
 {
 	char path[REGISTRY_SOCKET_PATH_MAX], err[ERR_MAX];
 	int ret;
@@ -94,7 +96,7 @@ static int server_call(struct registry *registry, const char *name, enum control
 		cli_error("invalid server name '%.64s'", name);
 		return -EINVAL;
 	}
-	ret = control_call(path, command, reply, err, sizeof(err));
+	ret = control_call_request(path, request, timeout_s, reply, err, sizeof(err));
 	if (ret == -ENOENT || ret == -ECONNREFUSED) {
 		/* Clean up after a VMM that died, so list and placement stop counting it. */
 		if (registry_lock(registry) == 0) {
@@ -109,7 +111,14 @@ static int server_call(struct registry *registry, const char *name, enum control
 	return ret;
 }
 
-static int exit_status_of(int ret)
+static int server_call(struct registry *registry, const char *name, enum control_command command, json_t **reply)
+{
+	struct control_request request = { .command = command };
+
+	return manage_call(registry, name, &request, MANAGE_CALL_TIMEOUT_S, reply);
+}
+
+int manage_exit_status(int ret)
 {
 	return ret == -EINVAL || ret == -ESRCH || ret == -EREMOTEIO ? SHEER_EXIT_USAGE : SHEER_EXIT_FAILURE;
 }
@@ -262,7 +271,7 @@ static int manage_main(const struct manage_command *mc, int argc, char **argv)
 	}
 	ret = mc->command == CONTROL_STATUS ? manage_show(&registry, &args) : manage_act(&registry, mc, &args);
 	registry_close(&registry);
-	return ret < 0 ? exit_status_of(ret) : SHEER_EXIT_OK;
+	return ret < 0 ? manage_exit_status(ret) : SHEER_EXIT_OK;
 }
 
 int cmd_status(int argc, char **argv)

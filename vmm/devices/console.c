@@ -22,9 +22,14 @@ static size_t console_room(struct console *console)
 	size_t room;
 
 	pthread_mutex_lock(console->lock);
-	room = serial_rx_room(console->uart);
+	room = console->paused ? 0 : serial_rx_room(console->uart);
 	pthread_mutex_unlock(console->lock);
 	return room;
+}
+
+void console_set_paused(struct console *console, bool paused)
+{
+	console->paused = paused;
 }
 
 static void *console_main(void *arg)

@@ -17,10 +17,13 @@ struct console {
 	bool started;
 	struct serial *uart;
 	pthread_mutex_t *lock;	/* the device lock the UART lives under */
+	bool paused;		/* under lock: input waits while the machine is paused */
 };
 
 /* Starts nothing (and succeeds) when in_fd is neither a terminal nor a pipe. */
 int console_start(struct console *console, int in_fd, struct serial *uart, pthread_mutex_t *lock);
 void console_stop(struct console *console);
+/* While paused, typed input stays in the host's buffer instead of reaching the UART. Call with the lock held. */
+void console_set_paused(struct console *console, bool paused);
 
 #endif

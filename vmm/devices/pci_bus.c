@@ -2,44 +2,14 @@
 #include <string.h>
 
 #include "vmm/devices/pci_bus.h"
+#include "vmm/devices/pci_host_bridge.h"
 
 #define CONFIG_ENABLE		0x80000000U
-#define PCI_VENDOR_ID		0x00
-#define PCI_DEVICE_ID		0x02
-#define PCI_COMMAND		0x04
-#define PCI_REVISION		0x08
-#define PCI_CLASS_PROG		0x09
-#define PCI_CLASS_DEVICE	0x0a
-#define PCI_CACHE_LINE		0x0c
-#define PCI_LATENCY		0x0d
-#define PCI_HEADER_TYPE		0x0e
-#define PCI_SUBSYS_VENDOR	0x2c
-#define PCI_SUBSYS_ID		0x2e
-#define PCI_CLASS_BRIDGE_HOST	0x0600
-
-static void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = v;
-	p[1] = v >> 8;
-}
-
-static void host_bridge_init(struct pci_device *fn)
-{
-	memset(fn, 0, sizeof(*fn));
-	put16(fn->config + PCI_VENDOR_ID, PCI_VENDOR_INTEL);
-	put16(fn->config + PCI_DEVICE_ID, PCI_DEVICE_Q35_HOST_BRIDGE);
-	put16(fn->config + PCI_COMMAND, 0x0006);	/* memory and bus master, as firmware leaves it */
-	put16(fn->config + PCI_CLASS_DEVICE, PCI_CLASS_BRIDGE_HOST);
-	put16(fn->config + PCI_SUBSYS_VENDOR, PCI_VENDOR_INTEL);
-	put16(fn->config + PCI_SUBSYS_ID, PCI_DEVICE_Q35_HOST_BRIDGE);
-	fn->writable[PCI_CACHE_LINE] = 0xff;
-	fn->writable[PCI_LATENCY] = 0xff;
-}
 
 void pci_bus_init(struct pci_bus *pci)
 {
 	memset(pci, 0, sizeof(*pci));
-	host_bridge_init(&pci->host_bridge);
+	pci_host_bridge_init(&pci->host_bridge);
 	pci->slots[0] = &pci->host_bridge;
 }
 
@@ -137,3 +107,89 @@ static void pci_ecam_write(void *dev, uint64_t offset, unsigned int size, uint64
 
 const struct bus_device_ops pci_port_ops = { pci_port_read, pci_port_write };
 const struct bus_device_ops pci_ecam_ops = { pci_ecam_read, pci_ecam_write };
+
+void pci_bus_reset(struct pci_bus *pci)
+{
+	pci->config_address = 0;
+	pci_host_bridge_init(&pci->host_bridge);
+}
+
+/* The latched address and the config space of every function sheer emulates (not passed-through ones). */
+void pci_bus_save(const struct pci_bus *pci, struct state_writer *w)
+{
+	state_put_u32(w, pci->config_address);
+	for (unsigned int slot = 0; slot < PCI_SLOTS; slot++) {
+		const struct pci_device *fn = pci->slots[slot];
+
+		if (!fn || fn->ops)
+			continue;
+		state_put_u8(w, slot);
+		state_put_bytes(w, fn->config, PCI_CONFIG_SIZE);
+	}
+}
+
+/* Only the bits the guest may write are taken from the payload; identity registers stay sheer's own. */
+static void pci_device_load(struct pci_device *fn, const uint8_t *config)
+{
+	for (unsigned int i = 0; i < PCI_CONFIG_SIZE; i++)
+		fn->config[i] = (fn->config[i] & ~fn->writable[i]) | (config[i] & fn->writable[i]);
+}
+
+int pci_bus_restore(struct pci_bus *pci, struct state_reader *r)
+{
+	const uint8_t *config[PCI_SLOTS] = { NULL };
+	uint32_t address = state_get_u32(r);
+
+	while (!r->error && r->pos < r->len) {
+		unsigned int slot = state_get_u8(r);
+
+		if (slot >= PCI_SLOTS || config[slot] || !pci->slots[slot] || pci->slots[slot]->ops) {
+			state_reader_reject(r);
+			break;
+		}
+		config[slot] = state_get_ptr(r, PCI_CONFIG_SIZE);
+	}
+	if (address & ~0x80fffffcU)
+		state_reader_reject(r);
+	if (state_reader_finish(r) < 0)
+		return -EBADMSG;
+	pci->config_address = address;
+	for (unsigned int slot = 0; slot < PCI_SLOTS; slot++)
+		if (config[slot])
+			pci_device_load(pci->slots[slot], config[slot]);
+	return 0;
+}
+
+static void pci_bus_device_init(void *dev, const struct machine *machine, unsigned int irq)
+{
+	(void)machine;
+	(void)irq;
+	pci_bus_init(dev);
+}
+
+static void pci_bus_device_reset(void *dev)
+{
+	pci_bus_reset(dev);
+}
+
+static void pci_bus_device_save(const void *dev, struct state_writer *w)
+{
+	pci_bus_save(dev, w);
+}
+
+static int pci_bus_device_restore(void *dev, struct state_reader *r, uint16_t version)
+{
+	(void)version;
+	return pci_bus_restore(dev, r);
+}
+
+const struct device_desc pci_bus_device = {
+	.name = "pci",
+	.io = &pci_port_ops,
+	.init = pci_bus_device_init,
+	.reset = pci_bus_device_reset,
+	.state_type = STATE_TYPE('P', 'C', 'I', '0'),
+	.state_version = 1,
+	.save = pci_bus_device_save,
+	.restore = pci_bus_device_restore,
+};

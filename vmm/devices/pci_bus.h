@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 
-#include "vmm/machine/bus.h"
+#include "vmm/machine/device.h"
 
 #define PCI_CONFIG_SIZE 4096
 #define PCI_SLOTS 32
@@ -32,10 +32,17 @@ struct pci_bus {
 	struct pci_device host_bridge;
 };
 
+extern const struct device_desc pci_bus_device;	/* its io: 0xcf8, 8 ports */
 extern const struct bus_device_ops pci_port_ops;	/* 0xcf8, 8 ports */
 extern const struct bus_device_ops pci_ecam_ops;	/* ECAM window, 1 MiB per bus */
 
 void pci_bus_init(struct pci_bus *pci);
+/* Power-on state of the bus and its emulated functions; plugged-in devices stay. */
+void pci_bus_reset(struct pci_bus *pci);
+/* Section "PCI0": the latched 0xcf8 address and the config space of each emulated function. */
+void pci_bus_save(const struct pci_bus *pci, struct state_writer *w);
+/* -EBADMSG (nothing changed) for a slot that holds no emulated function here, or a bad payload. */
+int pci_bus_restore(struct pci_bus *pci, struct state_reader *r);
 int pci_bus_add(struct pci_bus *pci, unsigned int slot, struct pci_device *fn);
 uint32_t pci_bus_config_read(struct pci_bus *pci, unsigned int devfn, unsigned int reg, unsigned int size);
 void pci_bus_config_write(struct pci_bus *pci, unsigned int devfn, unsigned int reg, unsigned int size,

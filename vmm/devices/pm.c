@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <time.h>
 
 #include "vmm/machine/layout.h"
@@ -22,31 +23,70 @@ static uint64_t now_ns(void)
 	return ts.tv_sec * NS_PER_S + ts.tv_nsec;
 }
 
-void pm_init(struct pm *pm, const struct machine *machine)
+#define PM_STATE_TYPE		STATE_TYPE('P', 'M', '_', '0')
+#define PM_STATE_VERSION	1
+
+static void pm_reset(void *dev)
 {
+	struct pm *pm = dev;
+
 	/* SCI_EN set from the start: with no SMI command port the OS finds ACPI mode on. */
-	*pm = (struct pm){ .machine = machine, .control = PM1_CNT_SCI_EN, .timer_start_ns = now_ns() };
+	pm->s = (struct pm_state){ .control = PM1_CNT_SCI_EN };
+	pm->frozen = false;
+	pm->timer_base_ns = now_ns();
+}
+
+static void pm_init(void *dev, const struct machine *machine, unsigned int irq)
+{
+	struct pm *pm = dev;
+
+	(void)irq;	/* the SCI is fixed by the FADT */
+	pm->machine = machine;
+	pm_reset(pm);
+}
+
+static uint64_t pm_timer_ns(const struct pm *pm)
+{
+	return pm->frozen ? pm->s.timer_ns : now_ns() - pm->timer_base_ns;
+}
+
+static void pm_pause(void *dev)
+{
+	struct pm *pm = dev;
+
+	pm->s.timer_ns = pm_timer_ns(pm);
+	pm->frozen = true;
+}
+
+static void pm_resume(void *dev)
+{
+	struct pm *pm = dev;
+
+	if (!pm->frozen)
+		return;
+	pm->timer_base_ns = now_ns() - pm->s.timer_ns;
+	pm->frozen = false;
 }
 
 static void pm_update_sci(struct pm *pm)
 {
-	bool level = (pm->status & pm->enable & PM1_EVENTS) != 0;
+	bool level = (pm->s.status & pm->s.enable & PM1_EVENTS) != 0;
 
-	if (level != pm->sci_level) {
-		pm->sci_level = level;
+	if (level != pm->s.sci_level) {
+		pm->s.sci_level = level;
 		machine_set_irq(pm->machine, IRQ_SCI, level);
 	}
 }
 
 void pm_press_power_button(struct pm *pm)
 {
-	pm->status |= PM1_STS_PWRBTN;
+	pm->s.status |= PM1_STS_PWRBTN;
 	pm_update_sci(pm);
 }
 
 static uint32_t pm_timer(const struct pm *pm)
 {
-	uint64_t ns = now_ns() - pm->timer_start_ns;
+	uint64_t ns = pm_timer_ns(pm);
 
 	return (ns / NS_PER_S * PM_TIMER_HZ + ns % NS_PER_S * PM_TIMER_HZ / NS_PER_S) & 0xffffff;
 }
@@ -56,18 +96,18 @@ static uint8_t pm_read_byte(const struct pm *pm, unsigned int offset)
 	unsigned int shift = 8 * (offset % 2);
 
 	switch (offset & ~1U) {
-	case PM1_STS: return pm->status >> shift;
-	case PM1_EN: return pm->enable >> shift;
-	case PM1_CNT: return (pm->control & ~PM1_CNT_SLP_EN) >> shift;
+	case PM1_STS: return pm->s.status >> shift;
+	case PM1_EN: return pm->s.enable >> shift;
+	case PM1_CNT: return (pm->s.control & ~PM1_CNT_SLP_EN) >> shift;
 	default: return pm_timer(pm) >> (8 * (offset - PM_TMR));
 	}
 }
 
 static void pm_sleep(struct pm *pm)
 {
-	unsigned int type = (pm->control & PM1_CNT_SLP_TYP_MASK) >> PM1_CNT_SLP_TYP_SHIFT;
+	unsigned int type = (pm->s.control & PM1_CNT_SLP_TYP_MASK) >> PM1_CNT_SLP_TYP_SHIFT;
 
-	pm->control &= ~PM1_CNT_SLP_EN;
+	pm->s.control &= ~PM1_CNT_SLP_EN;
 	/* Only S5 is announced in the DSDT; other sleep types are not entered. */
 	if (type == ACPI_SLP_TYP_S5)
 		machine_stop(pm->machine, VM_EXIT_POWEROFF, "guest powered off (ACPI S5)");
@@ -80,14 +120,14 @@ static void pm_write_byte(struct pm *pm, unsigned int offset, uint8_t value)
 
 	switch (offset & ~1U) {
 	case PM1_STS:
-		pm->status &= ~bits;	/* write one to clear */
+		pm->s.status &= ~bits;	/* write one to clear */
 		break;
 	case PM1_EN:
-		pm->enable = (pm->enable & ~mask) | bits;
+		pm->s.enable = (pm->s.enable & ~mask) | bits;
 		break;
 	case PM1_CNT:
-		pm->control = (pm->control & ~mask) | bits;
-		if (pm->control & PM1_CNT_SLP_EN)
+		pm->s.control = (pm->s.control & ~mask) | bits;
+		if (pm->s.control & PM1_CNT_SLP_EN)
 			pm_sleep(pm);
 		break;
 	default:
@@ -111,4 +151,51 @@ static void pm_write(void *dev, uint64_t offset, unsigned int size, uint64_t val
 	pm_update_sci(dev);
 }
 
-const struct bus_device_ops pm_ops = { pm_read, pm_write };
+static void pm_save(const void *dev, struct state_writer *w)
+{
+	const struct pm *pm = dev;
+
+	state_put_u16(w, pm->s.status);
+	state_put_u16(w, pm->s.enable);
+	state_put_u16(w, pm->s.control);
+	state_put_bool(w, pm->s.sci_level);
+	state_put_u64(w, pm_timer_ns(pm));
+}
+
+/* The restored timer runs from the moment of restore, as if it had been paused meanwhile. */
+static int pm_restore(void *dev, struct state_reader *r, uint16_t version)
+{
+	struct pm *pm = dev;
+	struct pm_state s;
+
+	(void)version;
+	s.status = state_get_u16(r);
+	s.enable = state_get_u16(r);
+	s.control = state_get_u16(r);
+	s.sci_level = state_get_bool(r);
+	s.timer_ns = state_get_u64(r);
+	if (s.control & PM1_CNT_SLP_EN)	/* never kept: writing it sleeps at once */
+		state_reader_reject(r);
+	if (state_reader_finish(r) < 0)
+		return -EBADMSG;
+	pm->s = s;
+	pm->frozen = false;
+	pm->timer_base_ns = now_ns() - s.timer_ns;
+	machine_set_irq(pm->machine, IRQ_SCI, s.sci_level);
+	return 0;
+}
+
+static const struct bus_device_ops pm_ops = { pm_read, pm_write };
+
+const struct device_desc pm_device = {
+	.name = "acpi-pm",
+	.io = &pm_ops,
+	.init = pm_init,
+	.reset = pm_reset,
+	.state_type = PM_STATE_TYPE,
+	.state_version = PM_STATE_VERSION,
+	.save = pm_save,
+	.restore = pm_restore,
+	.pause = pm_pause,
+	.resume = pm_resume,
+};

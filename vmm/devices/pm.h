@@ -10,21 +10,26 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "vmm/machine/bus.h"
-#include "vmm/machine/machine.h"
+#include "vmm/machine/device.h"
 
-struct pm {
-	const struct machine *machine;
+/* Section "PM_0". The timer is saved as the time it has counted, so it resumes where it stopped. */
+struct pm_state {
 	uint16_t status;
 	uint16_t enable;
 	uint16_t control;
-	uint64_t timer_start_ns;
 	bool sci_level;
+	uint64_t timer_ns;	/* the timer's count in ns, while frozen */
 };
 
-extern const struct bus_device_ops pm_ops;	/* PORT_PM_BASE, 12 ports */
+struct pm {
+	struct pm_state s;
+	const struct machine *machine;
+	bool frozen;		/* paused: the timer reads s.timer_ns */
+	uint64_t timer_base_ns;	/* running: the timer counts from here (CLOCK_MONOTONIC) */
+};
 
-void pm_init(struct pm *pm, const struct machine *machine);
+extern const struct device_desc pm_device;	/* PORT_PM_BASE, 12 ports */
+
 /* Call with the device lock held. */
 void pm_press_power_button(struct pm *pm);
 

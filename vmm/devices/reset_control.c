@@ -1,13 +1,31 @@
-#include "vmm/machine/layout.h"
+#include <errno.h>
+
 #include "vmm/devices/reset_control.h"
 
 #define CF9_SYS_RST	0x02
 #define CF9_RST_CPU	0x04
-#define I8042_PULSE_RESET 0xfe
+#define RESET_CONTROL_STATE_TYPE	STATE_TYPE('C', 'F', '9', '0')
+#define RESET_CONTROL_STATE_VERSION	1
 
-void reset_control_init(struct reset_control *reset, const struct machine *machine)
+static void reset_control_reset(void *dev)
 {
-	*reset = (struct reset_control){ .machine = machine };
+	struct reset_control *reset = dev;
+
+	reset->s = (struct reset_control_state){ 0 };
+}
+
+static void reset_control_init(void *dev, const struct machine *machine, unsigned int irq)
+{
+	struct reset_control *reset = dev;
+
+	(void)irq;
+	reset->machine = machine;
+	reset_control_reset(reset);
+}
+
+bool reset_control_reboot_requested(const struct reset_control *reset)
+{
+	return reset->s.reboot_requested;
 }
 
 static uint64_t reset_control_read(void *dev, uint64_t offset, unsigned int size)
@@ -16,7 +34,7 @@ static uint64_t reset_control_read(void *dev, uint64_t offset, unsigned int size
 
 	(void)offset;
 	(void)size;
-	return reset->value;
+	return reset->s.value;
 }
 
 static void reset_control_write(void *dev, uint64_t offset, unsigned int size, uint64_t value)
@@ -25,48 +43,46 @@ static void reset_control_write(void *dev, uint64_t offset, unsigned int size, u
 
 	(void)offset;
 	(void)size;
-	reset->value = value & (CF9_SYS_RST | CF9_RST_CPU);
+	reset->s.value = value & (CF9_SYS_RST | CF9_RST_CPU);
 	if (value & CF9_SYS_RST)
-		reset->reboot_requested = true;
+		reset->s.reboot_requested = true;
 	if (value & CF9_RST_CPU)
 		machine_stop(reset->machine, VM_EXIT_REBOOT, "guest reset through port 0xcf9");
 }
 
-/* The keyboard controller is absent (FADT says so) except for its reset line. */
-static uint64_t i8042_read(void *dev, uint64_t offset, unsigned int size)
+static void reset_control_save(const void *dev, struct state_writer *w)
 {
-	(void)dev;
-	(void)offset;
-	(void)size;
-	return 0;	/* status: no data, input buffer empty */
+	const struct reset_control *reset = dev;
+
+	state_put_u8(w, reset->s.value);
+	state_put_bool(w, reset->s.reboot_requested);
 }
 
-static void i8042_write(void *dev, uint64_t offset, unsigned int size, uint64_t value)
+static int reset_control_restore(void *dev, struct state_reader *r, uint16_t version)
 {
 	struct reset_control *reset = dev;
+	struct reset_control_state s;
 
-	if (offset == PORT_I8042_CMD - PORT_I8042_DATA && size == 1 && (value & 0xff) == I8042_PULSE_RESET) {
-		reset->reboot_requested = true;
-		machine_stop(reset->machine, VM_EXIT_REBOOT, "guest reset through the keyboard controller");
-	}
+	(void)version;
+	s.value = state_get_u8(r);
+	s.reboot_requested = state_get_bool(r);
+	if (s.value & ~(CF9_SYS_RST | CF9_RST_CPU))
+		state_reader_reject(r);
+	if (state_reader_finish(r) < 0)
+		return -EBADMSG;
+	reset->s = s;
+	return 0;
 }
 
-static uint64_t sink_read(void *dev, uint64_t offset, unsigned int size)
-{
-	(void)dev;
-	(void)offset;
-	(void)size;
-	return ~0ULL;
-}
+static const struct bus_device_ops reset_control_ops = { reset_control_read, reset_control_write };
 
-static void sink_write(void *dev, uint64_t offset, unsigned int size, uint64_t value)
-{
-	(void)dev;
-	(void)offset;
-	(void)size;
-	(void)value;
-}
-
-const struct bus_device_ops reset_control_ops = { reset_control_read, reset_control_write };
-const struct bus_device_ops i8042_ops = { i8042_read, i8042_write };
-const struct bus_device_ops sink_ops = { sink_read, sink_write };
+const struct device_desc reset_control_device = {
+	.name = "reset-control",
+	.io = &reset_control_ops,
+	.init = reset_control_init,
+	.reset = reset_control_reset,
+	.state_type = RESET_CONTROL_STATE_TYPE,
+	.state_version = RESET_CONTROL_STATE_VERSION,
+	.save = reset_control_save,
+	.restore = reset_control_restore,
+};

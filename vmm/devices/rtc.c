@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <string.h>
 #include <time.h>
 
@@ -15,17 +16,29 @@ enum {
 #define REG_D_VALID_RAM		0x80
 #define INDEX_MASK		0x7f	/* bit 7 of port 0x70 masks NMI */
 
-void rtc_init(struct rtc *rtc)
+#define RTC_STATE_TYPE		STATE_TYPE('R', 'T', 'C', '0')
+#define RTC_STATE_VERSION	1
+
+static void rtc_reset(void *dev)
 {
-	memset(rtc, 0, sizeof(*rtc));
-	rtc->cmos[RTC_REG_A] = REG_A_DIVIDER_32KHZ;
-	rtc->cmos[RTC_REG_B] = REG_B_24H;
-	rtc->cmos[RTC_REG_D] = REG_D_VALID_RAM;
+	struct rtc *rtc = dev;
+
+	memset(&rtc->s, 0, sizeof(rtc->s));
+	rtc->s.cmos[RTC_REG_A] = REG_A_DIVIDER_32KHZ;
+	rtc->s.cmos[RTC_REG_B] = REG_B_24H;
+	rtc->s.cmos[RTC_REG_D] = REG_D_VALID_RAM;
+}
+
+static void rtc_init(void *dev, const struct machine *machine, unsigned int irq)
+{
+	(void)machine;
+	(void)irq;
+	rtc_reset(dev);
 }
 
 static uint8_t rtc_encode(const struct rtc *rtc, int value)
 {
-	if (rtc->cmos[RTC_REG_B] & REG_B_BINARY)
+	if (rtc->s.cmos[RTC_REG_B] & REG_B_BINARY)
 		return value;
 	return (value / 10) << 4 | value % 10;
 }
@@ -57,12 +70,12 @@ static uint8_t rtc_read_register(struct rtc *rtc, uint8_t index)
 	if (field >= 0)
 		return rtc_encode(rtc, field);
 	if (index == RTC_REG_C) {
-		uint8_t flags = rtc->cmos[RTC_REG_C];
+		uint8_t flags = rtc->s.cmos[RTC_REG_C];
 
-		rtc->cmos[RTC_REG_C] = 0;	/* reading C acknowledges interrupts */
+		rtc->s.cmos[RTC_REG_C] = 0;	/* reading C acknowledges interrupts */
 		return flags;
 	}
-	return rtc->cmos[index];
+	return rtc->s.cmos[index];
 }
 
 static uint64_t rtc_read(void *dev, uint64_t offset, unsigned int size)
@@ -71,7 +84,7 @@ static uint64_t rtc_read(void *dev, uint64_t offset, unsigned int size)
 
 	if (size != 1)
 		return ~0ULL;
-	return offset == 0 ? rtc->index : rtc_read_register(rtc, rtc->index);
+	return offset == 0 ? rtc->s.index : rtc_read_register(rtc, rtc->s.index);
 }
 
 static void rtc_write(void *dev, uint64_t offset, unsigned int size, uint64_t value)
@@ -81,14 +94,49 @@ static void rtc_write(void *dev, uint64_t offset, unsigned int size, uint64_t va
 	if (size != 1)
 		return;
 	if (offset == 0) {
-		rtc->index = value & INDEX_MASK;
+		rtc->s.index = value & INDEX_MASK;
 		return;
 	}
 	/* Setting the clock is ignored: the guest always sees host time. C and D are read-only. */
-	if (rtc_time_field(&(struct tm){ 0 }, rtc->index) >= 0 || rtc->index == RTC_REG_C ||
-	    rtc->index == RTC_REG_D)
+	if (rtc_time_field(&(struct tm){ 0 }, rtc->s.index) >= 0 || rtc->s.index == RTC_REG_C ||
+	    rtc->s.index == RTC_REG_D)
 		return;
-	rtc->cmos[rtc->index] = value;
+	rtc->s.cmos[rtc->s.index] = value;
 }
 
-const struct bus_device_ops rtc_ops = { rtc_read, rtc_write };
+static void rtc_save(const void *dev, struct state_writer *w)
+{
+	const struct rtc *rtc = dev;
+
+	state_put_u8(w, rtc->s.index);
+	state_put_bytes(w, rtc->s.cmos, sizeof(rtc->s.cmos));
+}
+
+static int rtc_restore(void *dev, struct state_reader *r, uint16_t version)
+{
+	struct rtc *rtc = dev;
+	struct rtc_state s;
+
+	(void)version;
+	s.index = state_get_u8(r);
+	state_get_bytes(r, s.cmos, sizeof(s.cmos));
+	if (s.index > INDEX_MASK)
+		state_reader_reject(r);
+	if (state_reader_finish(r) < 0)
+		return -EBADMSG;
+	rtc->s = s;
+	return 0;
+}
+
+static const struct bus_device_ops rtc_ops = { rtc_read, rtc_write };
+
+const struct device_desc rtc_device = {
+	.name = "rtc",
+	.io = &rtc_ops,
+	.init = rtc_init,
+	.reset = rtc_reset,
+	.state_type = RTC_STATE_TYPE,
+	.state_version = RTC_STATE_VERSION,
+	.save = rtc_save,
+	.restore = rtc_restore,
+};

@@ -4,17 +4,20 @@
 
 #include <stdint.h>
 
-#include "vmm/machine/bus.h"
+#include "vmm/machine/device.h"
 
 #define RTC_CMOS_SIZE 128
 
-struct rtc {
+/* Section "RTC0". The time itself is not state: it is the host's, read at every access. */
+struct rtc_state {
 	uint8_t index;
 	uint8_t cmos[RTC_CMOS_SIZE];
 };
 
-extern const struct bus_device_ops rtc_ops;
+struct rtc {
+	struct rtc_state s;
+};
 
-void rtc_init(struct rtc *rtc);
+extern const struct device_desc rtc_device;
 
 #endif

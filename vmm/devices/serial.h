@@ -1,4 +1,7 @@
-/* A 16550A UART: COM1 at 0x3f8, IRQ 4. Transmit goes to a host fd, receive comes from the console. */
+/*
+ * A 16550A UART: COM1 at 0x3f8, IRQ 4. Transmit goes to the machine's
+ * console, receive comes from the console thread (vmm/devices/console.c).
+ */
 #ifndef SHEER_VMM_DEVICES_SERIAL_H
 #define SHEER_VMM_DEVICES_SERIAL_H
 
@@ -6,15 +9,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "vmm/machine/bus.h"
-#include "vmm/machine/machine.h"
+#include "vmm/machine/device.h"
 
 #define SERIAL_FIFO_SIZE 64
 
-struct serial {
-	const struct machine *machine;
-	unsigned int irq;
-	int out_fd;
+/* What the guest can see: saved and restored as section "SRL0". */
+struct serial_state {
 	uint8_t ier, lcr, mcr, scr, dll, dlm;
 	bool fifo_enabled;
 	bool thr_interrupt;	/* "transmitter empty" pending until IIR read or THR write */
@@ -23,9 +23,14 @@ struct serial {
 	unsigned int rx_head, rx_count;
 };
 
-extern const struct bus_device_ops serial_ops;
+struct serial {
+	struct serial_state s;
+	const struct machine *machine;
+	unsigned int irq;
+};
 
-void serial_init(struct serial *uart, const struct machine *machine, unsigned int irq, int out_fd);
+extern const struct device_desc serial_device;
+
 /* Queue input for the guest; returns how many bytes fit. Call with the device lock held. */
 size_t serial_receive(struct serial *uart, const uint8_t *data, size_t len);
 size_t serial_rx_room(const struct serial *uart);

@@ -1,5 +1,6 @@
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -34,6 +35,17 @@ struct kvm_cpuid2 *cpuid_supported(int kvm_fd, int *error)
 		return NULL;
 	}
 	return table;
+}
+
+struct kvm_cpuid2 *cpuid_copy(const struct kvm_cpuid2 *table)
+{
+	struct kvm_cpuid2 *copy = calloc(1, sizeof(*copy) + CPUID_MAX_ENTRIES * sizeof(copy->entries[0]));
+
+	if (copy && table->nent <= CPUID_MAX_ENTRIES) {
+		copy->nent = table->nent;
+		memcpy(copy->entries, table->entries, table->nent * sizeof(table->entries[0]));
+	}
+	return copy;
 }
 
 unsigned int cpuid_core_bits(unsigned int n_cpus)
@@ -123,4 +135,121 @@ int cpuid_for_vcpu(const struct kvm_cpuid2 *supported, unsigned int id, unsigned
 	if (ret == 0 && has_v2)
 		ret = cpuid_add_topology(out, LEAF_TOPOLOGY_V2, id, n_cpus);
 	return ret;
+}
+
+void cpuid_save(const struct kvm_cpuid2 *table, struct state_writer *w)
+{
+	state_put_u32(w, table->nent);
+	for (unsigned int i = 0; i < table->nent; i++) {
+		const struct kvm_cpuid_entry2 *e = &table->entries[i];
+
+		state_put_u32(w, e->function);
+		state_put_u32(w, e->index);
+		state_put_u32(w, e->flags);
+		state_put_u32(w, e->eax);
+		state_put_u32(w, e->ebx);
+		state_put_u32(w, e->ecx);
+		state_put_u32(w, e->edx);
+	}
+}
+
+struct kvm_cpuid2 *cpuid_load(const void *payload, size_t len, int *error)
+{
+	struct kvm_cpuid2 *table = calloc(1, sizeof(*table) + CPUID_MAX_ENTRIES * sizeof(table->entries[0]));
+	struct state_reader r;
+
+	if (!table) {
+		*error = -ENOMEM;
+		return NULL;
+	}
+	state_reader_init(&r, payload, len);
+	table->nent = state_get_u32(&r);
+	if (table->nent > CPUID_MAX_ENTRIES)
+		state_reader_reject(&r);
+	for (unsigned int i = 0; i < table->nent && !r.error; i++) {
+		struct kvm_cpuid_entry2 *e = &table->entries[i];
+
+		e->function = state_get_u32(&r);
+		e->index = state_get_u32(&r);
+		e->flags = state_get_u32(&r);
+		e->eax = state_get_u32(&r);
+		e->ebx = state_get_u32(&r);
+		e->ecx = state_get_u32(&r);
+		e->edx = state_get_u32(&r);
+	}
+	if (state_reader_finish(&r) < 0) {
+		free(table);
+		*error = -EBADMSG;
+		return NULL;
+	}
+	return table;
+}
+
+static const struct kvm_cpuid_entry2 *cpuid_find(const struct kvm_cpuid2 *table, uint32_t function, uint32_t index)
+{
+	for (unsigned int i = 0; i < table->nent; i++)
+		if (table->entries[i].function == function && table->entries[i].index == index)
+			return &table->entries[i];
+	return NULL;
+}
+
+void cpuid_vendor(const struct kvm_cpuid2 *table, char out[13])
+{
+	const struct kvm_cpuid_entry2 *leaf0 = cpuid_find(table, 0, 0);
+
+	out[0] = '\0';
+	if (!leaf0)
+		return;
+	memcpy(out, &leaf0->ebx, 4);
+	memcpy(out + 4, &leaf0->edx, 4);
+	memcpy(out + 8, &leaf0->ecx, 4);
+	out[12] = '\0';
+}
+
+/* The feature words a guest may rely on: every bit it saw must be there on the new host. */
+static const struct { uint32_t function, index; int reg; } cpuid_feature_words[] = {
+	{ 0x1, 0, 2 }, { 0x1, 0, 3 }, { 0x7, 0, 1 }, { 0x7, 0, 2 }, { 0x7, 0, 3 }, { 0x7, 1, 0 },
+	{ 0xd, 1, 0 }, { 0x80000001, 0, 2 }, { 0x80000001, 0, 3 },
+};
+
+static uint32_t cpuid_reg(const struct kvm_cpuid_entry2 *e, int reg)
+{
+	const uint32_t regs[4] = { e->eax, e->ebx, e->ecx, e->edx };
+
+	return regs[reg];
+}
+
+int cpuid_check_host(const struct kvm_cpuid2 *guest, const struct kvm_cpuid2 *host, char *err, size_t errlen)
+{
+	static const char *reg_names[] = { "eax", "ebx", "ecx", "edx" };
+	char guest_vendor[13], host_vendor[13];
+
+	cpuid_vendor(guest, guest_vendor);
+	cpuid_vendor(host, host_vendor);
+	if (strcmp(guest_vendor, host_vendor) != 0) {
+		snprintf(err, errlen, "saved on a %s CPU, this host is %s", guest_vendor, host_vendor);
+		return -ENOTSUP;
+	}
+	for (size_t i = 0; i < sizeof(cpuid_feature_words) / sizeof(cpuid_feature_words[0]); i++) {
+		const struct kvm_cpuid_entry2 *g = cpuid_find(guest, cpuid_feature_words[i].function,
+							      cpuid_feature_words[i].index);
+		const struct kvm_cpuid_entry2 *h = cpuid_find(host, cpuid_feature_words[i].function,
+							      cpuid_feature_words[i].index);
+		int reg = cpuid_feature_words[i].reg;
+		uint32_t missing;
+
+		if (!g)
+			continue;
+		missing = cpuid_reg(g, reg) & ~(h ? cpuid_reg(h, reg) : 0);
+		/* The hypervisor bit is sheer's own, not the host's. */
+		if (cpuid_feature_words[i].function == LEAF_FEATURES && reg == 2)
+			missing &= ~FEATURE_ECX_HYPERVISOR;
+		if (missing) {
+			snprintf(err, errlen, "this host's KVM lacks CPU feature leaf 0x%x.%u %s bit %d",
+				 cpuid_feature_words[i].function, cpuid_feature_words[i].index, reg_names[reg],
+				 __builtin_ctz(missing));
+			return -ENOTSUP;
+		}
+	}
+	return 0;
 }

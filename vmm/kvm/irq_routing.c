@@ -8,11 +8,11 @@
 
 #define PIC_PINS 16
 
-void irq_routing_init(struct irq_routing *routing, int vm_fd)
+void irq_routing_init(struct irq_routing *routing, int vm_fd, struct resources *res)
 {
 	memset(routing, 0, sizeof(*routing));
 	routing->vm_fd = vm_fd;
-	routing->next_gsi = IRQ_ROUTING_FIRST_MSI_GSI;
+	routing->res = res;
 }
 
 static struct kvm_irq_routing_entry *irq_routing_find(struct irq_routing *routing, uint32_t gsi)
@@ -26,12 +26,16 @@ static struct kvm_irq_routing_entry *irq_routing_find(struct irq_routing *routin
 int irq_routing_add_msi(struct irq_routing *routing, uint32_t *gsi)
 {
 	struct kvm_irq_routing_entry *entry;
+	int ret;
 
 	if (routing->n_msi == IRQ_ROUTING_MAX)
 		return -ENOSPC;
+	ret = resources_alloc_gsi(routing->res, gsi);
+	if (ret < 0)
+		return ret;
 	entry = &routing->msi[routing->n_msi++];
 	memset(entry, 0, sizeof(*entry));
-	entry->gsi = *gsi = routing->next_gsi++;
+	entry->gsi = *gsi;
 	entry->type = KVM_IRQ_ROUTING_MSI;
 	return 0;
 }

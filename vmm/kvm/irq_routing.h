@@ -11,17 +11,19 @@
 #include <linux/kvm.h>
 #include <stdint.h>
 
+#include "vmm/machine/resources.h"
+
 #define IRQ_ROUTING_MAX 1024
-#define IRQ_ROUTING_FIRST_MSI_GSI 24	/* after the IO-APIC pins */
+#define IRQ_ROUTING_GSI_LIMIT (24 + IRQ_ROUTING_MAX)	/* the IO-APIC pins, then one GSI per MSI route */
 
 struct irq_routing {
 	int vm_fd;
-	uint32_t next_gsi;
+	struct resources *res;	/* hands out the GSIs */
 	unsigned int n_msi;
 	struct kvm_irq_routing_entry msi[IRQ_ROUTING_MAX];
 };
 
-void irq_routing_init(struct irq_routing *routing, int vm_fd);
+void irq_routing_init(struct irq_routing *routing, int vm_fd, struct resources *res);
 /* A new GSI for an MSI route (not yet written to KVM); -ENOSPC when the table is full. */
 int irq_routing_add_msi(struct irq_routing *routing, uint32_t *gsi);
 /* Point gsi at an MSI address/data pair and tell KVM. */

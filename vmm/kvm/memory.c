@@ -156,12 +156,12 @@ static int memory_set_slot(int vm_fd, unsigned int slot, uint64_t gpa, uint64_t 
 	return ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0 ? -errno : 0;
 }
 
-int memory_register(struct guest_memory *mem, int vm_fd)
+int memory_register(struct guest_memory *mem, int vm_fd, uint32_t first_slot)
 {
-	int ret = memory_set_slot(vm_fd, 0, 0, mem->low_size, mem->host);
+	int ret = memory_set_slot(vm_fd, first_slot, 0, mem->low_size, mem->host);
 
 	if (ret == 0 && mem->high_size)
-		ret = memory_set_slot(vm_fd, 1, LAYOUT_HIGH_RAM, mem->high_size, mem->host + mem->low_size);
+		ret = memory_set_slot(vm_fd, first_slot + 1, LAYOUT_HIGH_RAM, mem->high_size, mem->host + mem->low_size);
 	return ret;
 }
 

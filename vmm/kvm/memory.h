@@ -20,7 +20,8 @@ struct guest_memory {
 };
 
 int memory_create(struct guest_memory *mem, uint64_t size, int numa_node);
-int memory_register(struct guest_memory *mem, int vm_fd);
+/* Give the RAM to KVM as slots first_slot (below the 32-bit hole) and first_slot + 1 (above it). */
+int memory_register(struct guest_memory *mem, int vm_fd, uint32_t first_slot);
 void memory_destroy(struct guest_memory *mem);
 /* Host pointer to [gpa, gpa+len) if it is all RAM, else NULL. */
 void *memory_at(const struct guest_memory *mem, uint64_t gpa, uint64_t len);

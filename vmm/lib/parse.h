@@ -6,7 +6,7 @@
 #ifndef SHEER_VMM_LIB_PARSE_H
 #define SHEER_VMM_LIB_PARSE_H
 
-/* A server name, with its NUL: see parse_server_name(). */
+/* A server name, with its NUL: see server_name_is_valid(). */
 #define SERVER_NAME_MAX 64
 
 #include <stdbool.h>

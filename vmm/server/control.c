@@ -13,6 +13,7 @@ static const char *const command_names[] = {
 	[CONTROL_POWEROFF] = "poweroff",
 	[CONTROL_PAUSE] = "pause",
 	[CONTROL_RESUME] = "resume",
+	[CONTROL_CHECKPOINT] = "checkpoint",
 };
 
 #define N_COMMANDS (sizeof(command_names) / sizeof(command_names[0]))
@@ -24,10 +25,22 @@ const char *control_command_name(enum control_command command)
 
 char *control_request_encode(enum control_command command)
 {
-	json_t *request = json_pack("{s:s}", "command", control_command_name(command));
-	char *text = request ? json_dumps(request, JSON_COMPACT) : NULL;
+	struct control_request request = { .command = command };
 
-	json_decref(request);
+	return control_request_format(&request);
+}
+
+char *control_request_format(const struct control_request *request)
+{
+	json_t *object = json_pack("{s:s}", "command", control_command_name(request->command));
+	char *text;
+
+	if (object && request->command == CONTROL_CHECKPOINT) {
+		json_object_set_new(object, "path", json_string(request->path));
+		json_object_set_new(object, "leave_running", json_boolean(request->leave_running));
+	}
+	text = object ? json_dumps(object, JSON_COMPACT) : NULL;
+	json_decref(object);
 	return text;
 }
 
@@ -39,25 +52,60 @@ static int decode_fail(char *err, size_t errlen, const char *reason)
 
 int control_request_decode(const char *text, size_t len, enum control_command *command, char *err, size_t errlen)
 {
-	json_t *request = json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL);
-	json_t *name;
-	int ret = -EINVAL;
+	struct control_request request;
+	int ret = control_request_parse(text, len, &request, err, errlen);
 
-	if (!request)
+	if (ret == 0)
+		*command = request.command;
+	return ret;
+}
+
+static int command_by_name(const char *name, enum control_command *command)
+{
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		if (strcmp(name, command_names[i]) == 0) {
+			*command = (enum control_command)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+/* checkpoint: an absolute "path" and an optional boolean "leave_running", nothing else. */
+static int parse_checkpoint_args(json_t *object, struct control_request *request, char *err, size_t errlen)
+{
+	json_t *path = json_object_get(object, "path"), *leave = json_object_get(object, "leave_running");
+	size_t keys = 2 + (leave != NULL);
+
+	if (!json_is_string(path) || (leave && !json_is_boolean(leave)) || json_object_size(object) != keys)
+		return decode_fail(err, errlen, "checkpoint takes \"path\" and optionally \"leave_running\"");
+	if (json_string_value(path)[0] != '/' ||
+	    copy_string(request->path, sizeof(request->path), json_string_value(path)) < 0)
+		return decode_fail(err, errlen, "checkpoint path must be absolute and shorter than PATH_MAX");
+	request->leave_running = json_is_true(leave);
+	return 0;
+}
+
+int control_request_parse(const char *text, size_t len, struct control_request *request, char *err, size_t errlen)
+{
+	json_t *object = json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL);
+	json_t *name = json_object_get(object, "command");
+	int ret;
+
+	memset(request, 0, sizeof(*request));
+	if (!object)
 		return decode_fail(err, errlen, "request is not JSON");
-	name = json_object_get(request, "command");
-	if (!json_is_object(request) || json_object_size(request) != 1 || !json_is_string(name)) {
-		json_decref(request);
+	if (!json_is_object(object) || !json_is_string(name)) {
+		json_decref(object);
 		return decode_fail(err, errlen, "request must be {\"command\": \"NAME\"}");
 	}
-	for (size_t i = 0; i < N_COMMANDS; i++)
-		if (strcmp(json_string_value(name), command_names[i]) == 0) {
-			*command = (enum control_command)i;
-			ret = 0;
-		}
+	ret = command_by_name(json_string_value(name), &request->command);
 	if (ret < 0)
 		snprintf(err, errlen, "unknown command '%.32s'", json_string_value(name));
-	json_decref(request);
+	else if (request->command == CONTROL_CHECKPOINT)
+		ret = parse_checkpoint_args(object, request, err, errlen);
+	else if (json_object_size(object) != 1)
+		ret = decode_fail(err, errlen, "request must be {\"command\": \"NAME\"}");
+	json_decref(object);
 	return ret;
 }
 
@@ -168,17 +216,21 @@ static int (*command_action(const struct control_ops *ops, enum control_command 
 	case CONTROL_RESUME:
 		return ops->resume;
 	case CONTROL_STATUS:
+	case CONTROL_CHECKPOINT:
 		break;
 	}
 	return NULL;
 }
 
-static json_t *run_command(const struct control_ops *ops, void *ctx, enum control_command command)
+static json_t *run_command(const struct control_ops *ops, void *ctx, const struct control_request *request)
 {
+	enum control_command command = request->command;
 	struct control_status status;
 	char message[128];
 	int ret;
 
+	if (command == CONTROL_CHECKPOINT)
+		return ops->checkpoint ? ops->checkpoint(ctx, request) : error_reply("checkpoint: not supported");
 	if (command == CONTROL_STATUS) {
 		memset(&status, 0, sizeof(status));
 		ops->status(ctx, &status);
@@ -193,15 +245,15 @@ static json_t *run_command(const struct control_ops *ops, void *ctx, enum contro
 
 char *control_handle(const struct control_ops *ops, void *ctx, const char *request, size_t len)
 {
-	enum control_command command;
-	char message[128];
+	struct control_request parsed;
+	char message[160];
 	json_t *reply;
 	char *text;
 
-	if (control_request_decode(request, len, &command, message, sizeof(message)) < 0)
+	if (control_request_parse(request, len, &parsed, message, sizeof(message)) < 0)
 		reply = error_reply(message);
 	else
-		reply = run_command(ops, ctx, command);
+		reply = run_command(ops, ctx, &parsed);
 	text = reply ? json_dumps(reply, JSON_COMPACT) : NULL;
 	json_decref(reply);
 	return text;

@@ -11,6 +11,8 @@
 #define SHEER_VMM_SERVER_CONTROL_H
 
 #include <jansson.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -28,6 +30,14 @@ enum control_command {
 	CONTROL_POWEROFF,	/* stop now */
 	CONTROL_PAUSE,
 	CONTROL_RESUME,
+	CONTROL_CHECKPOINT,	/* {"command":"checkpoint","path":"/abs/FILE","leave_running":false} */
+};
+
+/* A request and its arguments (only checkpoint has any). */
+struct control_request {
+	enum control_command command;
+	char path[PATH_MAX];	/* checkpoint: absolute path of the file to write */
+	bool leave_running;	/* checkpoint: resume the server afterwards instead of stopping it */
 };
 
 struct control_status {
@@ -51,12 +61,17 @@ struct control_ops {
 	int (*poweroff)(void *ctx);
 	int (*pause)(void *ctx);
 	int (*resume)(void *ctx);
+	/* The whole reply object: {"ok":true,...} or {"ok":false,"error":"..."}. */
+	json_t *(*checkpoint)(void *ctx, const struct control_request *request);
 };
 
 /* Protocol (control.c). */
 const char *control_command_name(enum control_command command);
 char *control_request_encode(enum control_command command);
 int control_request_decode(const char *text, size_t len, enum control_command *command, char *err, size_t errlen);
+/* Requests with arguments; -EINVAL with err for anything malformed. */
+char *control_request_format(const struct control_request *request);
+int control_request_parse(const char *text, size_t len, struct control_request *request, char *err, size_t errlen);
 /* Decode, act through ops, encode the reply. Never fails: errors become {"ok":false}. */
 char *control_handle(const struct control_ops *ops, void *ctx, const char *request, size_t len);
 /* A unix stream socket for the control socket at path; *addr gets its address. */
@@ -83,5 +98,8 @@ void control_server_stop(struct control_server *server);
 
 /* Client (control_client.c). -ENOENT/-ECONNREFUSED: nothing is listening there. */
 int control_call(const char *path, enum control_command command, json_t **reply, char *err, size_t errlen);
+/* The same with arguments and a reply timeout of timeout_s (a checkpoint writes the whole guest first). */
+int control_call_request(const char *path, const struct control_request *request, int timeout_s, json_t **reply,
+			 char *err, size_t errlen);
 
 #endif

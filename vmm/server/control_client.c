@@ -12,10 +12,10 @@
 /* Long enough for a busy VMM, short enough that a hung one does not hang the operator. */
 #define CONTROL_CALL_TIMEOUT_S 10
 
-static int connect_to(const char *path)
+static int connect_to(const char *path, int timeout_s)
 {
 	struct sockaddr_un addr;
-	struct timeval timeout = { .tv_sec = CONTROL_CALL_TIMEOUT_S };
+	struct timeval timeout = { .tv_sec = timeout_s };
 	int fd = control_socket(path, &addr), ret;
 
 	if (fd < 0)
@@ -30,9 +30,9 @@ static int connect_to(const char *path)
 	return fd;
 }
 
-static int send_request(int fd, enum control_command command)
+static int send_request(int fd, const struct control_request *req)
 {
-	char *request = control_request_encode(command);
+	char *request = control_request_format(req);
 	size_t len = request ? strlen(request) : 0;
 	int ret = 0;
 
@@ -66,17 +66,26 @@ static ssize_t receive_reply(int fd, char *buf, size_t size)
 
 int control_call(const char *path, enum control_command command, json_t **reply, char *err, size_t errlen)
 {
+	struct control_request request = { .command = command };
+
+	return control_call_request(path, &request, CONTROL_CALL_TIMEOUT_S, reply, err, errlen);
+}
+
+int control_call_request(const char *path, const struct control_request *request, int timeout_s, json_t **reply,
+			 char *err, size_t errlen)
+{
+	enum control_command command = request->command;
 	char buf[CONTROL_REPLY_MAX];
 	ssize_t len;
 	int fd, ret;
 
 	*reply = NULL;
-	fd = connect_to(path);
+	fd = connect_to(path, timeout_s);
 	if (fd < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(-fd));
 		return fd;
 	}
-	ret = send_request(fd, command);
+	ret = send_request(fd, request);
 	len = ret < 0 ? ret : receive_reply(fd, buf, sizeof(buf));
 	close(fd);
 	if (len < 0) {

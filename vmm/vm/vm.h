@@ -7,10 +7,12 @@
 #ifndef SHEER_VMM_VM_VM_H
 #define SHEER_VMM_VM_VM_H
 
+#include <linux/kvm.h>
 #include <stdint.h>
 
 #include "vmm/machine/config.h"
 #include "vmm/machine/machine.h"
+#include "vmm/machine/state.h"
 
 struct vm;
 
@@ -47,6 +49,32 @@ int vm_power_off(struct vm *vm);
 int vm_pause(struct vm *vm);
 int vm_resume(struct vm *vm);
 void vm_get_status(struct vm *vm, struct vm_status *status);
+
+/* ---- saving and restoring the whole machine (vmm/vm/vm_state.c) ---- */
+
+struct vm_save_stats {
+	uint64_t memory_pages;	/* non-zero 4 KiB pages written */
+	uint64_t zero_pages;	/* skipped */
+};
+
+/* -EOPNOTSUPP, with err naming the device, when the VM's state cannot be saved (passed-through devices). */
+int vm_save_refusal(struct vm *vm, char *err, size_t errlen);
+/* Write the paused VM's whole state to sink as sections; the VM stays paused. */
+int vm_save(struct vm *vm, struct state_sink *sink, struct vm_save_stats *stats, char *err, size_t errlen);
+/* End a paused VM's run after its state was saved: vm_run returns VM_EXIT_SAVED with detail. */
+void vm_stop_saved(struct vm *vm, const char *detail);
+
+/*
+ * A VM to restore into: memory zero, vCPUs with the saved CPUID (as
+ * cpuid_load() returns it), devices at power-on. Feed it every section with
+ * vm_restore_section(), then vm_restore_finish(); only then may it vm_run().
+ * cfg must name no passed-through devices.
+ */
+int vm_create_empty(const struct server_config *cfg, const struct kvm_cpuid2 *cpuid, struct vm **out, char *err,
+		    size_t errlen);
+int vm_restore_section(struct vm *vm, const struct state_section *s, const void *payload, char *err, size_t errlen);
+/* Check every part of the machine came exactly once and apply it; err names what is wrong. */
+int vm_restore_finish(struct vm *vm, char *err, size_t errlen);
 const char *vm_state_name(enum vm_state state);
 
 #endif

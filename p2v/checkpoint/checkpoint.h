@@ -1,0 +1,68 @@
+/*
+ * Checkpoint files: a paused logical server's whole state in one file, and
+ * a new VM built from it. The format is in p2v/README.md: the magic
+ * "SHEERCKP", then state sections (vmm/machine/state.h): a header "HDR0",
+ * the machine's sections as vm_save() writes them, and "END0", which counts
+ * what came before it so that a truncated file is never taken for whole.
+ *
+ * A file is written under a temporary name in the target directory,
+ * fsynced and renamed, so FILE is either the old file, or the whole new one.
+ */
+#ifndef SHEER_P2V_CHECKPOINT_CHECKPOINT_H
+#define SHEER_P2V_CHECKPOINT_CHECKPOINT_H
+
+#include <stdint.h>
+
+#include "vmm/vm/vm.h"
+
+#define CHECKPOINT_MAGIC "SHEERCKP"
+#define CHECKPOINT_FORMAT_VERSION 1
+
+/* What the header says: enough to place the server before its VM is built. */
+struct checkpoint_info {
+	uint32_t format_version;
+	char sheer_version[16];
+	char cpu_vendor[13];
+	uint32_t cpu_features[5];	/* leaf 1 ecx, edx; leaf 7 ebx, ecx, edx */
+	uint64_t created_unix;
+	struct server_config cfg;	/* name, cpus, memory, kernel, initrd, cmdline as the server ran */
+};
+
+/* Called now and then while a file is written or read; done and total in bytes. */
+struct checkpoint_progress {
+	void (*update)(void *ctx, uint64_t done, uint64_t total);
+	void *ctx;
+};
+
+struct checkpoint_result {
+	uint64_t file_bytes;
+	uint64_t memory_pages;	/* written */
+	uint64_t zero_pages;	/* skipped */
+	uint64_t elapsed_ns;
+};
+
+/*
+ * Write paused vm (running as cfg) to path. On failure (err says why;
+ * -ENOSPC, -EIO, ...) nothing is left at path or beside it, and the VM is
+ * still paused and whole. progress may be NULL.
+ */
+int checkpoint_write(struct vm *vm, const struct server_config *cfg, const char *path,
+		     const struct checkpoint_progress *progress, struct checkpoint_result *result, char *err,
+		     size_t errlen);
+
+/* Read and check path's magic and header. -EBADMSG (err says what is wrong) for anything but a good header. */
+int checkpoint_read_info(const char *path, struct checkpoint_info *info, char *err, size_t errlen);
+
+/*
+ * Build a VM for cfg (the header's, renamed and placed by the caller) from
+ * path. Every section is checked before the VM may run: a bad file is
+ * -EBADMSG, a CPU this host cannot give the guest -ENOTSUP, with err naming
+ * the section or feature; nothing is left behind then.
+ */
+int checkpoint_restore(const char *path, const struct server_config *cfg, const struct checkpoint_progress *progress,
+		       struct vm **out, struct checkpoint_result *result, char *err, size_t errlen);
+
+/* Parse a whole checkpoint image held in memory without building a VM (for the fuzzer): 0 or -EBADMSG. */
+int checkpoint_parse(const uint8_t *data, size_t len, struct checkpoint_info *info, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,439 @@
+/*
+ * A logical server in the foreground, for `sheer run` and `sheer restore`:
+ * the guest's serial console on stdin/stdout until it stops. Everything that
+ * can be refused (bad input, no room on the host, name taken, not a kernel,
+ * a bad checkpoint) is refused before anything is started, with exit status 2.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "passthru/host/assign.h"
+#include "passthru/host/device_numa.h"
+#include "vmm/lib/cli.h"
+#include "vmm/cli/commands.h"
+#include "vmm/server/control.h"
+#include "vmm/server/placement.h"
+#include "vmm/server/registry.h"
+#include "vmm/cli/session.h"
+#include "p2v/checkpoint/checkpoint.h"
+#include "vmm/lib/thread.h"
+#include "vmm/vm/vm.h"
+
+
+/* The control socket's view of the VM. */
+static void session_status(void *ctx, struct control_status *status)
+{
+	struct run_session *session = ctx;
+	const struct server_config *cfg = &session->spec.cfg;
+	struct vm_status vm_status;
+
+	vm_get_status(session->vm, &vm_status);
+	snprintf(status->name, sizeof(status->name), "%s", cfg->name);
+	snprintf(status->state, sizeof(status->state), "%s", vm_state_name(vm_status.state));
+	status->pid = getpid();
+	status->cpus = vm_status.cpus;
+	status->memory_bytes = vm_status.memory_bytes;
+	status->uptime_s = vm_status.uptime_ns / 1000000000ull;
+	status->numa_node = cfg->numa_node;
+	status->n_host_cpus = cfg->cpus;
+	memcpy(status->host_cpu, cfg->host_cpu, cfg->cpus * sizeof(cfg->host_cpu[0]));
+	status->exits = vm_status.exits;
+	status->unhandled_accesses = vm_status.unhandled_accesses;
+	status->dma_map_us = vm_status.dma_map_ns / 1000;
+}
+
+static int session_shutdown(void *ctx)
+{
+	return vm_press_power_button(((struct run_session *)ctx)->vm);
+}
+
+static int session_poweroff(void *ctx)
+{
+	return vm_power_off(((struct run_session *)ctx)->vm);
+}
+
+static int session_pause(void *ctx)
+{
+	return vm_pause(((struct run_session *)ctx)->vm);
+}
+
+static int session_resume(void *ctx)
+{
+	return vm_resume(((struct run_session *)ctx)->vm);
+}
+
+/* On a terminal, one line rewritten in place; elsewhere nothing until the summary. */
+static void progress_line(void *ctx, uint64_t done, uint64_t total)
+{
+	const char *what = ctx;
+
+	if (isatty(STDERR_FILENO))
+		fprintf(stderr, "\r%s: %llu of %llu MiB", what, (unsigned long long)(done >> 20),
+			(unsigned long long)(total >> 20));
+}
+
+static double mib_per_s(uint64_t bytes, uint64_t ns)
+{
+	return ns ? (double)bytes / (1 << 20) / ((double)ns / 1e9) : 0;
+}
+
+static int session_restore(struct run_session *session, char *err, size_t errlen)
+{
+	const struct server_config *cfg = &session->spec.cfg;
+	const struct checkpoint_progress progress = { progress_line, "restoring" };
+	struct checkpoint_result result;
+	char why[ERR_MAX - 300];
+	int ret = checkpoint_restore(session->restore_from, cfg, &progress, &session->vm, &result, why, sizeof(why));
+
+	if (isatty(STDERR_FILENO))
+		fputc('\n', stderr);
+	if (ret < 0) {
+		snprintf(err, errlen, "%.250s: %s", session->restore_from, why);
+		return ret;
+	}
+	fprintf(stderr, "sheer: %s: restored from %s (%llu MiB in %.2f s, %.0f MiB/s)\n", cfg->name,
+		session->restore_from, (unsigned long long)(result.file_bytes >> 20), result.elapsed_ns / 1e9,
+		mib_per_s(result.file_bytes, result.elapsed_ns));
+	return 0;
+}
+
+static json_t *checkpoint_error(const char *path, const char *why, bool refused)
+{
+	char message[ERR_MAX];
+
+	snprintf(message, sizeof(message), "checkpoint %.300s: %s", path, why);
+	return json_pack("{s:b, s:s, s:b}", "ok", 0, "error", message, "refused", refused);
+}
+
+/* Pause unless paused already; returns whether it was running (so it must be resumed). */
+static int session_pause_for_checkpoint(struct vm *vm, bool *was_running)
+{
+	struct vm_status status;
+
+	vm_get_status(vm, &status);
+	*was_running = status.state == VM_STATE_RUNNING || status.state == VM_STATE_SHUTTING_DOWN;
+	if (*was_running)
+		return vm_pause(vm);
+	return status.state == VM_STATE_PAUSED ? 0 : -EINVAL;
+}
+
+/*
+ * Pause, write, then stop or resume. Until the file is whole on disk the
+ * server is never stopped: a failed write resumes it and removes the file.
+ */
+static json_t *session_checkpoint(void *ctx, const struct control_request *request)
+{
+	struct run_session *session = ctx;
+	struct checkpoint_result result;
+	char why[ERR_MAX - 400], detail[ERR_MAX];
+	bool was_running;
+	int ret;
+
+	if (vm_save_refusal(session->vm, why, sizeof(why)) < 0)
+		return checkpoint_error(request->path, why, true);
+	if (session_pause_for_checkpoint(session->vm, &was_running) < 0)
+		return checkpoint_error(request->path, "the server is not running", true);
+	ret = checkpoint_write(session->vm, &session->spec.cfg, request->path, NULL, &result, why, sizeof(why));
+	if (ret < 0 || request->leave_running) {
+		if (was_running)
+			vm_resume(session->vm);
+		if (ret < 0)
+			return checkpoint_error(request->path, why, ret == -ENOENT || ret == -ENOTDIR);
+	} else {
+		snprintf(detail, sizeof(detail), "checkpoint written to %.400s; restore it with 'sheer restore %.400s'",
+			 request->path, request->path);
+		vm_stop_saved(session->vm, detail);
+	}
+	return json_pack("{s:b, s:s, s:I, s:I, s:I, s:I, s:b}", "ok", 1, "path", request->path, "bytes",
+			 (json_int_t)result.file_bytes, "memory_pages", (json_int_t)result.memory_pages, "zero_pages",
+			 (json_int_t)result.zero_pages, "elapsed_ns", (json_int_t)result.elapsed_ns, "stopped",
+			 !request->leave_running);
+}
+
+static const struct control_ops session_control_ops = {
+	.status = session_status,
+	.shutdown = session_shutdown,
+	.poweroff = session_poweroff,
+	.pause = session_pause,
+	.resume = session_resume,
+	.checkpoint = session_checkpoint,
+};
+
+/* SIGINT/SIGTERM/SIGHUP power the guest off, so vm_run returns and cleanup runs on one path. */
+static void *session_signal_loop(void *arg)
+{
+	struct run_session *session = arg;
+	int signal_number;
+
+	while (sigwait(&session->stop_signals, &signal_number) == 0 && !atomic_load(&session->finished))
+		vm_power_off(session->vm);
+	return NULL;
+}
+
+static void session_block_signals(struct run_session *session)
+{
+	sigemptyset(&session->stop_signals);
+	sigaddset(&session->stop_signals, SIGINT);
+	sigaddset(&session->stop_signals, SIGTERM);
+	sigaddset(&session->stop_signals, SIGHUP);
+	/* Blocked before any thread exists, so every engine thread inherits it and only sigwait sees them. */
+	pthread_sigmask(SIG_BLOCK, &session->stop_signals, NULL);
+	/* A closed console pipe should be an error the engine sees, not a death that skips cleanup. */
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static int collect_held_cpus(struct registry *registry, hwloc_bitmap_t held)
+{
+	struct registry_names running;
+	struct registry_entry entry;
+	int ret = registry_list(registry, true, &running);
+
+	if (ret < 0)
+		return ret;
+	for (unsigned int i = 0; i < running.count; i++) {
+		/* An unreadable entry of a live server cannot be helped; its cores stay unknown. */
+		if (registry_read_entry(registry, running.names[i], &entry) < 0)
+			continue;
+		for (unsigned int c = 0; c < entry.n_held_cpus; c++)
+			hwloc_bitmap_set(held, (unsigned int)entry.held_cpus[c]);
+	}
+	registry_names_free(&running);
+	return 0;
+}
+
+static int session_check_name(struct run_session *session, char *err, size_t errlen)
+{
+	char path[REGISTRY_SOCKET_PATH_MAX];
+	const char *name = session->spec.cfg.name;
+	int ret = registry_socket_path(&session->registry, name, path, sizeof(path));
+
+	if (ret < 0) {
+		snprintf(err, errlen, "%s: name too long for a socket under %.200s", name, session->registry.dir);
+		return -EINVAL;
+	}
+	ret = registry_probe(&session->registry, name);
+	if (ret > 0) {
+		snprintf(err, errlen, "%s: a server with this name is already running", name);
+		return -EEXIST;
+	}
+	if (ret < 0)
+		snprintf(err, errlen, "%s: %s", path, strerror(-ret));
+	return ret;
+}
+
+/* With devices, the server's vCPUs and memory default to the devices' NUMA node. */
+static void session_prefer_device_node(struct server_config *cfg)
+{
+	int node = passthru_devices_numa_node(cfg);
+
+	if (node < 0)
+		return;
+	if (cfg->numa_node < 0)
+		cfg->numa_node = node;
+	else if (cfg->numa_node != node)
+		fprintf(stderr, "sheer: warning: %s: numa_node %d is not the devices' node %d: "
+			"their DMA and interrupts cross nodes\n", cfg->name, cfg->numa_node, node);
+}
+
+static int session_place(struct run_session *session, char *err, size_t errlen)
+{
+	int ret = placement_host_load(&session->host, NULL, err, errlen);
+
+	if (ret < 0)
+		return ret;
+	session->taken = hwloc_bitmap_alloc();
+	if (!session->taken)
+		return -ENOMEM;
+	ret = collect_held_cpus(&session->registry, session->host.held);
+	if (ret < 0) {
+		snprintf(err, errlen, "%.200s: %s", session->registry.dir, strerror(-ret));
+		return ret;
+	}
+	session_prefer_device_node(&session->spec.cfg);
+	return placement_choose(&session->host, &session->spec, session->taken, err, errlen);
+}
+
+static int session_register(struct run_session *session, char *err, size_t errlen)
+{
+	const struct server_config *cfg = &session->spec.cfg;
+	struct registry_entry entry = { .pid = getpid(), .numa_node = cfg->numa_node };
+	char path[REGISTRY_SOCKET_PATH_MAX];
+	int ret, cpu;
+
+	snprintf(entry.name, sizeof(entry.name), "%s", cfg->name);
+	hwloc_bitmap_foreach_begin(cpu, session->taken)
+		if (entry.n_held_cpus < REGISTRY_HELD_CPUS_MAX)
+			entry.held_cpus[entry.n_held_cpus++] = cpu;
+	hwloc_bitmap_foreach_end();
+	registry_socket_path(&session->registry, cfg->name, path, sizeof(path));
+	ret = control_server_start(&session->control, path, &session_control_ops, session);
+	if (ret < 0) {
+		snprintf(err, errlen, "control socket %s: %s", path, strerror(-ret));
+		return ret;
+	}
+	ret = registry_write_entry(&session->registry, &entry);
+	if (ret < 0) {
+		snprintf(err, errlen, "registry entry for %s: %s", cfg->name, strerror(-ret));
+		control_server_stop(&session->control);
+	}
+	return ret;
+}
+
+/* Refusals of what the operator asked (exit 2), as opposed to failures of the host or of sheer. */
+static bool is_input_error(int ret)
+{
+	return ret == -EINVAL || ret == -ENOEXEC || ret == -EEXIST || ret == -ENOSPC || ret == -E2BIG || ret == -EFBIG ||
+	       ret == -EBADMSG || ret == -ENOTSUP || ret == -EPROTONOSUPPORT;
+}
+
+/* Stale claims of killed servers first; then this server's devices, all or none. */
+static int session_claim_devices(struct run_session *session, char *err, size_t errlen)
+{
+	const struct server_config *cfg = &session->spec.cfg;
+	int ret;
+
+	if (cfg->n_devices == 0)
+		return 0;
+	ret = passthru_recover_stale(err, errlen);
+	if (ret < 0)
+		return ret;
+	ret = passthru_claim(cfg, &session->claims, err, errlen);
+	session->devices_refused = ret < 0 && passthru_error_is_refusal(ret);
+	return ret;
+}
+
+/* Every device back to its host driver, on every way out once they were claimed. */
+static void session_release_devices(struct run_session *session)
+{
+	char err[ERR_MAX] = "";
+
+	if (session->claims.count && passthru_release_all(&session->claims, err, sizeof(err)) < 0)
+		cli_error("%s: giving devices back: %s", session->spec.cfg.name, err);
+	session->claims.count = 0;
+}
+
+/* Name, cores, memory, VM: each a refusal (exit 2) when the operator asked for something impossible. */
+static int session_create(struct run_session *session, char *err, size_t errlen)
+{
+	int ret = session_check_name(session, err, errlen);
+
+	if (ret == 0)
+		ret = session_place(session, err, errlen);
+	if (ret < 0)
+		return ret;
+	session_block_signals(session);
+	ret = placement_apply(&session->spec.cfg);
+	if (ret < 0) {
+		snprintf(err, errlen, "binding to NUMA node %d: %s", session->spec.cfg.numa_node, strerror(-ret));
+		return ret;
+	}
+	ret = session_claim_devices(session, err, errlen);
+	if (ret == 0)
+		ret = session->restore_from ? session_restore(session, err, errlen)
+					    : vm_create(&session->spec.cfg, &session->vm, err, errlen);
+	return ret;
+}
+
+/* Everything before the guest runs; on success the server is registered and answering. */
+static int session_start(struct run_session *session, char *err, size_t errlen, int *exit_status)
+{
+	int ret = registry_lock(&session->registry);
+
+	if (ret < 0) {
+		snprintf(err, errlen, "%.200s: cannot lock: %s", session->registry.dir, strerror(-ret));
+		return ret;
+	}
+	/* Under the lock from the name check to the registry entry, so no one else takes the name or cores. */
+	ret = session_create(session, err, errlen);
+	*exit_status = is_input_error(ret) || session->devices_refused ? SHEER_EXIT_USAGE : SHEER_EXIT_FAILURE;
+	if (ret == 0) {
+		ret = session_register(session, err, errlen);
+		if (ret < 0) {
+			vm_destroy(session->vm);
+			session->vm = NULL;
+		}
+	}
+	if (ret < 0)
+		session_release_devices(session);
+	registry_unlock(&session->registry);
+	return ret;
+}
+
+static int report_exit(const struct server_config *cfg, int ret, enum vm_exit_reason reason, const char *detail)
+{
+	if (ret < 0) {
+		cli_error("%s: running the guest: %s", cfg->name, strerror(-ret));
+		return SHEER_EXIT_FAILURE;
+	}
+	switch (reason) {
+	case VM_EXIT_POWEROFF:
+		return SHEER_EXIT_OK;
+	case VM_EXIT_REBOOT:
+		cli_error("%s: guest asked for a reboot (%s); sheer stops it instead", cfg->name,
+			  detail[0] ? detail : "no detail");
+		return SHEER_EXIT_OK;
+	case VM_EXIT_CRASH:
+		cli_error("%s: guest crashed: %s", cfg->name, detail[0] ? detail : "no detail");
+		return SHEER_EXIT_FAILURE;
+	case VM_EXIT_SAVED:
+		cli_error("%s: %s", cfg->name, detail);
+		return SHEER_EXIT_OK;
+	case VM_EXIT_VMM_ERROR:
+		break;
+	}
+	cli_error("%s: VMM error: %s", cfg->name, detail[0] ? detail : "no detail");
+	return SHEER_EXIT_FAILURE;
+}
+
+static int session_run(struct run_session *session)
+{
+	enum vm_exit_reason reason = VM_EXIT_VMM_ERROR;
+	char detail[ERR_MAX] = "";
+	int ret;
+
+	ret = thread_start(&session->signal_thread, session_signal_loop, session, -1);
+	if (ret == 0) {
+		ret = vm_run(session->vm, &reason, detail, sizeof(detail));
+		atomic_store(&session->finished, true);
+		pthread_kill(session->signal_thread, SIGTERM);
+		pthread_join(session->signal_thread, NULL);
+	}
+	control_server_stop(&session->control);
+	registry_remove(&session->registry, session->spec.cfg.name);
+	vm_destroy(session->vm);
+	session_release_devices(session);
+	return report_exit(&session->spec.cfg, ret, reason, detail);
+}
+
+static void session_free(struct run_session *session)
+{
+	if (session->taken)
+		hwloc_bitmap_free(session->taken);
+	if (session->host.topology)
+		placement_host_free(&session->host);
+	registry_close(&session->registry);
+}
+
+int session_main(struct run_session *session)
+{
+	char err[ERR_MAX] = "";
+	int exit_status = SHEER_EXIT_FAILURE, ret;
+
+	ret = registry_open(&session->registry, err, sizeof(err));
+	if (ret < 0) {
+		cli_error("%s", err);
+		return SHEER_EXIT_FAILURE;
+	}
+	ret = session_start(session, err, sizeof(err), &exit_status);
+	if (ret < 0)
+		cli_error("%s", err);
+	else
+		exit_status = session_run(session);
+	session_free(session);
+	return exit_status;
+}

@@ -1,0 +1,43 @@
+/*
+ * The foreground session of one logical server (vmm/cli/session.c): name
+ * check, placement, devices, registry entry and control socket, the VM's run,
+ * and the cleanup after it, on one path whatever way it ends.
+ */
+#ifndef SHEER_VMM_CLI_SESSION_H
+#define SHEER_VMM_CLI_SESSION_H
+
+#include <hwloc.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "passthru/host/assign.h"
+#include "vmm/server/control.h"
+#include "vmm/server/placement.h"
+#include "vmm/server/registry.h"
+#include "vmm/server/spec.h"
+#include "vmm/vm/vm.h"
+
+#define ERR_MAX 1024
+
+struct run_session {
+	struct server_spec spec;
+	struct registry registry;
+	struct placement_host host;
+	hwloc_bitmap_t taken;		/* host CPUs this server holds */
+	struct vm *vm;
+	struct passthru_claims claims;	/* devices bound to vfio-pci for this server */
+	bool devices_refused;
+	struct control_server control;
+	sigset_t stop_signals;
+	pthread_t signal_thread;
+	atomic_bool finished;
+	const char *restore_from;	/* a checkpoint file to build the VM from instead of booting */
+};
+
+/* Register, place, build (boot or restore), run and clean up; returns the exit status. */
+int session_main(struct run_session *session);
+
+#endif

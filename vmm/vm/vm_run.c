@@ -1,0 +1,343 @@
+/*
+ * Running a VM: one thread per vCPU, the console thread, and the requests
+ * other threads (the control socket, signals) make of it: power button,
+ * power off, pause and resume of the whole machine.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "passthru/vfio/passthru_vm.h"
+#include "vmm/kvm/platform_state.h"
+#include "vmm/lib/thread.h"
+#include "vmm/vm/vm_internal.h"
+
+uint64_t vm_monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+const char *vm_state_name(enum vm_state state)
+{
+	switch (state) {
+	case VM_STATE_CREATED: return "created";
+	case VM_STATE_RUNNING: return "running";
+	case VM_STATE_PAUSED: return "paused";
+	case VM_STATE_SHUTTING_DOWN: return "shutting-down";
+	case VM_STATE_STOPPED: return "stopped";
+	}
+	return "unknown";
+}
+
+/* The first reason to stop wins; later ones (a second vCPU crashing) are dropped. */
+void vm_request_stop(struct vm *vm, enum vm_exit_reason reason, const char *detail)
+{
+	pthread_mutex_lock(&vm->lock);
+	if (!vm->stop_requested) {
+		vm->stop_requested = true;
+		vm->exit_reason = reason;
+		snprintf(vm->exit_detail, sizeof(vm->exit_detail), "%s", detail);
+		pthread_cond_broadcast(&vm->changed);
+	}
+	pthread_mutex_unlock(&vm->lock);
+}
+
+static void vcpu_thread_wait_while_paused(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->lock);
+	while (vm->pause_requested && !vm->stopping) {
+		vm->paused_vcpus++;
+		pthread_cond_broadcast(&vm->changed);
+		pthread_cond_wait(&vm->changed, &vm->lock);
+		vm->paused_vcpus--;
+	}
+	pthread_mutex_unlock(&vm->lock);
+}
+
+static bool vm_is_stopping(struct vm *vm)
+{
+	return __atomic_load_n(&vm->stopping, __ATOMIC_SEQ_CST);
+}
+
+static void vcpu_thread_stop(struct vm *vm, const struct vcpu_stop *stop)
+{
+	/* Linux's last reboot method is a triple fault: after a reset request it is a reboot. */
+	if (stop->triple_fault) {
+		bool reboot;
+
+		pthread_mutex_lock(&vm->devices_lock);
+		reboot = reset_control_reboot_requested(&vm->dev.reset);
+		pthread_mutex_unlock(&vm->devices_lock);
+		if (reboot) {
+			vm_request_stop(vm, VM_EXIT_REBOOT, "guest reset by triple fault after a reboot request");
+			return;
+		}
+	}
+	vm_request_stop(vm, stop->reason, stop->detail);
+}
+
+static void *vcpu_thread(void *arg)
+{
+	struct vcpu *vcpu = arg;
+	struct vm *vm = vcpu->owner;
+	struct vcpu_stop stop;
+	sigset_t only_kick;
+
+	/* Leave every other signal to the front end's threads. */
+	sigfillset(&only_kick);
+	sigdelset(&only_kick, VCPU_KICK_SIGNAL);
+	pthread_sigmask(SIG_SETMASK, &only_kick, NULL);
+	while (!vm_is_stopping(vm)) {
+		int step;
+
+		vcpu_thread_wait_while_paused(vm);
+		if (vm_is_stopping(vm))
+			break;
+		step = vcpu_step(vcpu, &vm->pio, &vm->mmio, &stop);
+		if (step == VCPU_STEP_CONTINUE) {
+			__atomic_add_fetch(&vm->exits, 1, __ATOMIC_RELAXED);
+		} else if (step == VCPU_STEP_STOP) {
+			vcpu_thread_stop(vm, &stop);
+			break;
+		} else if (step < 0) {
+			char detail[96];
+
+			snprintf(detail, sizeof(detail), "vCPU %u: KVM_RUN: %s", vcpu->id, strerror(-step));
+			vm_request_stop(vm, VM_EXIT_VMM_ERROR, detail);
+			break;
+		}
+	}
+	pthread_mutex_lock(&vm->lock);
+	vm->live_vcpus--;
+	pthread_cond_broadcast(&vm->changed);
+	pthread_mutex_unlock(&vm->lock);
+	return NULL;
+}
+
+static void vm_kick_all(struct vm *vm)
+{
+	for (unsigned int i = 0; i < vm->n_vcpus; i++)
+		vcpu_kick(&vm->vcpus[i]);
+}
+
+static void kick_handler(int sig)
+{
+	(void)sig;
+}
+
+static int vm_install_kick_handler(void)
+{
+	struct sigaction sa = { .sa_handler = kick_handler };
+
+	/* No SA_RESTART: the point of the signal is to make KVM_RUN return EINTR. */
+	sigemptyset(&sa.sa_mask);
+	return sigaction(VCPU_KICK_SIGNAL, &sa, NULL) < 0 ? -errno : 0;
+}
+
+static int vcpu_thread_start(struct vm *vm, struct vcpu *vcpu)
+{
+	int ret = thread_start(&vcpu->thread, vcpu_thread, vcpu, vm->cfg.host_cpu[vcpu->id]);
+
+	if (ret == 0)
+		vcpu->thread_started = true;
+	return ret;
+}
+
+static int vm_start_vcpus(struct vm *vm)
+{
+	int ret = vm_install_kick_handler();
+
+	for (unsigned int i = 0; i < vm->n_vcpus && ret == 0; i++) {
+		pthread_mutex_lock(&vm->lock);
+		vm->live_vcpus++;
+		pthread_mutex_unlock(&vm->lock);
+		ret = vcpu_thread_start(vm, &vm->vcpus[i]);
+		if (ret < 0) {
+			pthread_mutex_lock(&vm->lock);
+			vm->live_vcpus--;
+			pthread_mutex_unlock(&vm->lock);
+		}
+	}
+	return ret;
+}
+
+static void vm_stop_vcpus(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->lock);
+	__atomic_store_n(&vm->stopping, true, __ATOMIC_SEQ_CST);
+	pthread_cond_broadcast(&vm->changed);
+	pthread_mutex_unlock(&vm->lock);
+	vm_kick_all(vm);
+	for (unsigned int i = 0; i < vm->n_vcpus; i++) {
+		if (vm->vcpus[i].thread_started)
+			pthread_join(vm->vcpus[i].thread, NULL);
+		vm->vcpus[i].thread_started = false;
+	}
+}
+
+int vm_run(struct vm *vm, enum vm_exit_reason *reason, char *detail, size_t detail_len)
+{
+	int ret;
+
+	pthread_mutex_lock(&vm->lock);
+	if (vm->state != VM_STATE_CREATED) {
+		pthread_mutex_unlock(&vm->lock);
+		return -EALREADY;
+	}
+	vm->state = VM_STATE_RUNNING;
+	vm->start_ns = vm_monotonic_ns();
+	pthread_mutex_unlock(&vm->lock);
+
+	ret = console_start(&vm->console, STDIN_FILENO, &vm->dev.com1, &vm->devices_lock);
+	if (ret == 0)
+		ret = vm_start_vcpus(vm);
+	if (ret < 0)
+		vm_request_stop(vm, VM_EXIT_VMM_ERROR, "could not start vCPU or console threads");
+
+	pthread_mutex_lock(&vm->lock);
+	while (!vm->stop_requested && vm->live_vcpus > 0)
+		pthread_cond_wait(&vm->changed, &vm->lock);
+	pthread_mutex_unlock(&vm->lock);
+
+	vm_stop_vcpus(vm);
+	console_stop(&vm->console);
+
+	pthread_mutex_lock(&vm->lock);
+	if (!vm->stop_requested) {	/* every vCPU left without saying why */
+		vm->exit_reason = VM_EXIT_VMM_ERROR;
+		snprintf(vm->exit_detail, sizeof(vm->exit_detail), "all vCPUs stopped");
+	}
+	vm->state = VM_STATE_STOPPED;
+	vm->stop_ns = vm_monotonic_ns();
+	*reason = vm->exit_reason;
+	if (detail && detail_len)
+		snprintf(detail, detail_len, "%s", vm->exit_detail);
+	pthread_mutex_unlock(&vm->lock);
+	return ret;
+}
+
+/* ---- requests from other threads ---- */
+
+void vm_stop_saved(struct vm *vm, const char *detail)
+{
+	vm_request_stop(vm, VM_EXIT_SAVED, detail);
+}
+
+static bool vm_is_live(enum vm_state state)
+{
+	return state == VM_STATE_RUNNING || state == VM_STATE_PAUSED || state == VM_STATE_SHUTTING_DOWN;
+}
+
+int vm_press_power_button(struct vm *vm)
+{
+	bool live;
+
+	pthread_mutex_lock(&vm->lock);
+	live = vm_is_live(vm->state) && !vm->stop_requested;
+	if (live && vm->state == VM_STATE_RUNNING)
+		vm->state = VM_STATE_SHUTTING_DOWN;
+	else if (live && vm->state == VM_STATE_PAUSED)
+		vm->state_before_pause = VM_STATE_SHUTTING_DOWN;
+	pthread_mutex_unlock(&vm->lock);
+	if (!live)
+		return -EINVAL;
+	pthread_mutex_lock(&vm->devices_lock);
+	pm_press_power_button(&vm->dev.pm);
+	pthread_mutex_unlock(&vm->devices_lock);
+	return 0;
+}
+
+int vm_power_off(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->lock);
+	if (vm->state == VM_STATE_STOPPED) {
+		pthread_mutex_unlock(&vm->lock);
+		return -EINVAL;
+	}
+	pthread_mutex_unlock(&vm->lock);
+	/* Also valid before vm_run: the run then ends at once. */
+	vm_request_stop(vm, VM_EXIT_POWEROFF, "powered off by the operator");
+	return 0;
+}
+
+/*
+ * The whole machine stops: vCPUs out of KVM_RUN, device timers frozen,
+ * console input held back, the guest's KVM clock read so that resume can
+ * put it back and the guest does not see the pause.
+ */
+static void vm_freeze(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->devices_lock);
+	vm_devices_pause(vm);
+	pthread_mutex_unlock(&vm->devices_lock);
+	if (platform_clock_get(vm->vm_fd, &vm->paused_clock_ns) < 0)
+		vm->paused_clock_ns = 0;
+}
+
+static void vm_thaw(struct vm *vm)
+{
+	if (vm->paused_clock_ns)
+		platform_clock_set(vm->vm_fd, vm->paused_clock_ns);
+	pthread_mutex_lock(&vm->devices_lock);
+	vm_devices_resume(vm);
+	pthread_mutex_unlock(&vm->devices_lock);
+}
+
+int vm_pause(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->lock);
+	if (vm->state != VM_STATE_RUNNING && vm->state != VM_STATE_SHUTTING_DOWN) {
+		pthread_mutex_unlock(&vm->lock);
+		return -EINVAL;
+	}
+	vm->pause_requested = true;
+	vm->state_before_pause = vm->state;
+	vm->state = VM_STATE_PAUSED;
+	pthread_mutex_unlock(&vm->lock);
+	vm_kick_all(vm);
+	pthread_mutex_lock(&vm->lock);
+	while (vm->paused_vcpus < vm->live_vcpus && !vm->stop_requested)
+		pthread_cond_wait(&vm->changed, &vm->lock);
+	pthread_mutex_unlock(&vm->lock);
+	vm_freeze(vm);
+	return 0;
+}
+
+int vm_resume(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->lock);
+	if (vm->state != VM_STATE_PAUSED) {
+		pthread_mutex_unlock(&vm->lock);
+		return -EINVAL;
+	}
+	pthread_mutex_unlock(&vm->lock);
+	vm_thaw(vm);
+	pthread_mutex_lock(&vm->lock);
+	vm->pause_requested = false;
+	vm->state = vm->state_before_pause;
+	pthread_cond_broadcast(&vm->changed);
+	pthread_mutex_unlock(&vm->lock);
+	return 0;
+}
+
+void vm_get_status(struct vm *vm, struct vm_status *status)
+{
+	pthread_mutex_lock(&vm->lock);
+	status->state = vm->state;
+	status->cpus = vm->cfg.cpus;
+	status->memory_bytes = vm->mem.size;
+	if (vm->state == VM_STATE_CREATED)
+		status->uptime_ns = 0;
+	else
+		status->uptime_ns = (vm->state == VM_STATE_STOPPED ? vm->stop_ns : vm_monotonic_ns()) - vm->start_ns;
+	pthread_mutex_unlock(&vm->lock);
+	status->exits = __atomic_load_n(&vm->exits, __ATOMIC_RELAXED);
+	status->unhandled_accesses = bus_unhandled(&vm->pio) + bus_unhandled(&vm->mmio);
+	status->dma_map_ns = passthru_vm_dma_map_ns(vm->passthru);
+}
