@@ -111,7 +111,9 @@ static int reader_open(struct section_reader *rd, struct checkpoint_info *info)
 	rd->buf = malloc(SECTION_MAX_MEMORY);
 	if (!rd->buf)
 		return reader_fail(rd, -ENOMEM, 0, "%s", strerror(ENOMEM));
-	if (source_read(&rd->src, magic, sizeof(magic)) < 0 || memcmp(magic, CHECKPOINT_MAGIC, sizeof(magic)) != 0)
+	if (source_read(&rd->src, magic, sizeof(magic)) < 0)
+		return reader_fail(rd, -EBADMSG, 0, "%s", "truncated: shorter than the magic");
+	if (memcmp(magic, CHECKPOINT_MAGIC, sizeof(magic)) != 0)
 		return reader_fail(rd, -EBADMSG, 0, "%s", "not a sheer checkpoint (no SHEERCKP magic)");
 	ret = reader_next(rd, &s, &payload);
 	if (ret < 0)

@@ -46,6 +46,7 @@ static const char *reason_name(enum vm_exit_reason reason)
 	case VM_EXIT_REBOOT: return "reboot";
 	case VM_EXIT_CRASH: return "crash";
 	case VM_EXIT_VMM_ERROR: return "vmm-error";
+	case VM_EXIT_SAVED: return "saved";
 	}
 	return "?";
 }

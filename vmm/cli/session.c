@@ -102,11 +102,11 @@ static int session_restore(struct run_session *session, char *err, size_t errlen
 	return 0;
 }
 
-static json_t *checkpoint_error(const char *path, const char *why, bool refused)
+static json_t *checkpoint_error(const char *why, bool refused)
 {
 	char message[ERR_MAX];
 
-	snprintf(message, sizeof(message), "checkpoint %.300s: %s", path, why);
+	snprintf(message, sizeof(message), "checkpoint: %s", why);
 	return json_pack("{s:b, s:s, s:b}", "ok", 0, "error", message, "refused", refused);
 }
 
@@ -135,15 +135,15 @@ static json_t *session_checkpoint(void *ctx, const struct control_request *reque
 	int ret;
 
 	if (vm_save_refusal(session->vm, why, sizeof(why)) < 0)
-		return checkpoint_error(request->path, why, true);
+		return checkpoint_error(why, true);
 	if (session_pause_for_checkpoint(session->vm, &was_running) < 0)
-		return checkpoint_error(request->path, "the server is not running", true);
+		return checkpoint_error("the server is not running", true);
 	ret = checkpoint_write(session->vm, &session->spec.cfg, request->path, NULL, &result, why, sizeof(why));
 	if (ret < 0 || request->leave_running) {
 		if (was_running)
 			vm_resume(session->vm);
 		if (ret < 0)
-			return checkpoint_error(request->path, why, ret == -ENOENT || ret == -ENOTDIR);
+			return checkpoint_error(why, ret == -ENOENT || ret == -ENOTDIR);
 	} else {
 		snprintf(detail, sizeof(detail), "checkpoint written to %.400s; restore it with 'sheer restore %.400s'",
 			 request->path, request->path);
