@@ -40,15 +40,16 @@ static int vcpu_ioctl(const struct vcpu *vcpu, unsigned long request, void *arg)
 
 static int msr_read_one(const struct vcpu *vcpu, uint32_t index, uint64_t *value)
 {
-	struct {
-		struct kvm_msrs head;
-		struct kvm_msr_entry entry;
-	} one = { .head.nmsrs = 1, .entry.index = index };
-	int n = ioctl(vcpu->fd, KVM_GET_MSRS, &one);
+	uint64_t buf[(sizeof(struct kvm_msrs) + sizeof(struct kvm_msr_entry)) / sizeof(uint64_t)] = { 0 };
+	struct kvm_msrs *one = (struct kvm_msrs *)buf;
+	int n;
 
+	one->nmsrs = 1;
+	one->entries[0].index = index;
+	n = ioctl(vcpu->fd, KVM_GET_MSRS, one);
 	if (n != 1)
 		return n < 0 ? -errno : -EIO;
-	*value = one.entry.data;
+	*value = one->entries[0].data;
 	return 0;
 }
 

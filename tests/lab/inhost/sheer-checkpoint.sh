@@ -1,0 +1,49 @@
+# Inside the lab host: checkpoint and restore of the test OS image, counting
+# while it writes memory (sheer.count), on real (nested SVM) KVM.
+. /lab/inhost/lib.sh
+OS="--kernel $OS_KERNEL --initrd $OS_INITRD"
+COUNT=40
+
+# counters FILE: "N UPTIME BOOT" per counter line.
+counters() { sed -n 's/.*sheer-os-counter \([0-9]*\) uptime \([0-9.]*\) boot \([0-9a-f-]*\).*/\1 \2 \3/p' "$1"; }
+# continuity BEFORE AFTER: the counts run on without a gap or a repeat, one boot id, uptime never goes back.
+continuity() {
+	cat "$1" "$2" | awk -v want="$COUNT" '
+		{ if ($1 != n + 1) bad = bad " count " $1 " after " n; if (boot != "" && $3 != boot) bad = bad " new boot id";
+		  if ($2 + 0 < up + 0) bad = bad " uptime went back"; n = $1; up = $2; boot = $3 }
+		END { if (n != want) bad = bad " ended at " n; print bad == "" ? "ok" : "bad" bad }'
+}
+memsums() { sed -n 's/.*sheer-os-memsum \([0-9a-f]*\).*/\1/p' "$@" | sort -u | wc -l; }
+
+prefixed ck01 sheer run --name ck01 --cpus 1 --memory 256M $OS --cmdline "$OS_CMDLINE sheer.count=$COUNT" >/tmp/ck01.log &
+if wait_for /tmp/ck01.log "sheer-os-counter 5 " 300; then
+	sheer checkpoint ck01 /tmp/ck01.ckpt >/tmp/checkpoint.out 2>&1
+	say "checkpoint exit $? lines $(wc -l </tmp/checkpoint.out): $(cat /tmp/checkpoint.out)"
+else
+	say "ck01 never counted to 5"
+	sheer poweroff ck01
+fi
+wait
+cat /tmp/ck01.log
+say "ck01 exit $(status_of ck01)"
+say "after checkpoint list: $(sheer list | grep -c ck01)"
+
+prefixed restore1 sheer restore /tmp/ck01.ckpt >/tmp/restore1.log
+cat /tmp/restore1.log
+say "restore1 exit $(status_of restore1)"
+counters /tmp/ck01.log >/tmp/before
+counters /tmp/restore1.log >/tmp/after1
+say "restore1 continuity: $(continuity /tmp/before /tmp/after1)"
+say "restore1 memory checksums: $(memsums /tmp/ck01.log /tmp/restore1.log)"
+
+prefixed restore2 sheer restore /tmp/ck01.ckpt --name ck02 >/tmp/restore2.log
+cat /tmp/restore2.log
+say "restore2 exit $(status_of restore2)"
+counters /tmp/restore2.log >/tmp/after2
+say "restore2 continuity: $(continuity /tmp/before /tmp/after2)"
+say "restore2 memory checksums: $(memsums /tmp/ck01.log /tmp/restore2.log)"
+
+cp /tmp/ck01.ckpt /tmp/corrupt.ckpt
+printf 'Z' | dd of=/tmp/corrupt.ckpt bs=1 seek=$(($(stat -c %s /tmp/corrupt.ckpt) / 2)) conv=notrunc 2>/dev/null
+refused corrupted restore /tmp/corrupt.ckpt
+say "processes left: $(pidof sheer | wc -w)"
