@@ -66,6 +66,16 @@ static int passthru_vm_map_ram(struct passthru_vm *pv, const struct guest_memory
 	return ret;
 }
 
+int passthru_vm_quiesce(struct passthru_vm *pv, bool quiet)
+{
+	int ret = 0;
+
+	for (unsigned int i = 0; pv && i < pv->n_devices; i++)
+		if (vfio_pci_quiesce(pv->devices[i], quiet) < 0)
+			ret = -EIO;
+	return ret;
+}
+
 uint64_t passthru_vm_dma_map_ns(const struct passthru_vm *pv)
 {
 	return pv ? pv->dma_map_ns : 0;

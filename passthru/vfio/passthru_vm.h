@@ -7,6 +7,7 @@
 #ifndef SHEER_PASSTHRU_VFIO_PASSTHRU_VM_H
 #define SHEER_PASSTHRU_VFIO_PASSTHRU_VM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "vmm/machine/config.h"
@@ -30,6 +31,8 @@ struct passthru_vm_env {
 int passthru_vm_attach(const struct server_config *cfg, const struct passthru_vm_env *env, struct passthru_vm **out,
 		       char *err, size_t errlen);
 void passthru_vm_detach(struct passthru_vm *pv);
+/* Stop (quiet) or let again every device's DMA, for a paused machine; nothing for NULL. -EIO: one refused. */
+int passthru_vm_quiesce(struct passthru_vm *pv, bool quiet);
 /* Time it took to map guest RAM for DMA; 0 for NULL (no devices). */
 uint64_t passthru_vm_dma_map_ns(const struct passthru_vm *pv);
 

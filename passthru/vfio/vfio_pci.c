@@ -89,6 +89,20 @@ static void vfio_pci_config_write(void *owner, unsigned int reg, unsigned int si
 		vfio_pci_irq_update(device);
 }
 
+/*
+ * While the machine is paused its devices must not write guest memory
+ * behind the paused vCPUs' backs: bus mastering goes off in the device, and
+ * back to what the guest last wrote when the machine resumes.
+ */
+int vfio_pci_quiesce(struct vfio_pci_device *device, bool quiet)
+{
+	uint16_t command = quiet ? device->command & ~PCI_COMMAND_MASTER : device->command;
+
+	if (pwrite(device->vfio.fd, &command, sizeof(command), device->config_offset + PCI_COMMAND) != sizeof(command))
+		return -EIO;
+	return 0;
+}
+
 static const struct pci_device_ops vfio_pci_config_ops = { vfio_pci_config_read, vfio_pci_config_write };
 
 static int vfio_pci_config_init(struct vfio_pci_device *device)

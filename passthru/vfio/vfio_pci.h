@@ -7,6 +7,7 @@
 #ifndef SHEER_PASSTHRU_VFIO_VFIO_PCI_H
 #define SHEER_PASSTHRU_VFIO_VFIO_PCI_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "passthru/vfio/vfio.h"
@@ -33,6 +34,8 @@ void vfio_pci_machine_init(struct vfio_pci_machine *machine, int vm_fd, struct p
 /* Open bdf from its (attached) group, reset it and plug it into guest slot `slot`. */
 int vfio_pci_create(struct vfio_pci_machine *machine, struct vfio_group *group, const char *bdf,
 		    unsigned int slot, struct vfio_pci_device **out);
+/* quiet: bus mastering off (no DMA) while the machine is paused; else the guest's own setting. */
+int vfio_pci_quiesce(struct vfio_pci_device *device, bool quiet);
 /* Interrupts off, BARs unmapped, device reset and closed. */
 void vfio_pci_destroy(struct vfio_pci_device *device);
 

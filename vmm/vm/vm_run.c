@@ -268,13 +268,15 @@ int vm_power_off(struct vm *vm)
 
 /*
  * The whole machine stops: vCPUs out of KVM_RUN, device timers frozen,
- * console input held back, the guest's KVM clock read so that resume can
+ * console input held back, passed-through devices' bus mastering off (no
+ * DMA into a paused guest), the guest's KVM clock read so that resume can
  * put it back and the guest does not see the pause.
  */
 static void vm_freeze(struct vm *vm)
 {
 	pthread_mutex_lock(&vm->devices_lock);
 	vm_devices_pause(vm);
+	passthru_vm_quiesce(vm->passthru, true);
 	pthread_mutex_unlock(&vm->devices_lock);
 	if (platform_clock_get(vm->vm_fd, &vm->paused_clock_ns) < 0)
 		vm->paused_clock_ns = 0;
@@ -285,6 +287,7 @@ static void vm_thaw(struct vm *vm)
 	if (vm->paused_clock_ns)
 		platform_clock_set(vm->vm_fd, vm->paused_clock_ns);
 	pthread_mutex_lock(&vm->devices_lock);
+	passthru_vm_quiesce(vm->passthru, false);
 	vm_devices_resume(vm);
 	pthread_mutex_unlock(&vm->devices_lock);
 }

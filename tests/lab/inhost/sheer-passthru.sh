@@ -30,6 +30,12 @@ nic() {
 		--device $NIC </dev/null >/tmp/web03.log &
 	if wait_for /tmp/web03.log "waiting for power button" 300; then
 		say "web03 running, $NIC $(drv $NIC)"
+		refused checkpoint-device checkpoint web03 /tmp/web03.ckpt
+		say "checkpoint-device file left: $(ls /tmp/web03.ckpt* 2>/dev/null | wc -l) state $(sheer status web03 | grep -o 'running' | head -n 1)"
+		sheer pause web03
+		say "paused web03: $NIC bus master $(( $(od -An -tu2 -j4 -N2 /sys/bus/pci/devices/$NIC/config) & 4 ))"
+		sheer resume web03
+		say "resumed web03: $NIC bus master $(( $(od -An -tu2 -j4 -N2 /sys/bus/pci/devices/$NIC/config) & 4 ))"
 		kill -TERM $(sheer_pids)
 	fi
 	wait
