@@ -35,6 +35,7 @@ int passthru_env_init(struct passthru_env *env, const char *sys_root, const char
 {
 	int ret = host_fs_init(&env->fs, sys_root);
 
+	env->report = NULL;
 	return ret < 0 ? ret : copy_string(env->run_dir, sizeof(env->run_dir), run_dir ? run_dir : "");
 }
 
@@ -197,8 +198,8 @@ static int allow_unsafe_interrupts(const struct passthru_env *env, const struct 
 	iommu_platform_probe(&env->fs, &platform);
 	if (platform.irq_remapping)
 		return 0;
-	fprintf(stderr, "sheer: warning: %s: no interrupt remapping on this host: allowing unsafe interrupts "
-		"for VFIO host-wide (vfio_iommu_type1 allow_unsafe_interrupts)\n", cfg->name);
+	report_warn(env->report, "%s: no interrupt remapping on this host: allowing unsafe interrupts "
+		    "for VFIO host-wide (vfio_iommu_type1 allow_unsafe_interrupts)", cfg->name);
 	ret = vfio_allow_unsafe_interrupts(&env->fs);
 	if (ret < 0)
 		return fail_with(err, errlen, -EIO, "device %s: cannot allow unsafe interrupts in vfio_iommu_type1: %s",
@@ -268,10 +269,12 @@ int passthru_claim_in(const struct passthru_env *env, const struct server_config
 	return ret;
 }
 
-int passthru_claim(const struct server_config *cfg, struct passthru_claims *out, char *err, size_t errlen)
+int passthru_claim(const struct server_config *cfg, const struct report *report, struct passthru_claims *out,
+		   char *err, size_t errlen)
 {
 	struct passthru_env env;
 
 	passthru_env_init(&env, NULL, NULL);
+	env.report = report;
 	return passthru_claim_in(&env, cfg, getpid(), out, err, errlen);
 }

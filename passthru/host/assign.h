@@ -16,12 +16,14 @@
 #include <sys/types.h>
 
 #include "passthru/host/claim.h"
+#include "vmm/lib/report.h"
 #include "vmm/machine/config.h"
 
 /* Where assignment looks (the host's sysfs) and records (the run directory). */
 struct passthru_env {
 	struct host_fs fs;
 	char run_dir[PATH_MAX];		/* "": $SHEER_RUN_DIR or /run/sheer */
+	const struct report *report;	/* warnings (host-wide changes); NULL: nowhere */
 };
 
 struct passthru_claims {
@@ -39,7 +41,8 @@ int passthru_env_init(struct passthru_env *env, const char *sys_root, const char
  * the host left as it was. passthru_error_is_refusal() tells a refused request
  * (exit status 2) from a failure while binding (exit status 1).
  */
-int passthru_claim(const struct server_config *cfg, struct passthru_claims *out, char *err, size_t errlen);
+int passthru_claim(const struct server_config *cfg, const struct report *report, struct passthru_claims *out,
+		   char *err, size_t errlen);
 int passthru_claim_in(const struct passthru_env *env, const struct server_config *cfg, pid_t holder,
 		      struct passthru_claims *out, char *err, size_t errlen);
 bool passthru_error_is_refusal(int ret);

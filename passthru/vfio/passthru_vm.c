@@ -111,7 +111,7 @@ int passthru_vm_attach(const struct server_config *cfg, const struct passthru_vm
 	pv = calloc(1, sizeof(*pv));
 	if (!pv)
 		return -ENOMEM;
-	vfio_pci_machine_init(&pv->machine, env->vm_fd, env->pci, env->pio, env->mmio, env->res,
+	vfio_pci_machine_init(&pv->machine, env->vm_fd, env->pci, env->pio, env->mmio, env->res, env->report,
 			      LAYOUT_HIGH_RAM + env->mem->high_size);
 	ret = vfio_container_open(&pv->container);
 	if (ret < 0)

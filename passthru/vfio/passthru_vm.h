@@ -16,6 +16,7 @@ struct bus;
 struct guest_memory;
 struct pci_bus;
 struct resources;
+struct report;
 struct passthru_vm;
 
 struct passthru_vm_env {
@@ -25,6 +26,7 @@ struct passthru_vm_env {
 	struct bus *pio;
 	struct bus *mmio;
 	struct resources *res;
+	const struct report *report;
 };
 
 /* Nothing to do (*out NULL) when cfg has no devices; on error *err says which device and why. */

@@ -9,7 +9,7 @@
 #include "vmm/machine/layout.h"
 
 void vfio_pci_machine_init(struct vfio_pci_machine *machine, int vm_fd, struct pci_bus *pci, struct bus *pio,
-			   struct bus *mmio, struct resources *res, uint64_t ram_end)
+			   struct bus *mmio, struct resources *res, const struct report *report, uint64_t ram_end)
 {
 	memset(machine, 0, sizeof(*machine));
 	machine->vm_fd = vm_fd;
@@ -18,12 +18,13 @@ void vfio_pci_machine_init(struct vfio_pci_machine *machine, int vm_fd, struct p
 	machine->mmio = mmio;
 	machine->ram_end = ram_end;
 	machine->res = res;
+	machine->report = report;
 	irq_routing_init(&machine->routing, vm_fd, res);
 }
 
 void vfio_pci_warn(const struct vfio_pci_device *device, const char *what, int ret)
 {
-	fprintf(stderr, "sheer: device %s: %s: %s\n", device->vfio.bdf, what, strerror(-ret));
+	report_warn(device->machine->report, "device %s: %s: %s", device->vfio.bdf, what, strerror(-ret));
 }
 
 /* ---- configuration space ---- */
@@ -151,8 +152,8 @@ static void vfio_pci_reset(struct vfio_pci_device *device)
 	int ret = vfio_device_reset(&device->vfio);
 
 	if (ret == -EOPNOTSUPP)
-		fprintf(stderr, "sheer: warning: device %s has no reset method; it keeps the state it has\n",
-			device->vfio.bdf);
+		report_warn(device->machine->report, "device %s has no reset method; it keeps the state it has",
+			    device->vfio.bdf);
 	else if (ret < 0)
 		vfio_pci_warn(device, "reset", ret);
 }

@@ -12,6 +12,7 @@
 
 #include "passthru/vfio/vfio.h"
 #include "vmm/kvm/irq_routing.h"
+#include "vmm/lib/report.h"
 
 struct bus;
 struct pci_bus;
@@ -26,10 +27,11 @@ struct vfio_pci_machine {
 	uint64_t ram_end;		/* end of guest RAM above 4 GiB: BARs may go past it */
 	struct irq_routing routing;
 	struct resources *res;		/* BAR windows, KVM slots, GSIs: the machine's allocator */
+	const struct report *report;	/* problems that do not stop the guest */
 };
 
 void vfio_pci_machine_init(struct vfio_pci_machine *machine, int vm_fd, struct pci_bus *pci, struct bus *pio,
-			   struct bus *mmio, struct resources *res, uint64_t ram_end);
+			   struct bus *mmio, struct resources *res, const struct report *report, uint64_t ram_end);
 
 /* Open bdf from its (attached) group, reset it and plug it into guest slot `slot`. */
 int vfio_pci_create(struct vfio_pci_machine *machine, struct vfio_group *group, const char *bdf,

@@ -14,6 +14,9 @@
 
 #include "vmm/vm/vm.h"
 
+static void print_warning(void *ctx, const char *message) { (void)ctx; fprintf(stderr, "warning: %s\n", message); }
+static const struct report stderr_report = { print_warning, NULL };
+
 static unsigned int timeout_s, button_s;
 
 static void *watchdog(void *arg)
@@ -61,7 +64,7 @@ int main(int argc, char **argv)
 	snprintf(cfg.cmdline, sizeof(cfg.cmdline), "%s", argc > 6 ? argv[6] : "console=ttyS0");
 	for (int i = 0; i < SERVER_MAX_CPUS; i++)
 		cfg.host_cpu[i] = -1;
-	ret = vm_create(&cfg, &vm, err, sizeof(err));
+	ret = vm_create(&cfg, &stderr_report, &vm, err, sizeof(err));
 	if (ret < 0) {
 		fprintf(stderr, "bootlinux: %s\n", err);
 		return 2;

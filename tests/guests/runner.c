@@ -19,6 +19,9 @@
 
 #include "vmm/vm/vm.h"
 
+static void print_warning(void *ctx, const char *message) { (void)ctx; fprintf(stderr, "warning: %s\n", message); }
+static const struct report stderr_report = { print_warning, NULL };
+
 #define GUEST_MEMORY (64ULL << 20)
 #define OUTPUT_MAX (1 << 20)
 #define MAX_EXPECT 16
@@ -116,7 +119,7 @@ static void child_run(const struct guest_test *t)
 
 	snprintf(kernel, sizeof(kernel), "%s/%s", dir, t->image);
 	fill_config(&cfg, kernel, t->cpus, t->cmdline, t->initrd ? initrd_path : NULL);
-	ret = vm_create(&cfg, &vm, err, sizeof(err));
+	ret = vm_create(&cfg, &stderr_report, &vm, err, sizeof(err));
 	if (ret < 0) {
 		dprintf(1, "RUNNER: vm_create failed: %s\n", err);
 		_exit(3);
@@ -252,7 +255,7 @@ static bool run_refusal_test(const char *name, const char *path, const char *wan
 	int ret;
 
 	fill_config(&cfg, path, 1, "", NULL);
-	ret = vm_create(&cfg, &vm, err, sizeof(err));
+	ret = vm_create(&cfg, &stderr_report, &vm, err, sizeof(err));
 	if (ret < 0 && !vm && strstr(err, want) && !strchr(err, '\n')) {
 		printf("PASS %-14s refused: %s\n", name, err);
 		return true;

@@ -171,7 +171,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: passthru-driver NAME [--force] [--unsafe-interrupts] [--vfio] [--hold] BDF...\n");
 		return SHEER_EXIT_USAGE;
 	}
-	ret = passthru_claim(&cfg, &claims, err, sizeof(err));
+	ret = passthru_claim(&cfg, NULL, &claims, err, sizeof(err));
 	if (ret < 0) {
 		cli_error("%s", err);
 		return passthru_error_is_refusal(ret) ? SHEER_EXIT_USAGE : SHEER_EXIT_FAILURE;

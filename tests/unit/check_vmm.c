@@ -795,7 +795,7 @@ static void check_direct_boot(struct cache_fixture *f)
 	char why[256];
 
 	make_vmlinux(elf);
-	ck_assert_msg(direct_boot_load(&mem, &f->image, &f->cache, MiB, &loaded, why, sizeof(why)) == 0, "%s", why);
+	ck_assert_msg(direct_boot_load(&mem, &f->image, &f->cache, NULL, MiB, &loaded, why, sizeof(why)) == 0, "%s", why);
 	ck_assert_uint_eq(loaded.entry, 0x1000000);
 	ck_assert_uint_eq(loaded.end, 0x1100100);	/* past init_size (1 MiB from 16 MiB) */
 	ck_assert_mem_eq(mem.host + 0x1100000, elf + 0x300, 0x100);
@@ -829,7 +829,7 @@ START_TEST(direct_boot_without_a_writable_cache)
 	kernel_cache_init(&f.cache, "off", NULL);
 	ck_assert_str_eq(f.cache.dir, "");
 	check_direct_boot(&f);
-	ck_assert_int_eq(direct_boot_load(&small, &f.image, &f.cache, 0, &loaded, why, sizeof(why)), -ENOSPC);
+	ck_assert_int_eq(direct_boot_load(&small, &f.image, &f.cache, NULL, 0, &loaded, why, sizeof(why)), -ENOSPC);
 	cache_fixture_teardown(&f);
 }
 END_TEST

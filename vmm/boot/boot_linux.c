@@ -209,14 +209,13 @@ static int load_kernel(struct guest_memory *mem, const struct boot_image *image,
 	int ret;
 
 	memcpy(zero_page + HDR_SETUP_SECTS, image->data + HDR_SETUP_SECTS, image->header.header_end - HDR_SETUP_SECTS);
-	ret = direct_boot_load(mem, image, req->kernel_cache, initrd_room(req), &direct, why, sizeof(why));
+	ret = direct_boot_load(mem, image, req->kernel_cache, req->report, initrd_room(req), &direct, why, sizeof(why));
 	if (ret == 0) {
 		*placed = (struct kernel_placement){ .entry = direct.entry, .end = direct.end };
 		return 0;
 	}
 	if (ret != -ENOTSUP && ret != -ENOSPC)
-		fprintf(stderr, "sheer: warning: kernel %s: %s; booting it through its own decompressor\n",
-			image->path, why);
+		report_warn(req->report, "kernel %s: %s; booting it through its own decompressor", image->path, why);
 	return load_bzimage_kernel(mem, image, placed, err, err_len);
 }
 

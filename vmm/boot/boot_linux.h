@@ -12,6 +12,7 @@
 
 #include "vmm/boot/e820.h"
 #include "vmm/kvm/memory.h"
+#include "vmm/lib/report.h"
 
 /* What the setup header of a bzImage says about loading it. */
 struct bzimage {
@@ -40,6 +41,7 @@ struct boot_request {
 	const char *cmdline;
 	uint64_t rsdp;
 	const struct e820_table *e820;
+	const struct report *report;	/* where warnings go (a kernel that cannot boot directly); NULL: nowhere */
 };
 
 struct boot_entry {

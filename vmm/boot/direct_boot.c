@@ -12,7 +12,8 @@
 
 /* A cache that cannot be written costs time, never the boot. */
 static int vmlinux_obtain(const struct boot_image *image, const struct kernel_payload *payload,
-			  const struct kernel_cache *cache, struct vmlinux *vmlinux, char *why, size_t why_len)
+			  const struct kernel_cache *cache, const struct report *report, struct vmlinux *vmlinux,
+			  char *why, size_t why_len)
 {
 	struct kernel_key key;
 	bool cached = cache && cache->dir[0] && kernel_key_make(&key, image->path, payload) == 0;
@@ -23,7 +24,7 @@ static int vmlinux_obtain(const struct boot_image *image, const struct kernel_pa
 		return 0;
 	ret = kernel_payload_decompress(payload, vmlinux, why, why_len);
 	if (ret == 0 && cached && kernel_cache_store(cache, &key, vmlinux, warning, sizeof(warning)) < 0)
-		fprintf(stderr, "sheer: warning: %s; the kernel is decompressed at every boot\n", warning);
+		report_warn(report, "%s; the kernel is decompressed at every boot", warning);
 	return ret;
 }
 
@@ -35,7 +36,8 @@ static uint64_t direct_kernel_end(const struct boot_image *image, const struct e
 }
 
 int direct_boot_load(struct guest_memory *mem, const struct boot_image *image, const struct kernel_cache *cache,
-		     uint64_t room_above, struct direct_kernel *loaded, char *why, size_t why_len)
+		     const struct report *report, uint64_t room_above, struct direct_kernel *loaded, char *why,
+		     size_t why_len)
 {
 	struct kernel_payload payload;
 	struct vmlinux vmlinux;
@@ -48,7 +50,7 @@ int direct_boot_load(struct guest_memory *mem, const struct boot_image *image, c
 		snprintf(why, why_len, "memory too small to load the kernel at 16 MiB");
 		return -ENOSPC;
 	}
-	ret = vmlinux_obtain(image, &payload, cache, &vmlinux, why, why_len);
+	ret = vmlinux_obtain(image, &payload, cache, report, &vmlinux, why, why_len);
 	if (ret < 0)
 		return ret;
 	ret = elf_parse(vmlinux.data, vmlinux.size, &elf, why, why_len);

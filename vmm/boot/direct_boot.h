@@ -15,6 +15,7 @@
 #include "vmm/boot/boot_linux.h"
 #include "vmm/boot/kernel_cache.h"
 #include "vmm/kvm/memory.h"
+#include "vmm/lib/report.h"
 
 struct direct_kernel {
 	uint64_t entry;		/* physical */
@@ -28,6 +29,6 @@ struct direct_kernel {
  * was written to guest RAM, and the bzImage path boots the kernel instead.
  */
 int direct_boot_load(struct guest_memory *mem, const struct boot_image *image, const struct kernel_cache *cache,
-		     uint64_t room_above, struct direct_kernel *loaded, char *why, size_t why_len);
+		     const struct report *report, uint64_t room_above, struct direct_kernel *loaded, char *why, size_t why_len);
 
 #endif

@@ -67,6 +67,15 @@ static int session_resume(void *ctx)
 	return vm_resume(((struct run_session *)ctx)->vm);
 }
 
+/* The edge where the engine's and the device layer's warnings reach the operator. */
+static void session_warn(void *ctx, const char *message)
+{
+	(void)ctx;
+	fprintf(stderr, "sheer: warning: %s\n", message);
+}
+
+static const struct report session_report = { session_warn, NULL };
+
 /* On a terminal, one line rewritten in place; elsewhere nothing until the summary. */
 static void progress_line(void *ctx, uint64_t done, uint64_t total)
 {
@@ -302,7 +311,7 @@ static int session_claim_devices(struct run_session *session, char *err, size_t 
 	ret = passthru_recover_stale(err, errlen);
 	if (ret < 0)
 		return ret;
-	ret = passthru_claim(cfg, &session->claims, err, errlen);
+	ret = passthru_claim(cfg, &session_report, &session->claims, err, errlen);
 	session->devices_refused = ret < 0 && passthru_error_is_refusal(ret);
 	return ret;
 }
@@ -335,7 +344,7 @@ static int session_create(struct run_session *session, char *err, size_t errlen)
 	ret = session_claim_devices(session, err, errlen);
 	if (ret == 0)
 		ret = session->restore_from ? session_restore(session, err, errlen)
-					    : vm_create(&session->spec.cfg, &session->vm, err, errlen);
+					    : vm_create(&session->spec.cfg, &session_report, &session->vm, err, errlen);
 	return ret;
 }
 

@@ -81,10 +81,10 @@ static void bus_trace_unhandled(struct bus *bus, uint64_t addr, const uint8_t *d
 
 	bus->trace_unhandled--;
 	if (is_write)
-		fprintf(stderr, "sheer: unhandled %s write 0x%llx size %u value 0x%llx\n", bus->name,
+		report_warn(bus->trace, "unhandled %s write 0x%llx size %u value 0x%llx", bus->name,
 			(unsigned long long)addr, size, (unsigned long long)value);
 	else
-		fprintf(stderr, "sheer: unhandled %s read 0x%llx size %u\n", bus->name, (unsigned long long)addr,
+		report_warn(bus->trace, "unhandled %s read 0x%llx size %u", bus->name, (unsigned long long)addr,
 			size);
 }
 

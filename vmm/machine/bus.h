@@ -10,6 +10,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "vmm/lib/report.h"
+
 #define BUS_MAX_DEVICES 64
 
 struct bus_device_ops {
@@ -32,7 +34,8 @@ struct bus {
 	unsigned int n_ranges;
 	struct bus_range ranges[BUS_MAX_DEVICES];	/* narrowest first */
 	uint64_t unhandled;
-	unsigned int trace_unhandled;	/* how many more unhandled accesses to log to stderr */
+	unsigned int trace_unhandled;	/* how many more unhandled accesses to report to trace */
+	const struct report *trace;
 };
 
 void bus_init(struct bus *bus, const char *name, pthread_mutex_t *lock);

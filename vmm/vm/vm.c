@@ -129,6 +129,7 @@ static int vm_load_guest(struct vm *vm, const struct boot_image *image, struct b
 		.cmdline = vm->cfg.cmdline,
 		.rsdp = LAYOUT_BIOS,
 		.e820 = &e820,
+		.report = &vm->report,
 	};
 	return boot_linux_load(&vm->mem, image, &req, entry, err, err_len);
 }
@@ -188,7 +189,8 @@ static int vm_boot_vcpus(struct vm *vm, const struct boot_entry *entry, char *er
 
 static int vm_attach_passthru(struct vm *vm, char *err, size_t err_len)
 {
-	const struct passthru_vm_env env = { vm->vm_fd, &vm->mem, &vm->dev.pci, &vm->pio, &vm->mmio, &vm->res };
+	const struct passthru_vm_env env = { vm->vm_fd, &vm->mem, &vm->dev.pci, &vm->pio, &vm->mmio, &vm->res,
+					     &vm->report };
 
 	return passthru_vm_attach(&vm->cfg, &env, &vm->passthru, err, err_len);
 }
@@ -264,7 +266,8 @@ static int vm_build(const struct server_config *cfg, const struct kvm_cpuid2 *cp
 	return 0;
 }
 
-int vm_create(const struct server_config *cfg, struct vm **out, char *err, size_t errlen)
+int vm_create(const struct server_config *cfg, const struct report *report, struct vm **out, char *err,
+	      size_t errlen)
 {
 	struct boot_image image;
 	struct boot_entry entry;
@@ -277,6 +280,8 @@ int vm_create(const struct server_config *cfg, struct vm **out, char *err, size_
 		return ret;
 	ret = vm_build(cfg, NULL, &vm, err, errlen);
 	if (ret == 0) {
+		if (report)
+			vm->report = *report;
 		ret = vm_load_guest(vm, &image, &entry, err, errlen);
 		if (ret == 0)
 			ret = vm_boot_vcpus(vm, &entry, err, errlen);

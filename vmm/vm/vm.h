@@ -10,6 +10,7 @@
 #include <linux/kvm.h>
 #include <stdint.h>
 
+#include "vmm/lib/report.h"
 #include "vmm/machine/config.h"
 #include "vmm/machine/machine.h"
 #include "vmm/machine/state.h"
@@ -37,9 +38,11 @@ struct vm_status {
 /*
  * Validate the kernel image, create the VM, load the kernel, build ACPI
  * tables. On error *err gets a one-line explanation (e.g. "kernel /x: not a
- * bzImage") and nothing is left behind.
+ * bzImage") and nothing is left behind. Warnings (then and while the VM
+ * runs) go to report (may be NULL).
  */
-int vm_create(const struct server_config *cfg, struct vm **out, char *err, size_t errlen);
+int vm_create(const struct server_config *cfg, const struct report *report, struct vm **out, char *err,
+	      size_t errlen);
 /* Run until the guest stops; *reason says why, *detail a one-line reason on crash. */
 int vm_run(struct vm *vm, enum vm_exit_reason *reason, char *detail, size_t detail_len);
 void vm_destroy(struct vm *vm);

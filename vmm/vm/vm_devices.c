@@ -76,8 +76,10 @@ int vm_devices_add(struct vm *vm, char *err, size_t errlen)
 {
 	bus_init(&vm->pio, "port", &vm->devices_lock);
 	bus_init(&vm->mmio, "mmio", &vm->devices_lock);
-	if (getenv("SHEER_TRACE_UNHANDLED"))
+	if (getenv("SHEER_TRACE_UNHANDLED")) {
 		vm->pio.trace_unhandled = vm->mmio.trace_unhandled = atoi(getenv("SHEER_TRACE_UNHANDLED"));
+		vm->pio.trace = vm->mmio.trace = &vm->report;
+	}
 	for (size_t i = 0; i < VM_N_DEVICES; i++) {
 		int ret = vm_device_plug(vm, &vm_device_table[i]);
 

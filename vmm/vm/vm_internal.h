@@ -22,6 +22,7 @@
 #include "vmm/kvm/vcpu_state.h"
 #include "vmm/machine/bus.h"
 #include "vmm/machine/machine.h"
+#include "vmm/lib/report.h"
 #include "vmm/machine/resources.h"
 #include "vmm/vm/vm.h"
 
@@ -50,6 +51,7 @@ struct vm {
 	struct vcpu vcpus[SERVER_MAX_CPUS];
 	struct vcpu_state_plan state_plan;	/* built at the first save */
 	struct resources res;
+	struct report report;		/* where the VM's warnings go (the caller of vm_create) */
 	struct vm_restore *restore;	/* between vm_create_empty() and vm_restore_finish() */
 
 	/* Devices, all under devices_lock. */
