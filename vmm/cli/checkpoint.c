@@ -15,6 +15,7 @@
 
 #include "vmm/cli/commands.h"
 #include "vmm/cli/manage.h"
+#include "vmm/cli/progress.h"
 #include "vmm/lib/cli.h"
 #include "vmm/lib/parse.h"
 
@@ -115,6 +116,8 @@ int cmd_checkpoint(int argc, char **argv)
 	struct control_request request = { .command = CONTROL_CHECKPOINT };
 	struct checkpoint_args args;
 	struct registry registry = { .lock_fd = -1 };
+	struct progress_meter meter;
+	const struct control_progress progress = { progress_meter_update, &meter };
 	char err[ERR_MAX];
 	json_t *reply = NULL;
 	int ret;
@@ -128,7 +131,9 @@ int cmd_checkpoint(int argc, char **argv)
 		cli_error("%s", err);
 		return SHEER_EXIT_FAILURE;
 	}
-	ret = manage_call(&registry, args.name, &request, CHECKPOINT_TIMEOUT_S, &reply);
+	request.progress = progress_meter_start(&meter, args.name) && !args.json;
+	ret = manage_call(&registry, args.name, &request, CHECKPOINT_TIMEOUT_S, &progress, &reply);
+	progress_meter_finish(&meter);
 	registry_close(&registry);
 	if (ret < 0)
 		return manage_exit_status(ret);

@@ -87,7 +87,7 @@ static int manage_parse(const struct manage_command *mc, bool takes_name, int ar
 }
 
 int manage_call(struct registry *registry, const char *name, const struct control_request *request, int timeout_s,
-		json_t **reply)
+		const struct control_progress *progress, json_t **reply)
 {
 	char path[REGISTRY_SOCKET_PATH_MAX], err[ERR_MAX];
 	int ret;
@@ -96,7 +96,7 @@ int manage_call(struct registry *registry, const char *name, const struct contro
 		cli_error("invalid server name '%.64s'", name);
 		return -EINVAL;
 	}
-	ret = control_call_request(path, request, timeout_s, reply, err, sizeof(err));
+	ret = control_call_request(path, request, timeout_s, progress, reply, err, sizeof(err));
 	if (ret == -ENOENT || ret == -ECONNREFUSED) {
 		/* Clean up after a VMM that died, so list and placement stop counting it. */
 		if (registry_lock(registry) == 0) {
@@ -115,7 +115,7 @@ static int server_call(struct registry *registry, const char *name, enum control
 {
 	struct control_request request = { .command = command };
 
-	return manage_call(registry, name, &request, MANAGE_CALL_TIMEOUT_S, reply);
+	return manage_call(registry, name, &request, MANAGE_CALL_TIMEOUT_S, NULL, reply);
 }
 
 int manage_exit_status(int ret)

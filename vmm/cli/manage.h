@@ -9,7 +9,7 @@
 
 /* Send one request to a server by name; -ESRCH (reported) when it is not running, other errors reported too. */
 int manage_call(struct registry *registry, const char *name, const struct control_request *request, int timeout_s,
-		json_t **reply);
+		const struct control_progress *progress, json_t **reply);
 /* Exit status for a manage_call() error: 2 for a name not running or a refused request, else 1. */
 int manage_exit_status(int ret);
 

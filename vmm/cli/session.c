@@ -19,6 +19,7 @@
 #include "vmm/server/control.h"
 #include "vmm/server/placement.h"
 #include "vmm/server/registry.h"
+#include "vmm/cli/progress.h"
 #include "vmm/cli/session.h"
 #include "p2v/checkpoint/checkpoint.h"
 #include "vmm/lib/thread.h"
@@ -76,16 +77,6 @@ static void session_warn(void *ctx, const char *message)
 
 static const struct report session_report = { session_warn, NULL };
 
-/* On a terminal, one line rewritten in place; elsewhere nothing until the summary. */
-static void progress_line(void *ctx, uint64_t done, uint64_t total)
-{
-	const char *what = ctx;
-
-	if (isatty(STDERR_FILENO))
-		fprintf(stderr, "\r%s: %llu of %llu MiB", what, (unsigned long long)(done >> 20),
-			(unsigned long long)(total >> 20));
-}
-
 static double mib_per_s(uint64_t bytes, uint64_t ns)
 {
 	return ns ? (double)bytes / (1 << 20) / ((double)ns / 1e9) : 0;
@@ -94,13 +85,15 @@ static double mib_per_s(uint64_t bytes, uint64_t ns)
 static int session_restore(struct run_session *session, char *err, size_t errlen)
 {
 	const struct server_config *cfg = &session->spec.cfg;
-	const struct checkpoint_progress progress = { progress_line, "restoring" };
+	struct progress_meter meter;
+	const struct checkpoint_progress progress = { progress_meter_update, &meter };
 	struct checkpoint_result result;
 	char why[ERR_MAX - 300];
-	int ret = checkpoint_restore(session->restore_from, cfg, &progress, &session->vm, &result, why, sizeof(why));
+	int ret;
 
-	if (isatty(STDERR_FILENO))
-		fputc('\n', stderr);
+	progress_meter_start(&meter, "restoring");
+	ret = checkpoint_restore(session->restore_from, cfg, &progress, &session->vm, &result, why, sizeof(why));
+	progress_meter_finish(&meter);
 	if (ret < 0) {
 		snprintf(err, errlen, "%.250s: %s", session->restore_from, why);
 		return ret;
@@ -135,8 +128,11 @@ static int session_pause_for_checkpoint(struct vm *vm, bool *was_running)
  * Pause, write, then stop or resume. Until the file is whole on disk the
  * server is never stopped: a failed write resumes it and removes the file.
  */
-static json_t *session_checkpoint(void *ctx, const struct control_request *request)
+static json_t *session_checkpoint(void *ctx, const struct control_request *request,
+				  const struct control_progress *progress)
 {
+	const struct checkpoint_progress write_progress = { progress ? progress->update : NULL,
+							    progress ? progress->ctx : NULL };
 	struct run_session *session = ctx;
 	struct checkpoint_result result;
 	char why[ERR_MAX - 400], detail[ERR_MAX];
@@ -147,7 +143,8 @@ static json_t *session_checkpoint(void *ctx, const struct control_request *reque
 		return checkpoint_error(why, true);
 	if (session_pause_for_checkpoint(session->vm, &was_running) < 0)
 		return checkpoint_error("the server is not running", true);
-	ret = checkpoint_write(session->vm, &session->spec.cfg, request->path, NULL, &result, why, sizeof(why));
+	ret = checkpoint_write(session->vm, &session->spec.cfg, request->path, progress ? &write_progress : NULL,
+			       &result, why, sizeof(why));
 	if (ret < 0 || request->leave_running) {
 		if (was_running)
 			vm_resume(session->vm);

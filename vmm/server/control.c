@@ -38,6 +38,7 @@ char *control_request_format(const struct control_request *request)
 	if (object && request->command == CONTROL_CHECKPOINT) {
 		json_object_set_new(object, "path", json_string(request->path));
 		json_object_set_new(object, "leave_running", json_boolean(request->leave_running));
+		json_object_set_new(object, "progress", json_boolean(request->progress));
 	}
 	text = object ? json_dumps(object, JSON_COMPACT) : NULL;
 	json_decref(object);
@@ -70,18 +71,22 @@ static int command_by_name(const char *name, enum control_command *command)
 	return -EINVAL;
 }
 
-/* checkpoint: an absolute "path" and an optional boolean "leave_running", nothing else. */
+/* checkpoint: an absolute "path", optional booleans "leave_running" and "progress", nothing else. */
 static int parse_checkpoint_args(json_t *object, struct control_request *request, char *err, size_t errlen)
 {
 	json_t *path = json_object_get(object, "path"), *leave = json_object_get(object, "leave_running");
-	size_t keys = 2 + (leave != NULL);
+	json_t *progress = json_object_get(object, "progress");
+	size_t keys = 2 + (leave != NULL) + (progress != NULL);
 
-	if (!json_is_string(path) || (leave && !json_is_boolean(leave)) || json_object_size(object) != keys)
-		return decode_fail(err, errlen, "checkpoint takes \"path\" and optionally \"leave_running\"");
+	if (!json_is_string(path) || (leave && !json_is_boolean(leave)) || (progress && !json_is_boolean(progress)) ||
+	    json_object_size(object) != keys)
+		return decode_fail(err, errlen,
+				   "checkpoint takes \"path\" and optionally \"leave_running\" and \"progress\"");
 	if (json_string_value(path)[0] != '/' ||
 	    copy_string(request->path, sizeof(request->path), json_string_value(path)) < 0)
 		return decode_fail(err, errlen, "checkpoint path must be absolute and shorter than PATH_MAX");
 	request->leave_running = json_is_true(leave);
+	request->progress = json_is_true(progress);
 	return 0;
 }
 
@@ -222,7 +227,8 @@ static int (*command_action(const struct control_ops *ops, enum control_command 
 	return NULL;
 }
 
-static json_t *run_command(const struct control_ops *ops, void *ctx, const struct control_request *request)
+static json_t *run_command(const struct control_ops *ops, void *ctx, const struct control_request *request,
+			   const struct control_progress *progress)
 {
 	enum control_command command = request->command;
 	struct control_status status;
@@ -230,7 +236,8 @@ static json_t *run_command(const struct control_ops *ops, void *ctx, const struc
 	int ret;
 
 	if (command == CONTROL_CHECKPOINT)
-		return ops->checkpoint ? ops->checkpoint(ctx, request) : error_reply("checkpoint: not supported");
+		return ops->checkpoint ? ops->checkpoint(ctx, request, request->progress ? progress : NULL)
+				       : error_reply("checkpoint: not supported");
 	if (command == CONTROL_STATUS) {
 		memset(&status, 0, sizeof(status));
 		ops->status(ctx, &status);
@@ -245,6 +252,12 @@ static json_t *run_command(const struct control_ops *ops, void *ctx, const struc
 
 char *control_handle(const struct control_ops *ops, void *ctx, const char *request, size_t len)
 {
+	return control_handle_stream(ops, ctx, request, len, NULL);
+}
+
+char *control_handle_stream(const struct control_ops *ops, void *ctx, const char *request, size_t len,
+			    const struct control_progress *progress)
+{
 	struct control_request parsed;
 	char message[160];
 	json_t *reply;
@@ -253,7 +266,7 @@ char *control_handle(const struct control_ops *ops, void *ctx, const char *reque
 	if (control_request_parse(request, len, &parsed, message, sizeof(message)) < 0)
 		reply = error_reply(message);
 	else
-		reply = run_command(ops, ctx, &parsed);
+		reply = run_command(ops, ctx, &parsed, progress);
 	text = reply ? json_dumps(reply, JSON_COMPACT) : NULL;
 	json_decref(reply);
 	return text;

@@ -33,11 +33,21 @@ enum control_command {
 	CONTROL_CHECKPOINT,	/* {"command":"checkpoint","path":"/abs/FILE","leave_running":false} */
 };
 
+/*
+ * Progress of a long request (checkpoint), sent to a client that asked for
+ * it as lines {"progress":{"done":N,"total":M}} before the reply line.
+ */
+struct control_progress {
+	void (*update)(void *ctx, uint64_t done, uint64_t total);
+	void *ctx;
+};
+
 /* A request and its arguments (only checkpoint has any). */
 struct control_request {
 	enum control_command command;
 	char path[PATH_MAX];	/* checkpoint: absolute path of the file to write */
 	bool leave_running;	/* checkpoint: resume the server afterwards instead of stopping it */
+	bool progress;		/* send progress lines before the reply */
 };
 
 struct control_status {
@@ -62,7 +72,7 @@ struct control_ops {
 	int (*pause)(void *ctx);
 	int (*resume)(void *ctx);
 	/* The whole reply object: {"ok":true,...} or {"ok":false,"error":"..."}. */
-	json_t *(*checkpoint)(void *ctx, const struct control_request *request);
+	json_t *(*checkpoint)(void *ctx, const struct control_request *request, const struct control_progress *progress);
 };
 
 /* Protocol (control.c). */
@@ -74,6 +84,9 @@ char *control_request_format(const struct control_request *request);
 int control_request_parse(const char *text, size_t len, struct control_request *request, char *err, size_t errlen);
 /* Decode, act through ops, encode the reply. Never fails: errors become {"ok":false}. */
 char *control_handle(const struct control_ops *ops, void *ctx, const char *request, size_t len);
+/* The same, with progress lines going to progress (NULL: none) while a long request runs. */
+char *control_handle_stream(const struct control_ops *ops, void *ctx, const char *request, size_t len,
+			    const struct control_progress *progress);
 /* A unix stream socket for the control socket at path; *addr gets its address. */
 int control_socket(const char *path, struct sockaddr_un *addr);
 
@@ -99,7 +112,7 @@ void control_server_stop(struct control_server *server);
 /* Client (control_client.c). -ENOENT/-ECONNREFUSED: nothing is listening there. */
 int control_call(const char *path, enum control_command command, json_t **reply, char *err, size_t errlen);
 /* The same with arguments and a reply timeout of timeout_s (a checkpoint writes the whole guest first). */
-int control_call_request(const char *path, const struct control_request *request, int timeout_s, json_t **reply,
-			 char *err, size_t errlen);
+int control_call_request(const char *path, const struct control_request *request, int timeout_s,
+			 const struct control_progress *progress, json_t **reply, char *err, size_t errlen);
 
 #endif

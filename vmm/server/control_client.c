@@ -46,9 +46,30 @@ static int send_request(int fd, const struct control_request *req)
 	return ret;
 }
 
-static ssize_t receive_reply(int fd, char *buf, size_t size)
+/* A complete line {"progress":{...}} goes to progress and out of buf; returns the bytes consumed. */
+static size_t take_progress_line(char *buf, size_t len, const struct control_progress *progress)
 {
-	size_t len = 0;
+	char *newline = memchr(buf, '\n', len);
+	json_t *line, *p;
+
+	if (!newline || !progress)
+		return 0;
+	line = json_loadb(buf, (size_t)(newline - buf), 0, NULL);
+	p = json_object_get(line, "progress");
+	if (!json_is_object(p)) {
+		json_decref(line);
+		return 0;
+	}
+	progress->update(progress->ctx, (uint64_t)json_integer_value(json_object_get(p, "done")),
+			 (uint64_t)json_integer_value(json_object_get(p, "total")));
+	json_decref(line);
+	return (size_t)(newline - buf) + 1;
+}
+
+/* Everything until the server closes, progress lines handed over as they come; the rest is the reply. */
+static ssize_t receive_reply(int fd, char *buf, size_t size, const struct control_progress *progress)
+{
+	size_t len = 0, taken;
 
 	while (len < size) {
 		ssize_t got = read(fd, buf + len, size - len);
@@ -60,6 +81,10 @@ static ssize_t receive_reply(int fd, char *buf, size_t size)
 		if (got == 0)
 			return (ssize_t)len;
 		len += (size_t)got;
+		while ((taken = take_progress_line(buf, len, progress)) > 0) {
+			memmove(buf, buf + taken, len - taken);
+			len -= taken;
+		}
 	}
 	return -E2BIG;
 }
@@ -68,11 +93,11 @@ int control_call(const char *path, enum control_command command, json_t **reply,
 {
 	struct control_request request = { .command = command };
 
-	return control_call_request(path, &request, CONTROL_CALL_TIMEOUT_S, reply, err, errlen);
+	return control_call_request(path, &request, CONTROL_CALL_TIMEOUT_S, NULL, reply, err, errlen);
 }
 
-int control_call_request(const char *path, const struct control_request *request, int timeout_s, json_t **reply,
-			 char *err, size_t errlen)
+int control_call_request(const char *path, const struct control_request *request, int timeout_s,
+			 const struct control_progress *progress, json_t **reply, char *err, size_t errlen)
 {
 	enum control_command command = request->command;
 	char buf[CONTROL_REPLY_MAX];
@@ -86,7 +111,7 @@ int control_call_request(const char *path, const struct control_request *request
 		return fd;
 	}
 	ret = send_request(fd, request);
-	len = ret < 0 ? ret : receive_reply(fd, buf, sizeof(buf));
+	len = ret < 0 ? ret : receive_reply(fd, buf, sizeof(buf), progress);
 	close(fd);
 	if (len < 0) {
 		snprintf(err, errlen, "%s: %s", control_command_name(command),

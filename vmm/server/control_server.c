@@ -60,8 +60,19 @@ static void write_all(int fd, const char *data, size_t len)
 	}
 }
 
+/* A progress line to the client; a client gone or slow only loses the line. */
+static void send_progress(void *ctx, uint64_t done, uint64_t total)
+{
+	char line[96];
+	int len = snprintf(line, sizeof(line), "{\"progress\":{\"done\":%llu,\"total\":%llu}}\n",
+			   (unsigned long long)done, (unsigned long long)total);
+
+	send(*(int *)ctx, line, (size_t)len, MSG_NOSIGNAL | MSG_DONTWAIT);
+}
+
 static void serve_client(struct control_server *server, int fd)
 {
+	const struct control_progress progress = { send_progress, &fd };
 	char request[CONTROL_REQUEST_MAX];
 	ssize_t len;
 	char *reply;
@@ -73,7 +84,7 @@ static void serve_client(struct control_server *server, int fd)
 	else if (len < 0)
 		return;
 	else
-		reply = control_handle(server->ops, server->ctx, request, (size_t)len);
+		reply = control_handle_stream(server->ops, server->ctx, request, (size_t)len, &progress);
 	if (!reply)
 		return;
 	write_all(fd, reply, strlen(reply));
