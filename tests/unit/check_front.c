@@ -598,6 +598,29 @@ START_TEST(malformed_requests_are_rejected)
 }
 END_TEST
 
+START_TEST(checkpoint_request_round_trip_and_refusals)
+{
+	const char *args = "checkpoint takes \"path\" and optionally \"leave_running\" and \"progress\"";
+	struct control_request request = { .command = CONTROL_CHECKPOINT, .path = "/srv/ckpt/web01.ckpt",
+					   .leave_running = true, .progress = true };
+	struct control_request decoded;
+	char *text = control_request_format(&request);
+
+	ck_assert_int_eq(control_request_parse(text, strlen(text), &decoded, err, sizeof(err)), 0);
+	ck_assert_int_eq(decoded.command, CONTROL_CHECKPOINT);
+	ck_assert_str_eq(decoded.path, "/srv/ckpt/web01.ckpt");
+	ck_assert(decoded.leave_running && decoded.progress);
+	free(text);
+	assert_rejected("{\"command\":\"checkpoint\"}", args);
+	assert_rejected("{\"command\":\"checkpoint\",\"path\":5}", args);
+	assert_rejected("{\"command\":\"checkpoint\",\"path\":\"/x\",\"leave_running\":\"yes\"}", args);
+	assert_rejected("{\"command\":\"checkpoint\",\"path\":\"/x\",\"other\":1}", args);
+	assert_rejected("{\"command\":\"checkpoint\",\"path\":\"relative.ckpt\"}",
+			"checkpoint path must be absolute and shorter than PATH_MAX");
+	assert_rejected("{\"command\":\"pause\",\"path\":\"/x\"}", "request must be {\"command\": \"NAME\"}");
+}
+END_TEST
+
 static json_t *handle(struct fake_vm *vm, const char *request)
 {
 	char *text = control_handle(&fake_ops, vm, request, strlen(request));
@@ -1013,6 +1036,7 @@ Suite *unit_suite(void)
 
 	tcase_add_test(control, request_round_trip);
 	tcase_add_test(control, malformed_requests_are_rejected);
+	tcase_add_test(control, checkpoint_request_round_trip_and_refusals);
 	tcase_add_test(control, handle_dispatches_to_ops);
 	tcase_add_test(control, status_json_types_are_checked);
 
