@@ -302,12 +302,14 @@ int checkpoint_restore(const char *path, const struct server_config *cfg, const 
 
 static int parse_section(void *ctx, const struct state_section *s, const uint8_t *payload)
 {
+	struct section_reader *rd = ctx;
 	int ret = 0;
 
-	(void)ctx;
 	if (s->type == CPUID_STATE_TYPE) {
 		free(cpuid_load(payload, s->length, &ret));
-		return ret;
+		if (ret < 0)
+			return reader_fail(rd, ret, rd->src.offset - STATE_HEADER_SIZE - s->length, "%s",
+					   "malformed CPUID section");
 	}
 	return 0;
 }
@@ -318,7 +320,7 @@ int checkpoint_parse(const uint8_t *data, size_t len, struct checkpoint_info *in
 	int ret = reader_open(&rd, info);
 
 	if (ret == 0)
-		ret = reader_each(&rd, parse_section, NULL);
+		ret = reader_each(&rd, parse_section, &rd);
 	reader_close(&rd);
 	return ret;
 }

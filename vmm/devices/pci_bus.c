@@ -149,6 +149,9 @@ int pci_bus_restore(struct pci_bus *pci, struct state_reader *r)
 		}
 		config[slot] = state_get_ptr(r, PCI_CONFIG_SIZE);
 	}
+	for (unsigned int slot = 0; slot < PCI_SLOTS; slot++)
+		if (pci->slots[slot] && !pci->slots[slot]->ops && !config[slot])
+			state_reader_reject(r);	/* save() writes every emulated function */
 	if (address & ~0x80fffffcU)
 		state_reader_reject(r);
 	if (state_reader_finish(r) < 0)

@@ -41,7 +41,7 @@ void pci_bus_init(struct pci_bus *pci);
 void pci_bus_reset(struct pci_bus *pci);
 /* Section "PCI0": the latched 0xcf8 address and the config space of each emulated function. */
 void pci_bus_save(const struct pci_bus *pci, struct state_writer *w);
-/* -EBADMSG (nothing changed) for a slot that holds no emulated function here, or a bad payload. */
+/* -EBADMSG (nothing changed) for a slot that holds no emulated function here, one missing, or a bad payload. */
 int pci_bus_restore(struct pci_bus *pci, struct state_reader *r);
 int pci_bus_add(struct pci_bus *pci, unsigned int slot, struct pci_device *fn);
 uint32_t pci_bus_config_read(struct pci_bus *pci, unsigned int devfn, unsigned int reg, unsigned int size);
