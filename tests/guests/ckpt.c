@@ -32,7 +32,6 @@
 #define LAPIC_TIMER_INIT 0x380
 #define LAPIC_TIMER_DIV	0x3e0
 #define LVT_PERIODIC	(1U << 17)
-#define IOAPIC		0xfec00000ULL
 #define UART_IRQ	4
 
 #define VEC_SERIAL	0x24
@@ -58,13 +57,6 @@
 #define PM_MAX_STEP	(PM_TIMER_HZ / 20)	/* 50 ms, see stopwatch_passed */
 #define PM_MASK		0xffffff
 
-struct idt_gate {
-	uint16_t offset_low, selector;
-	uint8_t ist, type;
-	uint16_t offset_mid;
-	uint32_t offset_high, reserved;
-} __attribute__((packed));
-
 struct stopwatch {
 	uint32_t last;		/* PM timer at the previous look */
 	uint64_t elapsed;	/* PM timer ticks summed so far */
@@ -75,7 +67,6 @@ struct pattern_check {
 	uint64_t first_bad;
 };
 
-static struct idt_gate idt[256] __attribute__((aligned(16)));
 static volatile uint64_t ticks;
 static volatile unsigned int serial_irqs, thre_irqs;
 static unsigned int want_serial, want_thre;	/* the counters once each write so far was answered */
@@ -194,70 +185,14 @@ static void out_char(char c)
 	}
 }
 
-static void out_unsigned(uint64_t v, unsigned int base)
-{
-	char buf[24];
-	int n = 0;
-
-	do {
-		buf[n++] = "0123456789abcdef"[v % base];
-		v /= base;
-	} while (v);
-	while (n)
-		out_char(buf[--n]);
-}
-
-/* gprintf's %s %u %x %lu %lx, every byte through the THRE handshake. */
+/* gprintf's formats, every byte through the THRE handshake. */
 static void cprintf(const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	for (; *fmt; fmt++) {
-		int is_long = 0;
-
-		if (*fmt != '%') {
-			out_char(*fmt);
-			continue;
-		}
-		if (*++fmt == 'l') {
-			is_long = 1;
-			fmt++;
-		}
-		if (*fmt == 's') {
-			for (const char *s = va_arg(ap, const char *); *s; s++)
-				out_char(*s);
-		} else {
-			out_unsigned(is_long ? va_arg(ap, uint64_t) : va_arg(ap, unsigned int), *fmt == 'x' ? 16 : 10);
-		}
-	}
+	gvprintf(out_char, fmt, ap);
 	va_end(ap);
-}
-
-static void set_gate(unsigned int vector, void (*handler)(void))
-{
-	uint64_t addr = (uint64_t)handler;
-	uint16_t cs;
-
-	__asm__ volatile("mov %%cs, %0" : "=r"(cs));
-	idt[vector] = (struct idt_gate){ addr, cs, 0, 0x8e, addr >> 16, addr >> 32, 0 };
-}
-
-static void ioapic_route_edge(unsigned int pin, unsigned int vector)
-{
-	mmio_write32(IOAPIC, 0x10 + 2 * pin + 1);
-	mmio_write32(IOAPIC + 0x10, 0);		/* destination: APIC id 0 */
-	mmio_write32(IOAPIC, 0x10 + 2 * pin);
-	mmio_write32(IOAPIC + 0x10, vector);	/* fixed, edge, active high, unmasked */
-}
-
-static void pic_mask_all(void)
-{
-	/* Remap the 8259s away from the exception vectors, then mask them: the IO-APIC delivers. */
-	outb(0x20, 0x11); outb(0x21, 0x20); outb(0x21, 0x04); outb(0x21, 0x01);
-	outb(0xa0, 0x11); outb(0xa1, 0x28); outb(0xa1, 0x02); outb(0xa1, 0x01);
-	outb(0x21, 0xff);
-	outb(0xa1, 0xff);
 }
 
 static void timer_start(void)
@@ -270,19 +205,18 @@ static void timer_start(void)
 static void interrupts_start(const uint8_t *zp)
 {
 	const struct acpi_header *fadt = acpi_find((const uint8_t *)zp64(zp, ZP_ACPI_RSDP), "FACP");
-	struct { uint16_t limit; uint64_t base; } __attribute__((packed)) idtr = { sizeof(idt) - 1, (uint64_t)idt };
 
 	if (!fadt)
 		guest_fail("ckpt: no FADT");
 	pm_tmr_port = acpi_fadt32(fadt, FADT_PM_TMR);
-	set_gate(VEC_SERIAL, ckpt_isr_serial);
-	set_gate(VEC_TIMER, ckpt_isr_timer);
-	set_gate(VEC_SPURIOUS, ckpt_isr_spurious);
-	__asm__ volatile("lidt %0" : : "m"(idtr));
+	idt_set_gate(VEC_SERIAL, ckpt_isr_serial);
+	idt_set_gate(VEC_TIMER, ckpt_isr_timer);
+	idt_set_gate(VEC_SPURIOUS, ckpt_isr_spurious);
+	idt_load();
 	pic_mask_all();
 	mmio_write32(LAPIC + LAPIC_SVR, 0x100 | VEC_SPURIOUS);
 	mmio_write32(LAPIC + LAPIC_TPR, 0);
-	ioapic_route_edge(UART_IRQ, VEC_SERIAL);
+	ioapic_route(UART_IRQ, VEC_SERIAL, 0);
 	timer_start();
 	outb(COM1 + UART_MCR, MCR_DTR_RTS_OUT2);
 	__asm__ volatile("sti");

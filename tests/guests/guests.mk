@@ -17,8 +17,8 @@ $(GUEST_DIR)/mkbzimage: tests/guests/mkbzimage.c
 	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -o $@ $<
 
 $(GUEST_DIR)/smp.elf: tests/guests/trampoline.S
-$(GUEST_DIR)/irq.elf: tests/guests/irq_entry.S
-$(GUEST_DIR)/ckpt.elf: tests/guests/ckpt_entry.S
+$(GUEST_DIR)/irq.elf: tests/guests/irq_entry.S tests/guests/isr.inc
+$(GUEST_DIR)/ckpt.elf: tests/guests/ckpt_entry.S tests/guests/isr.inc
 $(GUEST_DIR)/%.elf: tests/guests/%.c $(GUEST_COMMON)
 	@mkdir -p $(dir $@)
 	$(CC) $(GUEST_CFLAGS) $(GUEST_LDFLAGS) -o $@ tests/guests/entry.S tests/guests/lib.c $< \

@@ -11,43 +11,17 @@
 #define LAPIC_TPR	0x80
 #define LAPIC_EOI	0xb0
 #define LAPIC_SVR	0xf0
-#define IOAPIC		0xfec00000ULL
 #define VEC_SERIAL	0x24
 #define VEC_SCI		0x29
 #define VEC_SPURIOUS	0xff
 #define PWRBTN		(1U << 8)
 
-struct idt_gate {
-	uint16_t offset_low, selector;
-	uint8_t ist, type;
-	uint16_t offset_mid;
-	uint32_t offset_high, reserved;
-} __attribute__((packed));
-
-static struct idt_gate idt[256] __attribute__((aligned(16)));
 static volatile unsigned int thr_interrupts, rx_len, sci_count;
 static volatile uint16_t sci_status, sci_first_status;
 static volatile char rx[64];
 static uint16_t pm1_evt;
 
 extern void isr_serial(void), isr_sci(void), isr_spurious(void);
-
-static void set_gate(unsigned int vector, void (*handler)(void))
-{
-	uint64_t addr = (uint64_t)handler;
-	uint16_t cs;
-
-	__asm__ volatile("mov %%cs, %0" : "=r"(cs));
-	idt[vector] = (struct idt_gate){ addr, cs, 0, 0x8e, addr >> 16, addr >> 32, 0 };
-}
-
-static void ioapic_route(unsigned int pin, unsigned int vector, int level)
-{
-	mmio_write32(IOAPIC, 0x10 + 2 * pin + 1);
-	mmio_write32(IOAPIC + 0x10, 0);			/* destination: APIC id 0 */
-	mmio_write32(IOAPIC, 0x10 + 2 * pin);
-	mmio_write32(IOAPIC + 0x10, vector | (level ? 1U << 15 : 0));	/* fixed, active high, unmasked */
-}
 
 void serial_interrupt(void)
 {
@@ -104,25 +78,15 @@ static int got_sci(void)
 	return sci_count > 0;
 }
 
-static void pic_mask_all(void)
-{
-	/* Remap the 8259s away from the exception vectors, then mask them: the IO-APIC delivers. */
-	outb(0x20, 0x11); outb(0x21, 0x20); outb(0x21, 0x04); outb(0x21, 0x01);
-	outb(0xa0, 0x11); outb(0xa1, 0x28); outb(0xa1, 0x02); outb(0xa1, 0x01);
-	outb(0x21, 0xff);
-	outb(0xa1, 0xff);
-}
-
 void guest_main(const uint8_t *zp)
 {
 	const struct acpi_header *fadt = acpi_find((const uint8_t *)zp64(zp, ZP_ACPI_RSDP), "FACP");
-	struct { uint16_t limit; uint64_t base; } __attribute__((packed)) idtr = { sizeof(idt) - 1, (uint64_t)idt };
 
 	pm1_evt = acpi_fadt32(fadt, FADT_PM1A_EVT);
-	set_gate(VEC_SERIAL, isr_serial);
-	set_gate(VEC_SCI, isr_sci);
-	set_gate(VEC_SPURIOUS, isr_spurious);
-	__asm__ volatile("lidt %0" : : "m"(idtr));
+	idt_set_gate(VEC_SERIAL, isr_serial);
+	idt_set_gate(VEC_SCI, isr_sci);
+	idt_set_gate(VEC_SPURIOUS, isr_spurious);
+	idt_load();
 	pic_mask_all();
 	mmio_write32(LAPIC + LAPIC_SVR, 0x100 | VEC_SPURIOUS);
 	mmio_write32(LAPIC + LAPIC_TPR, 0);

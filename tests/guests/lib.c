@@ -2,6 +2,7 @@
 
 #define COM1 0x3f8
 #define LSR_THRE 0x20
+#define IOAPIC 0xfec00000ULL
 
 /* gcc may emit calls to these even in freestanding code. */
 void *memset(void *d, int c, size_t n)
@@ -59,7 +60,7 @@ static void serial_putc(char c)
 	outb(COM1, c);
 }
 
-static void put_unsigned(uint64_t v, unsigned int base)
+static void put_unsigned(void (*put)(char), uint64_t v, unsigned int base)
 {
 	char buf[24];
 	int n = 0;
@@ -69,19 +70,16 @@ static void put_unsigned(uint64_t v, unsigned int base)
 		v /= base;
 	} while (v);
 	while (n)
-		serial_putc(buf[--n]);
+		put(buf[--n]);
 }
 
-void gprintf(const char *fmt, ...)
+void gvprintf(void (*put)(char), const char *fmt, va_list ap)
 {
-	va_list ap;
-
-	va_start(ap, fmt);
 	for (; *fmt; fmt++) {
 		int is_long = 0;
 
 		if (*fmt != '%') {
-			serial_putc(*fmt);
+			put(*fmt);
 			continue;
 		}
 		if (*++fmt == 'l') {
@@ -93,33 +91,83 @@ void gprintf(const char *fmt, ...)
 			const char *s = va_arg(ap, const char *);
 
 			while (*s)
-				serial_putc(*s++);
+				put(*s++);
 			break;
 		}
 		case 'c':
-			serial_putc(va_arg(ap, int));
+			put(va_arg(ap, int));
 			break;
 		case 'd': {
 			long v = is_long ? va_arg(ap, long) : va_arg(ap, int);
 
 			if (v < 0) {
-				serial_putc('-');
+				put('-');
 				v = -v;
 			}
-			put_unsigned(v, 10);
+			put_unsigned(put, v, 10);
 			break;
 		}
 		case 'u':
-			put_unsigned(is_long ? va_arg(ap, unsigned long) : va_arg(ap, unsigned int), 10);
+			put_unsigned(put, is_long ? va_arg(ap, unsigned long) : va_arg(ap, unsigned int), 10);
 			break;
 		case 'x':
-			put_unsigned(is_long ? va_arg(ap, unsigned long) : va_arg(ap, unsigned int), 16);
+			put_unsigned(put, is_long ? va_arg(ap, unsigned long) : va_arg(ap, unsigned int), 16);
 			break;
 		default:
-			serial_putc(*fmt);
+			put(*fmt);
 		}
 	}
+}
+
+void gprintf(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	gvprintf(serial_putc, fmt, ap);
 	va_end(ap);
+}
+
+struct idt_gate {
+	uint16_t offset_low, selector;
+	uint8_t ist, type;
+	uint16_t offset_mid;
+	uint32_t offset_high, reserved;
+} __attribute__((packed));
+
+static struct idt_gate idt[256] __attribute__((aligned(16)));
+
+void idt_set_gate(unsigned int vector, void (*handler)(void))
+{
+	uint64_t addr = (uint64_t)handler;
+	uint16_t cs;
+
+	__asm__ volatile("mov %%cs, %0" : "=r"(cs));
+	idt[vector] = (struct idt_gate){ addr, cs, 0, 0x8e, addr >> 16, addr >> 32, 0 };
+}
+
+void idt_load(void)
+{
+	struct { uint16_t limit; uint64_t base; } __attribute__((packed)) idtr = { sizeof(idt) - 1, (uint64_t)idt };
+
+	__asm__ volatile("lidt %0" : : "m"(idtr));
+}
+
+void pic_mask_all(void)
+{
+	/* Remap the 8259s away from the exception vectors, then mask them: the IO-APIC delivers. */
+	outb(0x20, 0x11); outb(0x21, 0x20); outb(0x21, 0x04); outb(0x21, 0x01);
+	outb(0xa0, 0x11); outb(0xa1, 0x28); outb(0xa1, 0x02); outb(0xa1, 0x01);
+	outb(0x21, 0xff);
+	outb(0xa1, 0xff);
+}
+
+void ioapic_route(unsigned int pin, unsigned int vector, int level)
+{
+	mmio_write32(IOAPIC, 0x10 + 2 * pin + 1);
+	mmio_write32(IOAPIC + 0x10, 0);			/* destination: APIC id 0 */
+	mmio_write32(IOAPIC, 0x10 + 2 * pin);
+	mmio_write32(IOAPIC + 0x10, vector | (level ? 1U << 15 : 0));	/* fixed, active high, unmasked */
 }
 
 uint8_t acpi_sum(const void *p, size_t len)

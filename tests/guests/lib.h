@@ -1,4 +1,7 @@
-/* The freestanding library of the test guests: port I/O, serial output, ACPI lookup, power off. */
+/*
+ * The freestanding library of the test guests: port I/O, serial output, ACPI lookup, power off,
+ * and for the interrupt guests (irq.c, ckpt.c) an IDT, the 8259s masked and IO-APIC routes.
+ */
 #ifndef GUEST_LIB_H
 #define GUEST_LIB_H
 
@@ -45,6 +48,7 @@ void guest_poweroff(void);
 void guest_fail(const char *why);
 
 void gprintf(const char *fmt, ...);	/* %s %c %d %u %x %lx %lu */
+void gvprintf(void (*put)(char), const char *fmt, va_list ap);	/* gprintf's formats, each byte to put */
 int gmemcmp(const void *a, const void *b, size_t n);
 size_t gstrlen(const char *s);
 const char *gstrstr(const char *haystack, const char *needle);
@@ -55,6 +59,12 @@ const struct acpi_header *acpi_find(const uint8_t *rsdp, const char *signature);
 uint32_t acpi_fadt32(const struct acpi_header *fadt, unsigned int offset);
 uint64_t acpi_fadt64(const struct acpi_header *fadt, unsigned int offset);
 uint32_t pm_timer(const struct acpi_header *fadt);	/* 24-bit ACPI PM timer */
+
+/* One IDT of 256 gates: an interrupt gate in the current code segment per vector set, then lidt. */
+void idt_set_gate(unsigned int vector, void (*handler)(void));
+void idt_load(void);
+void pic_mask_all(void);	/* 8259s remapped to 0x20/0x28 and masked: the IO-APIC delivers */
+void ioapic_route(unsigned int pin, unsigned int vector, int level);	/* fixed, APIC id 0, high, level or edge */
 
 #define FADT_X_FACS	132
 #define FADT_DSDT	40
