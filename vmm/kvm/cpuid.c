@@ -39,9 +39,12 @@ struct kvm_cpuid2 *cpuid_supported(int kvm_fd, int *error)
 
 struct kvm_cpuid2 *cpuid_copy(const struct kvm_cpuid2 *table)
 {
-	struct kvm_cpuid2 *copy = calloc(1, sizeof(*copy) + CPUID_MAX_ENTRIES * sizeof(copy->entries[0]));
+	struct kvm_cpuid2 *copy;
 
-	if (copy && table->nent <= CPUID_MAX_ENTRIES) {
+	if (table->nent > CPUID_MAX_ENTRIES)
+		return NULL;
+	copy = calloc(1, sizeof(*copy) + CPUID_MAX_ENTRIES * sizeof(copy->entries[0]));
+	if (copy) {
 		copy->nent = table->nent;
 		memcpy(copy->entries, table->entries, table->nent * sizeof(table->entries[0]));
 	}

@@ -15,7 +15,7 @@
 
 /* Returns a malloc'ed table or NULL with *error set. */
 struct kvm_cpuid2 *cpuid_supported(int kvm_fd, int *error);
-/* A malloc'ed copy with room for CPUID_MAX_ENTRIES, or NULL. */
+/* A malloc'ed copy with room for CPUID_MAX_ENTRIES; NULL when out of memory or table is larger. */
 struct kvm_cpuid2 *cpuid_copy(const struct kvm_cpuid2 *table);
 /* Fill out (room for CPUID_MAX_ENTRIES) with supported, adjusted for vCPU id of n_cpus. */
 int cpuid_for_vcpu(const struct kvm_cpuid2 *supported, unsigned int id, unsigned int n_cpus,
