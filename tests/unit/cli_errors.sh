@@ -115,5 +115,15 @@ expect status-no-name "usage: sheer status NAME" -- status
 expect list-extra-argument "usage: sheer list" -- list extra
 expect shutdown-bad-timeout "invalid --timeout 'soon'" -- shutdown web01 --timeout soon
 
+expect checkpoint-no-file "usage: sheer checkpoint NAME FILE" -- checkpoint web01
+expect checkpoint-unknown-flag "usage: sheer checkpoint NAME FILE" -- checkpoint web01 "$WORK/x.ckpt" --fast
+expect checkpoint-into-a-directory "is a directory, not a file name" -- checkpoint web01 "$WORK/a-directory"
+expect checkpoint-unknown-name "nosuch: no such server is running" -- checkpoint nosuch "$WORK/x.ckpt"
+expect restore-no-file "usage: sheer restore FILE" -- restore
+expect restore-unknown-flag "restore: unknown or incomplete option '--fast'" -- restore "$WORK/x.ckpt" --fast
+expect restore-missing-file "$WORK/none.ckpt: No such file or directory" -- restore "$WORK/none.ckpt"
+expect restore-not-a-checkpoint "not a sheer checkpoint" -- restore "$K"
+expect restore-a-directory "not a regular file" -- restore "$WORK/a-directory"
+
 echo "cli_errors: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
