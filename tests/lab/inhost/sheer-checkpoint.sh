@@ -15,7 +15,7 @@ continuity() {
 }
 memsums() { sed -n 's/.*sheer-os-memsum \([0-9a-f]*\).*/\1/p' "$@" | sort -u | wc -l; }
 
-prefixed ck01 sheer run --name ck01 --cpus 1 --memory 256M $OS --cmdline "$OS_CMDLINE sheer.count=$COUNT" >/tmp/ck01.log &
+prefixed ck01 sheer run --name ck01 --cpus 2 --memory 256M $OS --cmdline "$OS_CMDLINE sheer.count=$COUNT" >/tmp/ck01.log &
 if wait_for /tmp/ck01.log "sheer-os-counter 5 " 300; then
 	sheer checkpoint ck01 /tmp/ck01.ckpt >/tmp/checkpoint.out 2>&1
 	say "checkpoint exit $? lines $(wc -l </tmp/checkpoint.out): $(cat /tmp/checkpoint.out)"

@@ -1,0 +1,198 @@
+# Inside the lab host: checkpoint and restore of the test OS image, idle after
+# boot (sheer.wait=powerbutton), 1 vCPU, for each memory size given (MiB),
+# under sheer and under the reference QEMU. One line per VMM and size:
+#   CKPT vmm=NAME mem=MIB ckpt_wall=S ckpt_own=S file_mib=M restore_wall=S restore_own=S resumed=yes|no
+# or "CKPT vmm=NAME mem=MIB failed=WHAT".
+# ckpt_wall: from the request to its end (sheer: the `sheer checkpoint` command;
+#   QEMU: HMP `stop` + `migrate -d "exec:cat > FILE"` until `info migrate` says completed,
+#   i.e. what `virsh save` does: paused first, one pass, bandwidth limit lifted).
+# ckpt_own: the VMM's own figure (sheer: elapsed_ns of --json; QEMU: info migrate's total time).
+# restore_wall: from launching the VMM until the guest runs again (sheer: its stderr line
+#   "restored from"; QEMU with -incoming "exec:cat FILE": `info status` paused once loaded
+#   (the state was saved paused), then `cont` until it says running).
+# restore_own: sheer's figure in that line ("- " for QEMU, which prints none).
+# resumed: after the restore the guest answered the ACPI power button (it prints
+#   "power button pressed"): it really runs on, not only the VMM.
+. /lab/inhost/lib.sh
+CMDLINE="$OS_CMDLINE sheer.wait=powerbutton"
+# A monitor whose QEMU has died must not kill this script through SIGPIPE.
+trap '' PIPE
+
+now() { cut -d' ' -f1 /proc/uptime; }
+since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
+minus() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
+mib() { stat -c %s "$1" | awk '{ printf "%.1f", $1 / 1048576 }'; }
+# wait_nonempty FILE SECONDS
+wait_nonempty() {
+	local tenths=0
+	while [ ! -s "$1" ]; do
+		tenths=$((tenths + 1))
+		[ "$tenths" -gt $(($2 * 10)) ] && return 1
+		sleep 0.1
+	done
+}
+# wait_exit PID SECONDS: until the process is gone.
+wait_exit() {
+	local tenths=0
+	while kill -0 "$1" 2>/dev/null; do
+		tenths=$((tenths + 1))
+		[ "$tenths" -gt $(($2 * 10)) ] && return 1
+		sleep 0.1
+	done
+}
+# stamp LOG TEXT STAMPFILE: copy stdin to LOG; the uptime when TEXT first shows goes to STAMPFILE.
+stamp() {
+	while IFS= read -r line; do
+		case "$line" in *"$2"*) [ -s "$3" ] || now >"$3" ;; esac
+		echo "$line" >>"$1"
+	done
+}
+result() { echo "CKPT $*"; }
+
+sheer_bench() {
+	mem=$1 name=ck$1
+	rm -f "/tmp/$name".*
+	sheer run --name "$name" --cpus 1 --memory "${mem}M" --kernel "$OS_KERNEL" --initrd "$OS_INITRD" \
+		--cmdline "$CMDLINE" </dev/null >"/tmp/$name.run" 2>&1 &
+	run_pid=$!
+	if ! wait_for "/tmp/$name.run" "waiting for power button" 240; then
+		result "vmm=sheer mem=$mem failed=boot"
+		sheer poweroff "$name" >/dev/null 2>&1
+		wait "$run_pid"
+		sed 's/^/sheer-run| /' "/tmp/$name.run"
+		return
+	fi
+	start=$(now)
+	sheer checkpoint "$name" "/tmp/$name.ckpt" --json >"/tmp/$name.json" 2>"/tmp/$name.err"
+	status=$?
+	ckpt_wall=$(since "$start")
+	wait_exit "$run_pid" 30 || sheer poweroff "$name" >/dev/null 2>&1
+	wait "$run_pid"
+	if [ "$status" -ne 0 ] || [ ! -f "/tmp/$name.ckpt" ]; then
+		result "vmm=sheer mem=$mem failed=checkpoint-exit-$status"
+		cat "/tmp/$name.err" "/tmp/$name.run"
+		return
+	fi
+	echo "sheer checkpoint: $(cat "/tmp/$name.json")"
+	ckpt_own=$(sed -n 's/.*"elapsed_ns": *\([0-9]*\).*/\1/p' "/tmp/$name.json" | awk '{ printf "%.2f", $1 / 1e9 }')
+	file_mib=$(mib "/tmp/$name.ckpt")
+
+	start=$(now)
+	{ sheer restore "/tmp/$name.ckpt" --name "${name}r" </dev/null 2>&1 |
+		stamp "/tmp/$name.restore" "restored from" "/tmp/$name.at"; } &
+	restore_pid=$!
+	if ! wait_nonempty "/tmp/$name.at" 240; then
+		result "vmm=sheer mem=$mem failed=restore"
+		sheer poweroff "${name}r" >/dev/null 2>&1
+		wait "$restore_pid"
+		cat "/tmp/$name.restore"
+		return
+	fi
+	restore_wall=$(minus "$start" "$(cat "/tmp/$name.at")")
+	grep "restored from" "/tmp/$name.restore"
+	restore_own=$(sed -n 's/.*restored from .* in \([0-9.]*\) s.*/\1/p' "/tmp/$name.restore")
+	# The power button (the guest answers it and powers off); at once if it does not.
+	sheer shutdown "${name}r" --timeout 60 >/dev/null 2>&1 || sheer poweroff "${name}r" >/dev/null 2>&1
+	wait "$restore_pid"
+	resumed=no
+	grep -q "power button pressed" "/tmp/$name.restore" && resumed=yes
+	result "vmm=sheer mem=$mem ckpt_wall=$ckpt_wall ckpt_own=$ckpt_own file_mib=$file_mib" \
+		"restore_wall=$restore_wall restore_own=${restore_own:--} resumed=$resumed"
+	rm -f "/tmp/$name".*
+}
+
+# QEMU with its HMP monitor on two FIFOs (-monitor pipe:/tmp/mon: it reads /tmp/mon.in and
+# writes /tmp/mon.out); everything the monitor says collects in /tmp/mon.log.
+qemu_start() {
+	mem=$1 console=$2
+	shift 2
+	rm -f /tmp/mon.in /tmp/mon.out /tmp/mon.log
+	mkfifo /tmp/mon.in /tmp/mon.out
+	qemu-system-x86_64 -M q35 -accel kvm -cpu host -smp 1 -m "${mem}M" -nodefaults -display none -no-reboot \
+		-kernel "$OS_KERNEL" -initrd "$OS_INITRD" -append "$CMDLINE" \
+		-serial "file:$console" -monitor pipe:/tmp/mon "$@" </dev/null >/tmp/qemu.err 2>&1 &
+	qemu_pid=$!
+	cat /tmp/mon.out >/tmp/mon.log &
+	cat_pid=$!
+	# Read-write: never blocks on the FIFO, and writes never raise SIGPIPE.
+	exec 3<>/tmp/mon.in
+}
+mon() { echo "$*" >&3; }
+# mon_until COMMAND EREGEX SECONDS: send COMMAND every 50 ms until the monitor's output matches REGEX.
+mon_until() {
+	local tries=0
+	while ! grep -aEq "$2" /tmp/mon.log 2>/dev/null; do
+		kill -0 "$qemu_pid" 2>/dev/null || return 1
+		tries=$((tries + 1))
+		[ "$tries" -gt $(($3 * 20)) ] && return 1
+		mon "$1"
+		sleep 0.05
+	done
+}
+qemu_stop() {
+	wait_exit "$qemu_pid" "${1:-10}" || { mon quit; wait_exit "$qemu_pid" 10 || kill -9 "$qemu_pid"; }
+	wait "$qemu_pid"
+	wait_exit "$cat_pid" 5 || kill "$cat_pid" 2>/dev/null
+	wait "$cat_pid" 2>/dev/null
+	exec 3>&-
+}
+qemu_failed() {
+	result "vmm=qemu mem=$1 failed=$2"
+	mon quit
+	qemu_stop 0
+	sed 's/^/qemu| /' /tmp/qemu.err
+}
+
+qemu_bench() {
+	mem=$1 file=/tmp/q$1.mig
+	rm -f "$file" /tmp/q.console /tmp/qr.console
+	qemu_start "$mem" /tmp/q.console
+	if ! wait_for /tmp/q.console "waiting for power button" 240; then
+		qemu_failed "$mem" boot
+		return
+	fi
+	mon "migrate_set_parameter max-bandwidth 100G"
+	start=$(now)
+	mon stop
+	mon "migrate -d \"exec:cat > $file\""
+	if ! mon_until "info migrate" "Migration status: (completed|failed)" 240 ||
+		grep -aq "Migration status: failed" /tmp/mon.log; then
+		qemu_failed "$mem" save
+		return
+	fi
+	ckpt_wall=$(since "$start")
+	ckpt_own=$(tr '\r' '\n' </tmp/mon.log | sed -n 's/^total time: \([0-9]*\) ms.*/\1/p' | tail -n 1 |
+		awk '{ printf "%.2f", $1 / 1000 }')
+	mon quit
+	qemu_stop 10
+	file_mib=$(mib "$file")
+	echo "qemu save: $(tr '\r' '\n' </tmp/mon.log | grep -a -E '^(Migration status|total time|transferred ram|duplicate|normal:)' | tail -n 5 | tr '\n' ';')"
+
+	start=$(now)
+	qemu_start "$mem" /tmp/qr.console -incoming "exec:cat $file"
+	# Saved paused (as virsh save does), so it stays paused once loaded; then cont.
+	if ! mon_until "info status" "VM status: paused[[:space:]]*$" 240; then
+		qemu_failed "$mem" restore
+		return
+	fi
+	loaded=$(since "$start")
+	mon cont
+	if ! mon_until "info status" "VM status: running" 30; then
+		qemu_failed "$mem" cont
+		return
+	fi
+	restore_wall=$(since "$start")
+	echo "qemu restore: loaded (paused) after $loaded s, running after $restore_wall s"
+	mon system_powerdown
+	qemu_stop 60
+	resumed=no
+	grep -q "power button pressed" /tmp/qr.console && resumed=yes
+	result "vmm=qemu mem=$mem ckpt_wall=$ckpt_wall ckpt_own=${ckpt_own:--} file_mib=$file_mib" \
+		"restore_wall=$restore_wall restore_own=- resumed=$resumed"
+	rm -f "$file"
+}
+
+for mem in ${*:-256 1024}; do
+	sheer_bench "$mem"
+	qemu_bench "$mem"
+done
