@@ -200,7 +200,7 @@ static int allow_unsafe_interrupts(const struct passthru_env *env, const struct 
 		return 0;
 	report_warn(env->report, "%s: no interrupt remapping on this host: allowing unsafe interrupts "
 		    "for VFIO host-wide (vfio_iommu_type1 allow_unsafe_interrupts)", cfg->name);
-	ret = vfio_allow_unsafe_interrupts(&env->fs);
+	ret = pci_driver_allow_unsafe_interrupts(&env->fs);
 	if (ret < 0)
 		return fail_with(err, errlen, -EIO, "device %s: cannot allow unsafe interrupts in vfio_iommu_type1: %s",
 				 first, strerror(-ret));
@@ -212,7 +212,7 @@ static int bind_devices(const struct passthru_env *env, const struct claim_store
 			const struct server_config *cfg, pid_t holder, const struct assign_plan *plan,
 			struct passthru_claims *out, char *err, size_t errlen)
 {
-	int ret = vfio_pci_driver_load(&env->fs);
+	int ret = pci_driver_load_vfio_pci(&env->fs);
 
 	if (ret < 0)
 		return fail_with(err, errlen, -EIO, "device %s: cannot load vfio-pci (modprobe vfio-pci): %s",

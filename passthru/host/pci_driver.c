@@ -23,7 +23,7 @@ static int run_modprobe(const char *module)
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -ENOENT;
 }
 
-int vfio_pci_driver_load(const struct host_fs *fs)
+int pci_driver_load_vfio_pci(const struct host_fs *fs)
 {
 	if (host_fs_exists(fs, "/sys/bus/pci/drivers/" VFIO_PCI_DRIVER))
 		return 0;
@@ -35,7 +35,7 @@ int vfio_pci_driver_load(const struct host_fs *fs)
 
 #define VFIO_TYPE1_UNSAFE_INTERRUPTS "/sys/module/vfio_iommu_type1/parameters/allow_unsafe_interrupts"
 
-int vfio_allow_unsafe_interrupts(const struct host_fs *fs)
+int pci_driver_allow_unsafe_interrupts(const struct host_fs *fs)
 {
 	if (!host_fs_exists(fs, "/sys/module/vfio_iommu_type1") && host_fs_is_real(fs)) {
 		int ret = run_modprobe("vfio_iommu_type1");

@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -176,4 +177,42 @@ int vfio_dma_unmap(struct vfio_container *container, uint64_t iova, uint64_t siz
 	struct vfio_iommu_type1_dma_unmap unmap = { .argsz = sizeof(unmap), .iova = iova, .size = size };
 
 	return ioctl(container->fd, VFIO_IOMMU_UNMAP_DMA, &unmap) < 0 ? -errno : 0;
+}
+
+/* VFIO_DEVICE_SET_IRQS for the three PCI interrupt kinds. */
+static int vfio_irq_set(const struct vfio_device *device, uint32_t flags, unsigned int index, unsigned int count,
+			const int *fds)
+{
+	size_t size = sizeof(struct vfio_irq_set) + count * sizeof(int);
+	struct vfio_irq_set *set = calloc(1, size);
+	int ret;
+
+	if (!set)
+		return -ENOMEM;
+	set->argsz = size;
+	set->flags = flags;
+	set->index = index;
+	set->count = count;
+	if (count)
+		memcpy(set->data, fds, count * sizeof(int));
+	ret = ioctl(device->fd, VFIO_DEVICE_SET_IRQS, set) < 0 ? -errno : 0;
+	free(set);
+	return ret;
+}
+
+int vfio_irq_set_triggers(const struct vfio_device *device, unsigned int index, unsigned int count,
+			  const int *fds)
+{
+	return vfio_irq_set(device, VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_TRIGGER, index, count, fds);
+}
+
+int vfio_irq_disable(const struct vfio_device *device, unsigned int index)
+{
+	return vfio_irq_set(device, VFIO_IRQ_SET_DATA_NONE | VFIO_IRQ_SET_ACTION_TRIGGER, index, 0, NULL);
+}
+
+int vfio_irq_set_unmask(const struct vfio_device *device, int fd)
+{
+	return vfio_irq_set(device, VFIO_IRQ_SET_DATA_EVENTFD | VFIO_IRQ_SET_ACTION_UNMASK, VFIO_PCI_INTX_IRQ_INDEX,
+			    1, &fd);
 }

@@ -47,4 +47,11 @@ int vfio_device_irq(const struct vfio_device *device, unsigned int index, struct
 int vfio_dma_map(struct vfio_container *container, uint64_t iova, void *host_va, uint64_t size);
 int vfio_dma_unmap(struct vfio_container *container, uint64_t iova, uint64_t size);
 
+/* index: VFIO_PCI_INTX/MSI/MSIX_IRQ_INDEX; fds[0..count) signalled by vectors 0..count. */
+int vfio_irq_set_triggers(const struct vfio_device *device, unsigned int index, unsigned int count,
+			  const int *fds);
+int vfio_irq_disable(const struct vfio_device *device, unsigned int index);
+/* INTx: a signal on fd unmasks the line VFIO masked when it fired. */
+int vfio_irq_set_unmask(const struct vfio_device *device, int fd);
+
 #endif

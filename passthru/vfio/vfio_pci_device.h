@@ -7,7 +7,7 @@
 
 #include "passthru/vfio/config_space.h"
 #include "passthru/vfio/msix.h"
-#include "passthru/vfio/vfio_irq.h"
+#include "passthru/vfio/msi_vector.h"
 #include "passthru/vfio/vfio_pci.h"
 #include "vmm/devices/pci_bus.h"
 
