@@ -4,6 +4,8 @@
   ckpt_tool.py sections FILE              list sections: offset type instance length
   ckpt_tool.py set-version FILE OUT N     HDR0's format version set to N, checksums redone
   ckpt_tool.py set-vendor FILE OUT TEXT   CPUID leaf 0 vendor set to TEXT (12 chars), checksums redone
+  ckpt_tool.py cut FILE OUT TYPE          the first TYPE section's payload one byte short, checksums redone
+  ckpt_tool.py drop FILE OUT TYPE         the first TYPE section left out, END0 counting what is left
 
 It re-frames sections with valid CRC-32C, so that what sheer refuses is the
 content (a format version, a CPU), not a checksum."""
@@ -40,7 +42,7 @@ def name(typ):
 
 
 def rewrite(data, change):
-    """Apply change(type, instance, payload) -> payload to every section, fixing END0's byte count."""
+    """Apply change(type, instance, payload) -> payload or None (left out) to every section, fixing END0."""
     out = bytearray(b"SHEERCKP")
     count = 0
     for _, typ, ver, inst, payload in sections(data):
@@ -48,9 +50,23 @@ def rewrite(data, change):
             payload = struct.pack("<QQ", count, len(out))
         else:
             payload = change(name(typ), inst, payload)
+            if payload is None:
+                continue
             count += 1
         out += frame(typ, ver, inst, payload)
     return bytes(out)
+
+
+def first_only(target, action):
+    """change() applying action to the first section of type target only."""
+    done = []
+
+    def change(typ, _inst, payload):
+        if typ != target or done:
+            return payload
+        done.append(typ)
+        return action(payload)
+    return change
 
 
 def main(argv):
@@ -78,6 +94,10 @@ def main(argv):
                     ebx, edx, ecx = struct.unpack("<III", vendor)
                     struct.pack_into("<III", entries, at + 16, ebx, ecx, edx)
             return bytes(entries)
+    elif cmd == "cut":
+        change = first_only(value, lambda payload: payload[:-1])
+    elif cmd == "drop":
+        change = first_only(value, lambda payload: None)
     else:
         print("unknown command", cmd, file=sys.stderr)
         return 2
