@@ -112,21 +112,26 @@ qemu_start() {
 		-kernel "$OS_KERNEL" -initrd "$OS_INITRD" -append "$CMDLINE" \
 		-serial "file:$console" -monitor pipe:/tmp/mon "$@" </dev/null >/tmp/qemu.err 2>&1 &
 	qemu_pid=$!
-	cat /tmp/mon.out >/tmp/mon.log &
+	cat /tmp/mon.out >>/tmp/mon.log &   # appends: emptying the log is safe
 	cat_pid=$!
 	# Read-write: never blocks on the FIFO, and writes never raise SIGPIPE.
 	exec 3<>/tmp/mon.in
 }
 mon() { echo "$*" >&3; }
-# mon_until COMMAND EREGEX SECONDS: send COMMAND every 50 ms until the monitor's output matches REGEX.
+# mon_until COMMAND EREGEX SECONDS: send COMMAND every 100 ms until the monitor's answer matches
+# EREGEX. The log is emptied before each poll, so grep stays cheap: the poller must not take
+# the CPU from what it measures (an answer landing in between is only seen one poll later).
 mon_until() {
-	local tries=0
+	local up rest deadline
+	read -r up rest </proc/uptime
+	deadline=$((${up%.*} + $3))
 	while ! grep -aEq "$2" /tmp/mon.log 2>/dev/null; do
 		kill -0 "$qemu_pid" 2>/dev/null || return 1
-		tries=$((tries + 1))
-		[ "$tries" -gt $(($3 * 20)) ] && return 1
+		read -r up rest </proc/uptime
+		[ "${up%.*}" -ge "$deadline" ] && return 1
+		: >/tmp/mon.log
 		mon "$1"
-		sleep 0.05
+		sleep 0.1
 	done
 }
 qemu_stop() {
@@ -138,6 +143,7 @@ qemu_stop() {
 }
 qemu_failed() {
 	result "vmm=qemu mem=$1 failed=$2"
+	echo "qemu| monitor's last words: $(tail -c 400 /tmp/mon.log | tr -d '\033' | tr '\r\n' '  ')"
 	mon quit
 	qemu_stop 0
 	sed 's/^/qemu| /' /tmp/qemu.err
@@ -161,6 +167,9 @@ qemu_bench() {
 		return
 	fi
 	ckpt_wall=$(since "$start")
+	: >/tmp/mon.log
+	mon "info migrate"
+	sleep 0.5
 	ckpt_own=$(tr '\r' '\n' </tmp/mon.log | sed -n 's/^total time: \([0-9]*\) ms.*/\1/p' | tail -n 1 |
 		awk '{ printf "%.2f", $1 / 1000 }')
 	mon quit

@@ -45,12 +45,12 @@ prefixed() {
 	} 2>&1 | while IFS= read -r line; do echo "$name| $line"; done
 }
 status_of() { cat "/tmp/status.$1"; }
-# wait_for FILE TEXT SECONDS: until FILE contains TEXT.
+# wait_for FILE TEXT SECONDS: until FILE contains TEXT, SECONDS of wall time at most (a loaded
+# emulated host runs each grep slowly, so counting iterations would wait far longer).
 wait_for() {
-	local tenths=0
+	local deadline=$(($(date +%s) + $3))
 	while ! grep -q "$2" "$1" 2>/dev/null; do
-		tenths=$((tenths + 1))
-		[ "$tenths" -gt $(($3 * 10)) ] && return 1
+		[ "$(date +%s)" -ge "$deadline" ] && return 1
 		sleep 0.1
 	done
 }

@@ -15,12 +15,15 @@ continuity() {
 }
 memsums() { sed -n 's/.*sheer-os-memsum \([0-9a-f]*\).*/\1/p' "$@" | sort -u | wc -l; }
 
+say "starting ck01"
 prefixed ck01 sheer run --name ck01 --cpus 2 --memory 256M $OS --cmdline "$OS_CMDLINE sheer.count=$COUNT" >/tmp/ck01.log &
 if wait_for /tmp/ck01.log "sheer-os-counter 5 " 300; then
 	sheer checkpoint ck01 /tmp/ck01.ckpt >/tmp/checkpoint.out 2>&1
 	say "checkpoint exit $? lines $(wc -l </tmp/checkpoint.out): $(cat /tmp/checkpoint.out)"
 else
-	say "ck01 never counted to 5"
+	say "ck01 never counted to 5; its console so far:"
+	cat /tmp/ck01.log
+	sheer status ck01 --json
 	sheer poweroff ck01
 fi
 wait
