@@ -10,7 +10,7 @@
 # restore_wall: from launching the VMM until the guest runs again (sheer: its stderr line
 #   "restored from"; QEMU with -incoming "exec:cat FILE": `info status` paused once loaded
 #   (the state was saved paused), then `cont` until it says running).
-# restore_own: sheer's figure in that line ("- " for QEMU, which prints none).
+# restore_own: sheer's figure in that line ("-" for QEMU, which prints none).
 # resumed: after the restore the guest answered the ACPI power button (it prints
 #   "power button pressed"): it really runs on, not only the VMM.
 . /lab/inhost/lib.sh
@@ -22,21 +22,26 @@ now() { cut -d' ' -f1 /proc/uptime; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
 minus() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 mib() { stat -c %s "$1" | awk '{ printf "%.1f", $1 / 1048576 }'; }
+# Deadlines count wall-clock seconds (/proc/uptime, read without a fork): on a loaded emulated
+# host every iteration of a wait loop is slow, so counting iterations would wait far longer.
+# expired DEADLINE: whether that uptime (whole seconds) has passed.
+deadline() { read -r up rest </proc/uptime; echo $((${up%.*} + $1)); }
+expired() { read -r up rest </proc/uptime; [ "${up%.*}" -ge "$1" ]; }
 # wait_nonempty FILE SECONDS
 wait_nonempty() {
-	local tenths=0
+	local limit
+	limit=$(deadline "$2")
 	while [ ! -s "$1" ]; do
-		tenths=$((tenths + 1))
-		[ "$tenths" -gt $(($2 * 10)) ] && return 1
+		expired "$limit" && return 1
 		sleep 0.1
 	done
 }
 # wait_exit PID SECONDS: until the process is gone.
 wait_exit() {
-	local tenths=0
+	local limit
+	limit=$(deadline "$2")
 	while kill -0 "$1" 2>/dev/null; do
-		tenths=$((tenths + 1))
-		[ "$tenths" -gt $(($2 * 10)) ] && return 1
+		expired "$limit" && return 1
 		sleep 0.1
 	done
 }
@@ -55,7 +60,7 @@ sheer_bench() {
 	sheer run --name "$name" --cpus 1 --memory "${mem}M" --kernel "$OS_KERNEL" --initrd "$OS_INITRD" \
 		--cmdline "$CMDLINE" </dev/null >"/tmp/$name.run" 2>&1 &
 	run_pid=$!
-	if ! wait_for "/tmp/$name.run" "waiting for power button" 240; then
+	if ! wait_for "/tmp/$name.run" "waiting for power button" 150; then
 		result "vmm=sheer mem=$mem failed=boot"
 		sheer poweroff "$name" >/dev/null 2>&1
 		wait "$run_pid"
@@ -81,7 +86,7 @@ sheer_bench() {
 	{ sheer restore "/tmp/$name.ckpt" --name "${name}r" </dev/null 2>&1 |
 		stamp "/tmp/$name.restore" "restored from" "/tmp/$name.at"; } &
 	restore_pid=$!
-	if ! wait_nonempty "/tmp/$name.at" 240; then
+	if ! wait_nonempty "/tmp/$name.at" 150; then
 		result "vmm=sheer mem=$mem failed=restore"
 		sheer poweroff "${name}r" >/dev/null 2>&1
 		wait "$restore_pid"
@@ -112,24 +117,21 @@ qemu_start() {
 		-kernel "$OS_KERNEL" -initrd "$OS_INITRD" -append "$CMDLINE" \
 		-serial "file:$console" -monitor pipe:/tmp/mon "$@" </dev/null >/tmp/qemu.err 2>&1 &
 	qemu_pid=$!
-	cat /tmp/mon.out >>/tmp/mon.log &   # appends: emptying the log is safe
+	cat /tmp/mon.out >>/tmp/mon.log &   # appends: emptying the log (below) is safe
 	cat_pid=$!
 	# Read-write: never blocks on the FIFO, and writes never raise SIGPIPE.
 	exec 3<>/tmp/mon.in
 }
 mon() { echo "$*" >&3; }
 # mon_until COMMAND EREGEX SECONDS: send COMMAND every 100 ms until the monitor's answer matches
-# EREGEX. The log is emptied before each poll, so grep stays cheap: the poller must not take
-# the CPU from what it measures (an answer landing in between is only seen one poll later).
+# EREGEX. Only the log's tail is searched, so the poller stays cheap and does not take the CPU
+# from what it measures.
 mon_until() {
-	local up rest deadline
-	read -r up rest </proc/uptime
-	deadline=$((${up%.*} + $3))
-	while ! grep -aEq "$2" /tmp/mon.log 2>/dev/null; do
+	local limit
+	limit=$(deadline "$3")
+	while ! tail -c 2000 /tmp/mon.log 2>/dev/null | grep -aEq "$2"; do
 		kill -0 "$qemu_pid" 2>/dev/null || return 1
-		read -r up rest </proc/uptime
-		[ "${up%.*}" -ge "$deadline" ] && return 1
-		: >/tmp/mon.log
+		expired "$limit" && return 1
 		mon "$1"
 		sleep 0.1
 	done
@@ -153,7 +155,7 @@ qemu_bench() {
 	mem=$1 file=/tmp/q$1.mig
 	rm -f "$file" /tmp/q.console /tmp/qr.console
 	qemu_start "$mem" /tmp/q.console
-	if ! wait_for /tmp/q.console "waiting for power button" 240; then
+	if ! wait_for /tmp/q.console "waiting for power button" 150; then
 		qemu_failed "$mem" boot
 		return
 	fi
@@ -161,7 +163,7 @@ qemu_bench() {
 	start=$(now)
 	mon stop
 	mon "migrate -d \"exec:cat > $file\""
-	if ! mon_until "info migrate" "Migration status: (completed|failed)" 240 ||
+	if ! mon_until "info migrate" "Migration status: (completed|failed)" 150 ||
 		grep -aq "Migration status: failed" /tmp/mon.log; then
 		qemu_failed "$mem" save
 		return
@@ -180,7 +182,7 @@ qemu_bench() {
 	start=$(now)
 	qemu_start "$mem" /tmp/qr.console -incoming "exec:cat $file"
 	# Saved paused (as virsh save does), so it stays paused once loaded; then cont.
-	if ! mon_until "info status" "VM status: paused[[:space:]]*$" 240; then
+	if ! mon_until "info status" "VM status: (running|paused[[:space:]]*$)" 150; then
 		qemu_failed "$mem" restore
 		return
 	fi
