@@ -1,9 +1,10 @@
 /*
  * Hostile guest: pseudo-random writes (and reads) on every I/O port and on one
  * dword of every 4 KiB page from the ECAM window to 4 GiB, then a clean power
- * off. Skipped: the ports that would legitimately end the run (reset control,
- * keyboard-controller reset, PM1a control) and the local APIC page (its ICR
- * could send this CPU an NMI or INIT, which is the guest's own doing).
+ * off. Every port is read as a byte, a word and a dword; writes skip only the
+ * ports that would legitimately end the run (reset control, keyboard-controller
+ * reset, PM1a control). MMIO skips the local APIC page (its ICR could send this
+ * CPU an NMI or INIT, which is the guest's own doing).
  */
 #include "lib.h"
 
@@ -21,9 +22,9 @@ static uint32_t next_random(void)
 	return state;
 }
 
-static int port_skipped(unsigned int port)
+static int write_skipped(unsigned int port)
 {
-	return port == 0xcf9 || port == 0x64 || (port >= 0x604 && port <= 0x607);
+	return port == 0xcf9 || port == 0x64 || port == 0x604 || port == 0x605;
 }
 
 void guest_main(const uint8_t *zp)
@@ -35,14 +36,12 @@ void guest_main(const uint8_t *zp)
 	(void)zp;
 	gprintf("garbage: ports\n");
 	for (unsigned int port = 0; port <= 0xffff; port++) {
-		if (port_skipped(port))
-			continue;
-		outb(port, next_random());
-		sink += inb(port);
-		if (port % 4 == 0 && !port_skipped(port + 1) && !port_skipped(port + 2) && !port_skipped(port + 3)) {
+		if (!write_skipped(port))
+			outb(port, next_random());
+		sink += inb(port) + inw(port) + inl(port);
+		if (port % 4 == 0 && !write_skipped(port) && !write_skipped(port + 1) && !write_skipped(port + 2) &&
+		    !write_skipped(port + 3))
 			outl(port, next_random());
-			sink += inl(port);
-		}
 		ports++;
 	}
 	/* Put the console back the way the ports loop may have left it. */

@@ -99,7 +99,9 @@ static uint8_t pm_read_byte(const struct pm *pm, unsigned int offset)
 	case PM1_STS: return pm->s.status >> shift;
 	case PM1_EN: return pm->s.enable >> shift;
 	case PM1_CNT: return (pm->s.control & ~PM1_CNT_SLP_EN) >> shift;
-	default: return pm_timer(pm) >> (8 * (offset - PM_TMR));
+	case PM_TMR:
+	case PM_TMR + 2: return pm_timer(pm) >> (8 * (offset - PM_TMR));
+	default: return 0;	/* 0x606-0x607: reserved between PM1_CNT and the timer */
 	}
 }
 
