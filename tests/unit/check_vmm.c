@@ -20,6 +20,7 @@
 #include "vmm/kvm/cpuid.h"
 #include "vmm/boot/direct_boot.h"
 #include "vmm/boot/e820.h"
+#include "vmm/kvm/memory.h"
 #include "vmm/boot/elf_load.h"
 #include "vmm/boot/kernel_cache.h"
 #include "vmm/boot/kernel_image.h"
@@ -66,6 +67,37 @@ START_TEST(e820_memory_above_4g)
 	ck_assert_uint_eq(t.entries[5].size, 5 * GiB);
 	ck_assert_int_eq(e820_build(&t, MiB, 0), -EINVAL);
 	ck_assert_int_eq(e820_build(&t, 4 * GiB, 0), -EINVAL);
+}
+END_TEST
+
+/* RAM in [0, low) and [4 GiB, 4 GiB + high) never touches [ECAM, 4 GiB), and e820 entries never overlap. */
+static void assert_layout(uint64_t size)
+{
+	struct e820_table t;
+	uint64_t low, high;
+
+	memory_split(size, &low, &high);
+	ck_assert_uint_eq(low + high, size);
+	ck_assert_msg(low <= LAYOUT_ECAM, "%llu bytes: low RAM ends at 0x%llx, past ECAM", (unsigned long long)size,
+		      (unsigned long long)low);
+	ck_assert_int_eq(e820_build(&t, low, high), 0);
+	for (unsigned int i = 0; i < t.n; i++) {
+		const struct e820_entry *e = &t.entries[i];
+
+		if (e->type == E820_RAM)
+			ck_assert(e->addr + e->size <= LAYOUT_ECAM || e->addr >= LAYOUT_HIGH_RAM);
+		for (unsigned int j = i + 1; j < t.n; j++)
+			ck_assert(e->addr + e->size <= t.entries[j].addr || t.entries[j].addr + t.entries[j].size <= e->addr);
+	}
+}
+
+START_TEST(ram_never_covers_the_32bit_hole)
+{
+	for (uint64_t size = 8 * MiB; size <= 1024 * GiB; size *= 2)
+		assert_layout(size);
+	for (uint64_t size = LAYOUT_ECAM - 8 * MiB; size <= 4 * GiB + 8 * MiB; size += 2 * MiB)
+		assert_layout(size);
+	assert_layout(3 * GiB);
 }
 END_TEST
 
@@ -1031,6 +1063,7 @@ static void add_engine_tcases(Suite *s)
 
 	tcase_add_test(tc, e820_small_machine);
 	tcase_add_test(tc, e820_memory_above_4g);
+	tcase_add_test(tc, ram_never_covers_the_32bit_hole);
 	tcase_add_test(tc, acpi_tables_checksum_and_count_cpus);
 	tcase_add_test(tc, acpi_refuses_small_area_and_bad_config);
 	tcase_add_test(tc, acpi_dsdt_passes_iasl);

@@ -124,6 +124,12 @@ static int memory_bind(struct guest_memory *mem, int numa_node)
 	return 0;
 }
 
+void memory_split(uint64_t size, uint64_t *low, uint64_t *high)
+{
+	*low = size < LAYOUT_LOW_RAM_MAX ? size : LAYOUT_LOW_RAM_MAX;
+	*high = size - *low;
+}
+
 int memory_create(struct guest_memory *mem, uint64_t size, int numa_node)
 {
 	int ret;
@@ -133,8 +139,7 @@ int memory_create(struct guest_memory *mem, uint64_t size, int numa_node)
 	if (size < 2 * MiB || size % (2 * MiB))
 		return -EINVAL;
 	mem->size = size;
-	mem->low_size = size < LAYOUT_LOW_RAM_MAX ? size : LAYOUT_LOW_RAM_MAX;
-	mem->high_size = size - mem->low_size;
+	memory_split(size, &mem->low_size, &mem->high_size);
 	ret = memory_map(mem);
 	if (ret < 0)
 		return ret;

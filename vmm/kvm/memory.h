@@ -19,6 +19,8 @@ struct guest_memory {
 	bool huge_pages;	/* reserved hugetlbfs pages */
 };
 
+/* How size bytes of RAM lie around the 32-bit hole: low from 0, high from LAYOUT_HIGH_RAM. */
+void memory_split(uint64_t size, uint64_t *low, uint64_t *high);
 int memory_create(struct guest_memory *mem, uint64_t size, int numa_node);
 /* Give the RAM to KVM as slots first_slot (below the 32-bit hole) and first_slot + 1 (above it). */
 int memory_register(struct guest_memory *mem, int vm_fd, uint32_t first_slot);

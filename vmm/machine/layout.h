@@ -23,10 +23,14 @@
 #define LAYOUT_BIOS_END		0x100000ULL
 #define LAYOUT_KERNEL		0x100000ULL
 
-/* The 32-bit hole: RAM stops at 3 GiB and resumes at 4 GiB. */
-#define LAYOUT_LOW_RAM_MAX	(3 * GiB)
-#define LAYOUT_HIGH_RAM		(4 * GiB)
+/*
+ * The 32-bit hole: RAM stops where ECAM starts (2.75 GiB) and resumes at
+ * 4 GiB, so no RAM ever covers ECAM, the PCI window, the IO-APIC, the LAPIC
+ * or the KVM pages below 4 GiB.
+ */
 #define LAYOUT_ECAM		0xb0000000ULL	/* PCI ECAM, bus 0 only */
+#define LAYOUT_LOW_RAM_MAX	LAYOUT_ECAM
+#define LAYOUT_HIGH_RAM		(4 * GiB)
 #define LAYOUT_ECAM_SIZE	(1 * MiB)
 #define LAYOUT_PCI_MMIO		0xc0000000ULL	/* window for device BARs */
 #define LAYOUT_PCI_MMIO_END	0xfec00000ULL
