@@ -38,10 +38,12 @@ $(GUEST_DIR)/%.bzImage: $(GUEST_DIR)/%.bin $(GUEST_DIR)/mkbzimage
 $(GUEST_DIR)/runner: tests/guests/runner.c $(BUILD)/libsheer.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libsheer.a $(LDLIBS)
 
-# Then checkpoint/restore of the ckpt guest through the sheer program (tests/guests/checkpoint.sh).
+# Then checkpoint/restore of the ckpt guest through the sheer program (tests/guests/checkpoint.sh),
+# and signals to a running sheer (tests/guests/signals.sh).
 guest-check: $(GUEST_IMAGES) $(GUEST_DIR)/runner $(BUILD)/sheer
 	$(GUEST_DIR)/runner $(GUEST_DIR)
 	tests/guests/checkpoint.sh $(BUILD)
+	tests/guests/signals.sh $(BUILD)
 
 # bootlinux: a real kernel through the engine without the front end (for the lab; static so it can be --put).
 $(GUEST_DIR)/bootlinux: tests/guests/bootlinux.c $(BUILD)/libsheer.a

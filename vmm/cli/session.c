@@ -21,6 +21,7 @@
 #include "vmm/server/registry.h"
 #include "vmm/cli/progress.h"
 #include "vmm/cli/session.h"
+#include "vmm/kvm/vcpu.h"
 #include "p2v/checkpoint/checkpoint.h"
 #include "vmm/lib/thread.h"
 #include "vmm/vm/vm.h"
@@ -170,7 +171,7 @@ static const struct control_ops session_control_ops = {
 	.checkpoint = session_checkpoint,
 };
 
-/* SIGINT/SIGTERM/SIGHUP power the guest off, so vm_run returns and cleanup runs on one path. */
+/* SIGINT/SIGTERM/SIGHUP/SIGQUIT power the guest off, so vm_run returns and cleanup runs on one path. */
 static void *session_signal_loop(void *arg)
 {
 	struct run_session *session = arg;
@@ -181,16 +182,36 @@ static void *session_signal_loop(void *arg)
 	return NULL;
 }
 
+/*
+ * Every other signal whose default action would end the VMM, and with it
+ * the clean-up (registry entry, socket, devices back to their drivers): a
+ * closed console pipe, a stray kill -USR1, a file size limit while writing a
+ * checkpoint become errors or nothing. Real-time signals too, but the one
+ * that kicks vCPUs (vm_run installs its handler).
+ */
+static void session_ignore_signals(void)
+{
+	static const int ignored[] = { SIGPIPE, SIGUSR1, SIGUSR2, SIGALRM, SIGVTALRM, SIGPROF, SIGIO,
+				       SIGPWR, SIGXCPU, SIGXFSZ, SIGSTKFLT, SIGTRAP };
+
+	for (size_t i = 0; i < sizeof(ignored) / sizeof(ignored[0]); i++)
+		signal(ignored[i], SIG_IGN);
+	for (int sig = SIGRTMIN; sig <= SIGRTMAX; sig++)
+		if (sig != VCPU_KICK_SIGNAL)
+			signal(sig, SIG_IGN);
+}
+
+/* SIGINT/SIGTERM/SIGHUP/SIGQUIT power the guest off through the signal thread; the rest are ignored. */
 static void session_block_signals(struct run_session *session)
 {
 	sigemptyset(&session->stop_signals);
 	sigaddset(&session->stop_signals, SIGINT);
 	sigaddset(&session->stop_signals, SIGTERM);
 	sigaddset(&session->stop_signals, SIGHUP);
+	sigaddset(&session->stop_signals, SIGQUIT);
 	/* Blocked before any thread exists, so every engine thread inherits it and only sigwait sees them. */
 	pthread_sigmask(SIG_BLOCK, &session->stop_signals, NULL);
-	/* A closed console pipe should be an error the engine sees, not a death that skips cleanup. */
-	signal(SIGPIPE, SIG_IGN);
+	session_ignore_signals();
 }
 
 static int collect_held_cpus(struct registry *registry, hwloc_bitmap_t held)
