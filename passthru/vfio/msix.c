@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,4 +71,28 @@ uint64_t msix_entry_address(const struct msix_entry *entry)
 bool msix_entry_masked(const struct msix_entry *entry)
 {
 	return entry->control & MSIX_VECTOR_MASKED;
+}
+
+/* [offset, offset + len) inside [0, size), with no overflow on the way. */
+static bool range_inside(uint64_t offset, uint64_t len, uint64_t size)
+{
+	return offset <= size && len <= size - offset;
+}
+
+int msix_layout_check(uint64_t table_offset, unsigned int vectors, uint64_t pba_offset, uint64_t pba_size,
+		      unsigned int bar, uint64_t bar_size, char *why, size_t why_len)
+{
+	uint64_t table_size = (uint64_t)vectors * MSIX_ENTRY_SIZE;
+
+	if (!range_inside(table_offset, table_size, bar_size)) {
+		snprintf(why, why_len, "MSI-X table at 0x%llx (%u vectors) ends past the end of BAR %u (0x%llx bytes)",
+			 (unsigned long long)table_offset, vectors, bar, (unsigned long long)bar_size);
+		return -ERANGE;
+	}
+	if (pba_size && !range_inside(pba_offset, pba_size, bar_size)) {
+		snprintf(why, why_len, "MSI-X PBA at 0x%llx (0x%llx bytes) ends past the end of BAR %u (0x%llx bytes)",
+			 (unsigned long long)pba_offset, (unsigned long long)pba_size, bar, (unsigned long long)bar_size);
+		return -ERANGE;
+	}
+	return 0;
 }

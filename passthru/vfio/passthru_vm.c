@@ -90,9 +90,12 @@ static int passthru_vm_add(struct passthru_vm *pv, const char *bdf, char *err, s
 		snprintf(err, errlen, "device %s: VFIO group: %s", bdf, strerror(-ret));
 		return ret;
 	}
-	ret = vfio_pci_create(&pv->machine, group, bdf, FIRST_GUEST_SLOT + pv->n_devices, &pv->devices[pv->n_devices]);
+	char why[200] = "";
+
+	ret = vfio_pci_create(&pv->machine, group, bdf, FIRST_GUEST_SLOT + pv->n_devices, &pv->devices[pv->n_devices],
+			      why, sizeof(why));
 	if (ret < 0) {
-		snprintf(err, errlen, "device %s: %s", bdf, strerror(-ret));
+		snprintf(err, errlen, "device %s: %s", bdf, why[0] ? why : strerror(-ret));
 		return ret;
 	}
 	pv->n_devices++;

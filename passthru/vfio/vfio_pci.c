@@ -158,7 +158,7 @@ static void vfio_pci_reset(struct vfio_pci_device *device)
 		vfio_pci_warn(device, "reset", ret);
 }
 
-static int vfio_pci_setup(struct vfio_pci_device *device, unsigned int slot)
+static int vfio_pci_setup(struct vfio_pci_device *device, unsigned int slot, char *why, size_t why_len)
 {
 	int ret;
 
@@ -167,7 +167,7 @@ static int vfio_pci_setup(struct vfio_pci_device *device, unsigned int slot)
 	if (ret == 0)
 		ret = vfio_pci_msix_init(device);
 	if (ret == 0)
-		ret = vfio_pci_bars_init(device);
+		ret = vfio_pci_bars_init(device, why, why_len);
 	if (ret == 0)
 		ret = vfio_pci_irq_init(device, slot);
 	if (ret < 0)
@@ -178,7 +178,7 @@ static int vfio_pci_setup(struct vfio_pci_device *device, unsigned int slot)
 }
 
 int vfio_pci_create(struct vfio_pci_machine *machine, struct vfio_group *group, const char *bdf,
-		    unsigned int slot, struct vfio_pci_device **out)
+		    unsigned int slot, struct vfio_pci_device **out, char *why, size_t why_len)
 {
 	struct vfio_pci_device *device = calloc(1, sizeof(*device));
 	int ret;
@@ -193,7 +193,7 @@ int vfio_pci_create(struct vfio_pci_machine *machine, struct vfio_group *group, 
 		free(device);
 		return ret;
 	}
-	ret = vfio_pci_setup(device, slot);
+	ret = vfio_pci_setup(device, slot, why, why_len);
 	if (ret < 0) {
 		vfio_pci_destroy(device);
 		return ret;

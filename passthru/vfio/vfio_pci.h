@@ -33,9 +33,13 @@ struct vfio_pci_machine {
 void vfio_pci_machine_init(struct vfio_pci_machine *machine, int vm_fd, struct pci_bus *pci, struct bus *pio,
 			   struct bus *mmio, struct resources *res, const struct report *report, uint64_t ram_end);
 
-/* Open bdf from its (attached) group, reset it and plug it into guest slot `slot`. */
+/*
+ * Open bdf from its (attached) group, reset it and plug it into guest slot
+ * `slot`. A device that describes itself impossibly (an MSI-X table outside
+ * its BAR) is refused, why saying how.
+ */
 int vfio_pci_create(struct vfio_pci_machine *machine, struct vfio_group *group, const char *bdf,
-		    unsigned int slot, struct vfio_pci_device **out);
+		    unsigned int slot, struct vfio_pci_device **out, char *why, size_t why_len);
 /* quiet: bus mastering off (no DMA) while the machine is paused; else the guest's own setting. */
 int vfio_pci_quiesce(struct vfio_pci_device *device, bool quiet);
 /* Interrupts off, BARs unmapped, device reset and closed. */

@@ -98,6 +98,9 @@ static int bar_set_slot(struct vfio_pci_bar *bar, unsigned int n, uint64_t gpa, 
 
 	if (start == end)
 		return 0;
+	/* Never hand KVM more than the mmap behind it: past it lies sheer's own memory. */
+	if (start > end || end > bar->size)
+		return -ERANGE;
 	return ioctl(bar->device->machine->vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0 ? -errno : 0;
 }
 
@@ -241,30 +244,52 @@ static void bar_place(struct vfio_pci_bar *bar)
 	config_space_set_bar_address(&bar->device->config, bar->index, address);
 }
 
-int vfio_pci_bars_init(struct vfio_pci_device *device)
+/* The MSI-X table and PBA must lie inside the BAR the device names, or traps and slots would not. */
+static int bar_check_msix(const struct vfio_pci_device *device, char *why, size_t why_len)
 {
-	for (unsigned int i = 0; i < CONFIG_BARS; i++) {
-		struct vfio_pci_bar *bar = &device->bars[i];
-		struct vfio_region_info info;
-		int ret;
+	const struct vfio_pci_msix *msix = &device->msix;
 
-		bar->device = device;
-		bar->index = i;
+	if (!device->has_msix)
+		return 0;
+	return msix_layout_check(msix->table_offset, msix->table.size, msix->pba_offset, msix->pba_size, msix->bar,
+				 device->bars[msix->bar].size, why, why_len);
+}
+
+/* What VFIO says of each BAR: its size and where it lies in the device fd. */
+static void bar_describe(struct vfio_pci_device *device, unsigned int i, struct vfio_region_info *info)
+{
+	struct vfio_pci_bar *bar = &device->bars[i];
+
+	bar->device = device;
+	bar->index = i;
+	if (device->config.bars[i].size == 0 || vfio_device_region(&device->vfio, i, info) < 0 || !info->size)
+		return;
+	bar->size = info->size;
+	bar->region_offset = info->offset;
+	bar->io = device->config.bars[i].io;
+}
+
+int vfio_pci_bars_init(struct vfio_pci_device *device, char *why, size_t why_len)
+{
+	struct vfio_region_info info[CONFIG_BARS] = { 0 };
+	int ret;
+
+	for (unsigned int i = 0; i < CONFIG_BARS; i++)
+		bar_describe(device, i, &info[i]);
+	ret = bar_check_msix(device, why, why_len);
+	for (unsigned int i = 0; i < CONFIG_BARS && ret == 0; i++) {
+		struct vfio_pci_bar *bar = &device->bars[i];
+
 		if (device->config.bars[i].size == 0)
 			continue;
 		ret = resources_alloc_slots(device->machine->res, 2, &bar->memory_slot);
-		if (ret < 0)
-			return ret;
-		if (device->config.bars[i].size == 0 || vfio_device_region(&device->vfio, i, &info) < 0 || !info.size)
+		if (ret < 0 || !bar->size)
 			continue;
-		bar->size = info.size;
-		bar->region_offset = info.offset;
-		bar->io = device->config.bars[i].io;
-		bar_try_mmap(bar, &info);
+		bar_try_mmap(bar, &info[i]);
 		bar_set_trap(bar);
 		bar_place(bar);
 	}
-	return 0;
+	return ret;
 }
 
 void vfio_pci_bars_destroy(struct vfio_pci_device *device)

@@ -58,7 +58,7 @@ struct vfio_pci_device {
 	struct vfio_pci_msix msix;
 };
 
-int vfio_pci_bars_init(struct vfio_pci_device *device);
+int vfio_pci_bars_init(struct vfio_pci_device *device, char *why, size_t why_len);
 /* Map or unmap each BAR where the config space and the command register say it is. */
 void vfio_pci_bars_update(struct vfio_pci_device *device);
 void vfio_pci_bars_destroy(struct vfio_pci_device *device);

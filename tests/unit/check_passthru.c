@@ -508,6 +508,23 @@ START_TEST(config_accesses_out_of_bounds_are_refused)
 }
 END_TEST
 
+/* A device's word on where its MSI-X table and PBA lie is checked against its BAR's size. */
+START_TEST(msix_layout_must_lie_inside_its_bar)
+{
+	char why[200];
+
+	ck_assert_int_eq(msix_layout_check(0x2000, 64, 0x3000, 8, 3, 0x4000, why, sizeof(why)), 0);
+	ck_assert_int_eq(msix_layout_check(0x3c00, 64, 0, 0, 3, 0x4000, why, sizeof(why)), 0);	/* ends exactly at the end */
+	ck_assert_int_eq(msix_layout_check(0x4000, 1, 0x3000, 8, 3, 0x4000, why, sizeof(why)), -ERANGE);	/* past the end */
+	ck_assert_str_eq(why, "MSI-X table at 0x4000 (1 vectors) ends past the end of BAR 3 (0x4000 bytes)");
+	ck_assert_int_eq(msix_layout_check(0x3c00, 65, 0, 0, 3, 0x4000, why, sizeof(why)), -ERANGE);	/* straddles it */
+	ck_assert_int_eq(msix_layout_check(0x1000, 4, 0x3ffc, 8, 3, 0x4000, why, sizeof(why)), -ERANGE);	/* the PBA does */
+	ck_assert(strstr(why, "MSI-X PBA at 0x3ffc"));
+	ck_assert_int_eq(msix_layout_check(UINT64_MAX - 8, 1, 0, 0, 0, 0x4000, why, sizeof(why)), -ERANGE);	/* wraps */
+	ck_assert_int_eq(msix_layout_check(0, 1, 0, 0, 2, 0, why, sizeof(why)), -ERANGE);	/* the BAR does not exist */
+}
+END_TEST
+
 START_TEST(msix_table_ignores_hostile_accesses)
 {
 	struct msix_table table;
@@ -569,5 +586,6 @@ Suite *unit_suite(void)
 	tcase_add_test(device_model, only_pm_msi_pcie_msix_stay_linked);
 	tcase_add_test(device_model, config_accesses_out_of_bounds_are_refused);
 	tcase_add_test(device_model, msix_table_ignores_hostile_accesses);
+	tcase_add_test(device_model, msix_layout_must_lie_inside_its_bar);
 	return suite;
 }
