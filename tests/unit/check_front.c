@@ -19,6 +19,7 @@
 #include "vmm/cli/commands.h"
 #include "vmm/server/control.h"
 #include "vmm/lib/parse.h"
+#include "vmm/lib/private_dir.h"
 #include "vmm/server/placement.h"
 #include "vmm/cli/profile.h"
 #include "vmm/server/registry.h"
@@ -841,6 +842,56 @@ START_TEST(registry_list_cleans_stale_entries)
 }
 END_TEST
 
+/* A symlink where a record is about to be written (another user's, in a shared directory) is never followed. */
+START_TEST(record_store_never_follows_a_planted_symlink)
+{
+	struct registry_entry entry = { .name = "web09", .pid = 1, .numa_node = 0 };
+	char victim[PATH_MAX], planted[PATH_MAX], record[PATH_MAX], text[16] = "";
+	struct stat st;
+	FILE *f;
+
+	snprintf(victim, sizeof(victim), "%s/victim", scratch);
+	scratch_file("victim", "precious");
+	snprintf(planted, sizeof(planted), "%s/run/web09.json.new", scratch);
+	ck_assert_int_eq(symlink(victim, planted), 0);
+	ck_assert_int_eq(registry_write_entry(&test_registry, &entry), 0);
+	f = fopen(victim, "r");
+	ck_assert_ptr_nonnull(fgets(text, sizeof(text), f));
+	fclose(f);
+	ck_assert_str_eq(text, "precious");
+	snprintf(record, sizeof(record), "%s/run/web09.json", scratch);
+	ck_assert_int_eq(lstat(record, &st), 0);
+	ck_assert(S_ISREG(st.st_mode));
+	ck_assert_uint_eq(st.st_mode & 0777, 0600);
+	registry_remove(&test_registry, "web09");
+	unlink(planted);
+}
+END_TEST
+
+/* A run directory that is not the caller's own (or a symlink to one) is refused, not used. */
+START_TEST(run_directory_of_another_user_is_refused)
+{
+	char dir[PATH_MAX], link[PATH_MAX], err[256];
+	struct registry registry;
+
+	snprintf(dir, sizeof(dir), "%s/theirs", scratch);
+	ck_assert_int_eq(mkdir(dir, 0777), 0);
+	/* As root the directory is given away; otherwise /tmp (root's) already is not the caller's. */
+	if (geteuid() == 0)
+		ck_assert_int_eq(chown(dir, 65534, 65534), 0);
+	else
+		snprintf(dir, sizeof(dir), "/tmp");
+	ck_assert_int_eq(private_dir_ensure(dir), -EPERM);
+	setenv("SHEER_RUN_DIR", dir, 1);
+	ck_assert_int_eq(registry_open(&registry, err, sizeof(err)), -EPERM);
+	ck_assert(strstr(err, "owned by another user"));
+	snprintf(link, sizeof(link), "%s/link", scratch);
+	ck_assert_int_eq(symlink(scratch, link), 0);
+	ck_assert_int_eq(private_dir_ensure(link), -ENOTDIR);
+	unlink(link);
+}
+END_TEST
+
 /* While a server is starting it holds the lock: listing then must not wait, nor remove anything. */
 START_TEST(registry_list_while_locked_is_read_only)
 {
@@ -1047,6 +1098,8 @@ Suite *unit_suite(void)
 	tcase_add_test(sockets, registry_list_cleans_stale_entries);
 	tcase_add_test(sockets, registry_list_while_locked_is_read_only);
 	tcase_add_test(sockets, registry_rejects_malformed_entries);
+	tcase_add_test(sockets, record_store_never_follows_a_planted_symlink);
+	tcase_add_test(sockets, run_directory_of_another_user_is_refused);
 	tcase_add_test(sockets, manage_commands_reach_the_server);
 	tcase_add_test(sockets, manage_refuses_unknown_names_and_bad_usage);
 	tcase_add_test(sockets, shutdown_waits_for_the_server_to_stop);

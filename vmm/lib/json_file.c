@@ -1,4 +1,6 @@
 #include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
 #include <limits.h>
 #include <stdio.h>
 #include <sys/stat.h>
@@ -14,16 +16,24 @@ int json_file_load(const char *path, json_t **out)
 	return 0;
 }
 
+/*
+ * A reader, or a sheer started after a crash, never sees half a record: it
+ * is written to a new file and renamed over. mkostemp makes that file with
+ * O_EXCL at mode 0600, so whatever someone left under a predictable name (a
+ * symlink to /etc/shadow) is never opened, let alone written.
+ */
 int json_file_store(const char *path, json_t *object)
 {
-	char temp[PATH_MAX + 8];
-	int ret;
+	char temp[PATH_MAX + 16];
+	int fd, ret;
 
-	if ((size_t)snprintf(temp, sizeof(temp), "%s.new", path) >= sizeof(temp))
+	if ((size_t)snprintf(temp, sizeof(temp), "%s.new-XXXXXX", path) >= sizeof(temp))
 		return -ENAMETOOLONG;
-	/* A reader, or a sheer started after a crash, never sees half a record. */
-	ret = json_dump_file(object, temp, JSON_COMPACT) == 0 ? 0 : -EIO;
-	if (ret == 0 && chmod(temp, 0600) < 0)
+	fd = mkostemp(temp, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = json_dumpfd(object, fd, JSON_COMPACT) == 0 ? 0 : -EIO;
+	if (close(fd) < 0 && ret == 0)
 		ret = -errno;
 	if (ret == 0 && rename(temp, path) < 0)
 		ret = -errno;

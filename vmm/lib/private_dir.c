@@ -10,12 +10,25 @@ int private_dir_ensure(const char *dir)
 
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
 		return -errno;
-	if (stat(dir, &st) < 0)
+	/* lstat: a symlink put there by someone else is not our directory. */
+	if (lstat(dir, &st) < 0)
 		return -errno;
 	if (!S_ISDIR(st.st_mode))
 		return -ENOTDIR;
-	/* An existing directory may have been made by hand: tighten it if it is ours. */
-	if (st.st_uid == geteuid() && (st.st_mode & 0777) != 0700 && chmod(dir, 0700) < 0)
+	/* Another user's directory could hold their symlinks where our records go. */
+	if (st.st_uid != geteuid())
+		return -EPERM;
+	/* One made by hand may be too open: ours to tighten. */
+	if ((st.st_mode & 0777) != 0700 && chmod(dir, 0700) < 0)
 		return -errno;
 	return 0;
+}
+
+const char *private_dir_problem(int ret)
+{
+	switch (ret) {
+	case -EPERM: return "owned by another user (refused: records and sockets there steer a root-run VMM)";
+	case -ENOTDIR: return "not a directory (or a symlink)";
+	default: return NULL;
+	}
 }

@@ -6,10 +6,13 @@
 #define SHEER_RUN_DIR "/run/sheer"
 
 /*
- * Make dir (its parent must exist), or accept it as it is, as a directory only
- * its owner can enter: the sockets and claim records in it steer a root-run
- * VMM and driver binding. Returns 0 or a negative errno (-ENOTDIR: not a directory).
+ * Make dir (its parent must exist), or accept it, as a directory only its
+ * owner can enter: the sockets and claim records in it steer a root-run VMM
+ * and driver binding. An existing one must be a real directory (-ENOTDIR for
+ * a file or a symlink) owned by the caller (-EPERM), and is tightened to 0700.
  */
 int private_dir_ensure(const char *dir);
+/* What private_dir_ensure's error means, for the operator; NULL for a plain errno. */
+const char *private_dir_problem(int ret);
 
 #endif

@@ -35,7 +35,8 @@ int registry_open(struct registry *registry, char *err, size_t errlen)
 	if (ret == 0)
 		ret = private_dir_ensure(registry->dir);
 	if (ret < 0)
-		snprintf(err, errlen, "run directory %.200s: %s", dir, strerror(-ret));
+		snprintf(err, errlen, "run directory %.200s: %s", dir,
+			 private_dir_problem(ret) ? private_dir_problem(ret) : strerror(-ret));
 	return ret;
 }
 
