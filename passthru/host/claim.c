@@ -108,6 +108,14 @@ static int claim_from_json(json_t *object, struct device_claim *claim)
 	return 0;
 }
 
+static bool claim_names_device(const struct device_claim *claim, const char *bdf)
+{
+	char mine[PCI_BDF_LEN], wanted[PCI_BDF_LEN];
+
+	return parse_pci_address(claim->bdf, mine, sizeof(mine)) == 0 &&
+	       parse_pci_address(bdf, wanted, sizeof(wanted)) == 0 && strcmp(mine, wanted) == 0;
+}
+
 int claim_read(const struct claim_store *store, const char *bdf, struct device_claim *claim)
 {
 	char path[PATH_MAX];
@@ -121,6 +129,10 @@ int claim_read(const struct claim_store *store, const char *bdf, struct device_c
 		return ret;
 	ret = claim_from_json(object, claim);
 	json_decref(object);
+	/* The file's name says which device it claims: a record naming another one would make recovery
+	   unbind that one (the host's own NVMe). */
+	if (ret == 0 && !claim_names_device(claim, bdf))
+		ret = -EINVAL;
 	return ret;
 }
 

@@ -110,6 +110,23 @@ START_TEST(claim_records_rejected_when_malformed)
 }
 END_TEST
 
+/* The NIC's record must not be able to name the host's NVMe: recovery would unbind that one. */
+START_TEST(claim_record_must_name_its_own_device)
+{
+	struct device_claim back;
+	struct claim_store store;
+
+	open_store(&store);
+	fake_file(&host, "/run/devices/" NIC ".json",
+		  "{\"pci\": \"" NVME "\", \"holder\": \"web\", \"pid\": 1234, \"pid_start\": 0, \"host_driver\": \"nvme\"}");
+	ck_assert_int_eq(claim_read(&store, NIC, &back), -EINVAL);
+	fake_file(&host, "/run/devices/" NIC ".json",
+		  "{\"pci\": \"00:02.0\", \"holder\": \"web\", \"pid\": 1234, \"pid_start\": 0, \"host_driver\": \"e1000e\"}");
+	ck_assert_int_eq(claim_read(&store, NIC, &back), 0);	/* the short form of the same address */
+	claim_store_close(&store);
+}
+END_TEST
+
 START_TEST(stale_claim_of_dead_pid)
 {
 	struct device_claim claim = make_claim(NIC, "web", dead_pid(), "e1000e");
@@ -567,6 +584,7 @@ Suite *unit_suite(void)
 	}
 	tcase_add_test(claims, claim_round_trip);
 	tcase_add_test(claims, claim_records_rejected_when_malformed);
+	tcase_add_test(claims, claim_record_must_name_its_own_device);
 	tcase_add_test(claims, stale_claim_of_dead_pid);
 	tcase_add_test(claims, reused_pid_is_not_the_holder);
 	tcase_add_test(refusals, refused_without_iommu);
