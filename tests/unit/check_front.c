@@ -892,6 +892,52 @@ START_TEST(run_directory_of_another_user_is_refused)
 }
 END_TEST
 
+struct trickler {
+	char path[PATH_MAX];
+	bool cut_off;	/* the server closed the connection before the request was whole */
+};
+
+/* A client that sends its request one byte every 300 ms, for 6 s, and never finishes it. */
+static void *trickle(void *arg)
+{
+	struct trickler *t = arg;
+	struct sockaddr_un addr;
+	int fd = control_socket(t->path, &addr);
+
+	if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr)) < 0)
+		return NULL;
+	for (int i = 0; i < 20 && !t->cut_off; i++) {
+		char byte;
+
+		if (send(fd, "{", 1, MSG_NOSIGNAL) < 0 || recv(fd, &byte, 1, MSG_DONTWAIT) == 0)
+			t->cut_off = true;
+		usleep(300000);
+	}
+	close(fd);
+	return NULL;
+}
+
+START_TEST(control_socket_cuts_off_a_trickling_client)
+{
+	struct control_server server;
+	struct fake_vm vm = { 0 };
+	struct trickler t = { .cut_off = false };
+	json_t *reply = NULL;
+	pthread_t thread;
+
+	start_fake_server(&server, "web01", &vm);
+	snprintf(t.path, sizeof(t.path), "%s", server.path);
+	pthread_create(&thread, NULL, trickle, &t);
+	usleep(100000);
+	ck_assert_int_eq(control_call(server.path, CONTROL_STATUS, &reply, err, sizeof(err)), 0);
+	json_decref(reply);
+	pthread_join(thread, NULL);
+	ck_assert(t.cut_off);
+	control_server_stop(&server);
+}
+END_TEST
+
+
 /* While a server is starting it holds the lock: listing then must not wait, nor remove anything. */
 START_TEST(registry_list_while_locked_is_read_only)
 {
@@ -948,6 +994,46 @@ static void quiet_output(void)
 	ck_assert_ptr_nonnull(freopen("/dev/null", "w", stdout));
 	ck_assert_ptr_nonnull(freopen("/dev/null", "w", stderr));
 }
+
+static void *accept_and_hang_up(void *arg)
+{
+	int fd = accept(*(int *)arg, NULL, NULL);
+
+	if (fd >= 0)
+		close(fd);
+	return NULL;
+}
+
+/* A server whose socket is there but that gives no status is reported, and the listing fails. */
+START_TEST(list_reports_a_server_it_could_not_query)
+{
+	const char *list[] = { "list", NULL };
+	struct sockaddr_un addr;
+	char path[PATH_MAX];
+	char line[512] = "";
+	pthread_t thread;
+	FILE *f;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/run/mute01.sock", scratch);
+	fd = control_socket(path, &addr);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(bind(fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+	ck_assert_int_eq(listen(fd, 1), 0);
+	pthread_create(&thread, NULL, accept_and_hang_up, &fd);
+	ck_assert_ptr_nonnull(freopen("/dev/null", "w", stdout));
+	ck_assert_ptr_nonnull(freopen(scratch_file("stderr", NULL), "w", stderr));
+	ck_assert_int_eq(run_command(cmd_list, list), SHEER_EXIT_FAILURE);
+	fflush(stderr);
+	f = fopen(scratch_file("stderr", NULL), "r");
+	ck_assert_ptr_nonnull(fgets(line, sizeof(line), f));
+	fclose(f);
+	ck_assert_msg(strstr(line, "list: mute01: could not be queried"), "%s", line);
+	pthread_join(thread, NULL);
+	close(fd);
+	unlink(path);
+}
+END_TEST
 
 START_TEST(manage_commands_reach_the_server)
 {
@@ -1095,12 +1181,14 @@ Suite *unit_suite(void)
 	tcase_set_timeout(sockets, 20);
 	tcase_add_test(sockets, socket_round_trip);
 	tcase_add_test(sockets, socket_survives_malformed_clients);
+	tcase_add_test(sockets, control_socket_cuts_off_a_trickling_client);
 	tcase_add_test(sockets, registry_list_cleans_stale_entries);
 	tcase_add_test(sockets, registry_list_while_locked_is_read_only);
 	tcase_add_test(sockets, registry_rejects_malformed_entries);
 	tcase_add_test(sockets, record_store_never_follows_a_planted_symlink);
 	tcase_add_test(sockets, run_directory_of_another_user_is_refused);
 	tcase_add_test(sockets, manage_commands_reach_the_server);
+	tcase_add_test(sockets, list_reports_a_server_it_could_not_query);
 	tcase_add_test(sockets, manage_refuses_unknown_names_and_bad_usage);
 	tcase_add_test(sockets, shutdown_waits_for_the_server_to_stop);
 	tcase_add_test(sockets, shutdown_times_out_when_the_guest_ignores_the_button);

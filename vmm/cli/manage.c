@@ -311,23 +311,36 @@ static void print_list_row(const struct control_status *status)
 	       node, status->pid, (unsigned long long)status->uptime_s, cpus);
 }
 
-/* One server's line (or JSON object); a server that stopped meanwhile is skipped. */
-static void list_one(const char *path, bool json, json_t *array)
+/*
+ * One server's line (or JSON object). A server that stopped meanwhile is
+ * skipped; one that is there but does not answer is reported on stderr and
+ * makes the listing fail (-EIO), never silently left out.
+ */
+static int list_one(const char *name, const char *path, bool json, json_t *array)
 {
 	struct control_status status;
 	json_t *reply = NULL;
 	char err[ERR_MAX];
+	int ret = control_call(path, CONTROL_STATUS, &reply, err, sizeof(err));
 
-	if (control_call(path, CONTROL_STATUS, &reply, err, sizeof(err)) == 0 &&
-	    control_reply_check(reply, err, sizeof(err)) == 0 && control_status_from_json(reply, &status) == 0) {
-		if (json) {
-			json_object_del(reply, "ok");
-			json_array_append(array, reply);
-		} else {
-			print_list_row(&status);
-		}
+	if (ret == -ENOENT || ret == -ECONNREFUSED)
+		return 0;
+	if (ret == 0 && (ret = control_reply_check(reply, err, sizeof(err))) == 0 &&
+	    (ret = control_status_from_json(reply, &status)) < 0)
+		snprintf(err, sizeof(err), "malformed status reply");
+	if (ret < 0) {
+		cli_error("list: %s: could not be queried: %s", name, err);
+		json_decref(reply);
+		return -EIO;
+	}
+	if (json) {
+		json_object_del(reply, "ok");
+		json_array_append(array, reply);
+	} else {
+		print_list_row(&status);
 	}
 	json_decref(reply);
+	return 0;
 }
 
 static int list_servers(struct registry *registry, bool json)
@@ -357,13 +370,14 @@ static int list_servers(struct registry *registry, bool json)
 		printf("%-20s %-14s %4s %8s %4s %8s %10s  %s\n", "NAME", "STATE", "CPUS", "MEMORY", "NODE", "PID",
 		       "UPTIME_S", "HOST_CPUS");
 	for (unsigned int i = 0; i < running.count; i++)
-		if (registry_socket_path(registry, running.names[i], path, sizeof(path)) == 0)
-			list_one(path, json, array);
+		if (registry_socket_path(registry, running.names[i], path, sizeof(path)) == 0 &&
+		    list_one(running.names[i], path, json, array) < 0)
+			ret = -EIO;
 	if (json)
 		print_json(array);
 	json_decref(array);
 	registry_names_free(&running);
-	return 0;
+	return ret;
 }
 
 int cmd_list(int argc, char **argv)

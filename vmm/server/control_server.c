@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "vmm/server/control.h"
@@ -23,15 +24,33 @@ static void set_timeouts(int fd)
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
 }
 
-/* Read until EOF or a newline (so `nc -U` works too); -E2BIG past the limit. */
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Read until EOF or a newline (so `nc -U` works too); -E2BIG past the limit.
+ * The whole request must come within CONTROL_CLIENT_TIMEOUT_S: a client that
+ * trickles a byte now and then must not hold the server.
+ */
 static ssize_t read_request(int fd, char *buf, size_t size)
 {
+	long long deadline = now_ms() + CONTROL_CLIENT_TIMEOUT_S * 1000LL;
 	size_t len = 0;
 
 	while (len < size) {
-		ssize_t got = read(fd, buf + len, size - len);
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		long long left = deadline - now_ms();
+		ssize_t got;
 		char *newline;
 
+		if (left <= 0 || poll(&pfd, 1, (int)left) == 0)
+			return -ETIMEDOUT;
+		got = read(fd, buf + len, size - len);
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got < 0)
