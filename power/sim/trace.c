@@ -9,6 +9,7 @@
 #include <math.h>
 
 #include "power/sim/trace.h"
+#include "vmm/lib/line_reader.h"
 
 struct name_list {
 	char **names;
@@ -105,10 +106,18 @@ static int load_file(const char *path, double *util, char *why, size_t why_len)
 		snprintf(why, why_len, "%s: %s", path, strerror(-err));
 		return err;
 	}
-	while (fgets(line, sizeof(line), f)) {
+	for (;;) {
+		ssize_t len = line_read(f, line, sizeof(line));
 		int v, err;
 
+		if (len == 0)
+			break;
 		lineno++;
+		if (len < 0) {
+			snprintf(why, why_len, "%s:%d: %s", path, lineno, len == -E2BIG ? "line too long" : "read error");
+			fclose(f);
+			return -EINVAL;
+		}
 		if (n == TRACE_SAMPLES) {
 			if (strspn(line, " \t\r\n") == strlen(line))
 				continue;

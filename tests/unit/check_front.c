@@ -972,6 +972,11 @@ START_TEST(registry_rejects_malformed_entries)
 	ck_assert_int_eq(registry_read_entry(&test_registry, "bad", &entry), -EINVAL);
 	scratch_file("run/bad.json", "not json");
 	ck_assert_int_eq(registry_read_entry(&test_registry, "bad", &entry), -EINVAL);
+	/* A CPU number no host has would make placement allocate a bitmap of hundreds of MB. */
+	scratch_file("run/bad.json", "{\"name\":\"bad\",\"pid\":1,\"numa_node\":0,\"held_cpus\":[2147483647]}");
+	ck_assert_int_eq(registry_read_entry(&test_registry, "bad", &entry), -EINVAL);
+	scratch_file("run/bad.json", "{\"name\":\"bad\",\"pid\":1,\"numa_node\":0,\"held_cpus\":[8191]}");
+	ck_assert_int_eq(registry_read_entry(&test_registry, "bad", &entry), 0);
 }
 END_TEST
 

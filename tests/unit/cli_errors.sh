@@ -115,6 +115,11 @@ expect status-no-name "usage: sheer status NAME" -- status
 expect list-extra-argument "usage: sheer list" -- list extra
 expect shutdown-bad-timeout "invalid --timeout 'soon'" -- shutdown web01 --timeout soon
 
+# Files a user controls are read in bounded lines: a device or a huge line costs nothing.
+expect profile-is-a-device "profile /dev/zero: not a regular file" -- run /dev/zero
+mkdir -p "$WORK/traces"
+head -c 5000 /dev/zero | tr '\0' '5' >"$WORK/traces/vm1"
+expect trace-line-too-long "vm1:1: line too long" -- power simulate --traces "$WORK/traces" --policy sheer
 expect checkpoint-no-file "usage: sheer checkpoint NAME FILE" -- checkpoint web01
 expect checkpoint-unknown-flag "usage: sheer checkpoint NAME FILE" -- checkpoint web01 "$WORK/x.ckpt" --fast
 expect checkpoint-into-a-directory "is a directory, not a file name" -- checkpoint web01 "$WORK/a-directory"

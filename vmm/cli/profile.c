@@ -5,9 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "vmm/lib/parse.h"
 #include "vmm/cli/profile.h"
+#include "vmm/lib/line_reader.h"
 
 #define PROFILE_KEYS_MAX 32
 
@@ -169,31 +171,30 @@ static int reader_init(struct profile_reader *reader, const char *path, struct s
 
 static int reader_run(struct profile_reader *reader, FILE *file)
 {
-	char *line = NULL;
-	size_t capacity = 0;
+	char line[PROFILE_LINE_MAX + 2];	/* the line, its newline and the NUL */
 	ssize_t len;
 	int ret = 0;
 
-	while (ret == 0 && (len = getline(&line, &capacity, file)) >= 0) {
+	while (ret == 0 && (len = line_read(file, line, sizeof(line))) != 0) {
 		reader->line_no++;
-		if (len > PROFILE_LINE_MAX)
+		if (len == -E2BIG)
 			ret = reader_fail(reader, -EINVAL, reader->line_no, "line too long");
+		else if (len < 0)
+			ret = reader_fail(reader, -EIO, reader->line_no, "read error");
 		else if (memchr(line, '\0', (size_t)len))
 			ret = reader_fail(reader, -EINVAL, reader->line_no, "NUL byte in line");
 		else
 			ret = reader_take_line(reader, line);
 	}
-	if (ret == 0 && ferror(file))
-		ret = reader_fail(reader, -EIO, reader->line_no, "read error");
 	if (ret == 0)
 		ret = reader_finish_device(reader);
-	free(line);
 	return ret;
 }
 
 int profile_load(const char *path, struct server_spec *spec, char *err, size_t errlen)
 {
 	struct profile_reader reader;
+	struct stat st;
 	FILE *file;
 	int ret;
 
@@ -205,6 +206,12 @@ int profile_load(const char *path, struct server_spec *spec, char *err, size_t e
 		ret = -errno;
 		snprintf(err, errlen, "profile %s: %s", path, strerror(errno));
 		return ret;
+	}
+	/* A device or a FIFO (/dev/zero) is no profile: refused before anything is read. */
+	if (fstat(fileno(file), &st) < 0 || !S_ISREG(st.st_mode)) {
+		fclose(file);
+		snprintf(err, errlen, "profile %s: not a regular file", path);
+		return -EINVAL;
 	}
 	ret = reader_run(&reader, file);
 	fclose(file);

@@ -256,7 +256,8 @@ static int entry_from_json(json_t *object, struct registry_entry *entry)
 	entry->numa_node = (int)json_integer_value(node);
 	entry->n_held_cpus = 0;
 	json_array_foreach(cpus, i, cpu) {
-		if (!json_is_integer(cpu) || json_integer_value(cpu) < 0 || json_integer_value(cpu) > INT_MAX)
+		/* Placement sets these bits in a bitmap: a huge number would allocate a huge one. */
+		if (!json_is_integer(cpu) || json_integer_value(cpu) < 0 || json_integer_value(cpu) >= REGISTRY_CPU_LIMIT)
 			return -EINVAL;
 		entry->held_cpus[entry->n_held_cpus++] = (int)json_integer_value(cpu);
 	}

@@ -20,6 +20,7 @@
 
 #define REGISTRY_DEFAULT_DIR SHEER_RUN_DIR
 #define REGISTRY_HELD_CPUS_MAX 1024
+#define REGISTRY_CPU_LIMIT 8192	/* CPU numbers at or above this are not real (Linux NR_CPUS tops out there) */
 #define REGISTRY_SOCKET_PATH_MAX sizeof(((struct sockaddr_un *)0)->sun_path)
 
 struct registry {
