@@ -25,6 +25,7 @@
 #include "vmm/machine/layout.h"
 #include "vmm/machine/resources.h"
 #include "vmm/machine/state.h"
+#include "tests/unit/fake_machine.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define PAGE 4096
@@ -395,38 +396,6 @@ static void check_section(const struct section_case *c, const struct state_write
 
 /* ---- 2. devices, each on a machine that records what it asks of it ---- */
 
-struct recorded {
-	int irq_calls;
-	unsigned int gsi;
-	bool level;
-	int stops;
-	enum vm_exit_reason reason;
-};
-
-static void record_irq(void *opaque, unsigned int gsi, bool level)
-{
-	struct recorded *r = opaque;
-
-	r->irq_calls++;
-	r->gsi = gsi;
-	r->level = level;
-}
-
-static void record_stop(void *opaque, enum vm_exit_reason reason, const char *detail)
-{
-	struct recorded *r = opaque;
-
-	(void)detail;
-	r->stops++;
-	r->reason = reason;
-}
-
-static void record_console(void *opaque, const uint8_t *data, size_t len)
-{
-	(void)opaque;
-	(void)data;
-	(void)len;
-}
 
 /* One device on its own fake machine. */
 struct bench {

@@ -28,6 +28,7 @@
 #include "vmm/devices/pci_bus.h"
 #include "vmm/devices/pm.h"
 #include "vmm/devices/serial.h"
+#include "tests/unit/fake_machine.h"
 
 START_TEST(version_is_semver)
 {
@@ -911,39 +912,6 @@ START_TEST(pci_host_bridge_config)
 }
 END_TEST
 
-/* A machine that records what devices ask of it. */
-struct recorded {
-	int irq_calls;
-	unsigned int gsi;
-	bool level;
-	int stops;
-	enum vm_exit_reason reason;
-};
-
-static void record_irq(void *opaque, unsigned int gsi, bool level)
-{
-	struct recorded *r = opaque;
-
-	r->irq_calls++;
-	r->gsi = gsi;
-	r->level = level;
-}
-
-static void record_stop(void *opaque, enum vm_exit_reason reason, const char *detail)
-{
-	struct recorded *r = opaque;
-
-	(void)detail;
-	r->stops++;
-	r->reason = reason;
-}
-
-static void record_console(void *opaque, const uint8_t *data, size_t len)
-{
-	(void)opaque;
-	(void)data;
-	(void)len;
-}
 
 START_TEST(pm_power_button_and_s5)
 {
