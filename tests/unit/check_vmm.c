@@ -912,7 +912,6 @@ START_TEST(pci_host_bridge_config)
 }
 END_TEST
 
-
 START_TEST(pm_power_button_and_s5)
 {
 	struct recorded rec = { 0 };
