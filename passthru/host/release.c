@@ -9,7 +9,12 @@
 int passthru_undo_claim(const struct passthru_env *env, const struct claim_store *store,
 			const struct device_claim *claim)
 {
-	int ret = pci_driver_restore(&env->fs, claim->bdf, claim->host_driver);
+	int ret;
+
+	/* A device that is gone (a VF disabled since) has nothing to give back: only its record is left. */
+	if (!host_fs_exists(&env->fs, PCI_SYSFS "/%s", claim->bdf))
+		return claim_remove(store, claim->bdf);
+	ret = pci_driver_restore(&env->fs, claim->bdf, claim->host_driver);
 
 	/* A claim stays recorded until its device is really back, so the next attempt knows the driver. */
 	return ret < 0 ? ret : claim_remove(store, claim->bdf);

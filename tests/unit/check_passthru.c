@@ -359,6 +359,26 @@ START_TEST(release_stale_claim)
 }
 END_TEST
 
+/* A VF disabled since it was claimed: its claim must neither block every start nor resist release. */
+START_TEST(claim_of_a_device_that_is_gone_is_cleared)
+{
+	struct device_claim gone = make_claim("0000:00:09.1", "web", dead_pid(), "e1000e");
+	struct device_claim back;
+	struct claim_store store;
+	char err[512];
+
+	fake_q35();
+	open_store(&store);
+	ck_assert_int_eq(claim_write(&store, &gone), 0);
+	ck_assert_int_eq(passthru_release_stale(&env, "0000:00:09.1", err, sizeof(err)), 0);
+	ck_assert_int_eq(claim_read(&store, "0000:00:09.1", &back), -ENOENT);
+	ck_assert_int_eq(claim_write(&store, &gone), 0);
+	ck_assert_int_eq(passthru_recover_stale_in(&env, err, sizeof(err)), 1);
+	ck_assert_int_eq(claim_read(&store, "0000:00:09.1", &back), -ENOENT);
+	claim_store_close(&store);
+}
+END_TEST
+
 START_TEST(recover_only_stale_claims)
 {
 	struct device_claim stale = make_claim(NIC, "web", dead_pid(), "e1000e");
@@ -598,6 +618,7 @@ Suite *unit_suite(void)
 	tcase_add_test(release, release_refuses_live_and_unclaimed);
 	tcase_add_test(release, release_stale_claim);
 	tcase_add_test(release, recover_only_stale_claims);
+	tcase_add_test(release, claim_of_a_device_that_is_gone_is_cleared);
 	tcase_add_test(release, device_info_viability_and_holder);
 	suite_add_tcase(suite, device_model);
 	tcase_add_test(device_model, bar_sizing_answers_the_size_mask);
