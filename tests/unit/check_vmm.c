@@ -791,6 +791,37 @@ START_TEST(cache_stale_or_corrupt_entries_miss)
 	cache_store_decompressed(&f, &f.key);
 	ck_assert_int_eq(truncate(cache_entry_path(&f), 4096 + TEST_ELF_SIZE - 1), 0);
 	ck_assert_int_ne(kernel_cache_find(&f.cache, &f.key, &hit), 0);
+
+	cache_store_decompressed(&f, &f.key);
+	fd = open(cache_entry_path(&f), O_WRONLY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pwrite(fd, "X", 1, 4096 + TEST_ELF_SIZE / 2), 1);	/* in the middle of the kernel */
+	close(fd);
+	ck_assert_int_eq(kernel_cache_find(&f.cache, &f.key, &hit), -ESTALE);
+	cache_fixture_teardown(&f);
+}
+END_TEST
+
+/* A store killed half way leaves a .new- file: the next store removes it once it is old. */
+START_TEST(cache_removes_files_of_killed_stores)
+{
+	struct timespec hour_ago[2] = { { .tv_sec = time(NULL) - 3600 }, { .tv_sec = time(NULL) - 3600 } };
+	char old_new[PATH_MAX + 16], fresh_new[PATH_MAX + 16];
+	struct cache_fixture f;
+	FILE *file;
+
+	cache_fixture_setup(&f);
+	cache_store_decompressed(&f, &f.key);
+	snprintf(old_new, sizeof(old_new), "%s/.new-killed", f.cache.dir);
+	snprintf(fresh_new, sizeof(fresh_new), "%s/.new-writing", f.cache.dir);
+	file = fopen(old_new, "w");
+	fclose(file);
+	ck_assert_int_eq(utimensat(AT_FDCWD, old_new, hour_ago, 0), 0);
+	file = fopen(fresh_new, "w");
+	fclose(file);
+	cache_store_decompressed(&f, &f.key);
+	ck_assert_int_eq(access(old_new, F_OK), -1);
+	ck_assert_int_eq(access(fresh_new, F_OK), 0);
 	cache_fixture_teardown(&f);
 }
 END_TEST
@@ -879,6 +910,7 @@ static void add_direct_boot_tcases(Suite *s)
 	tcase_add_test(tc, payload_refusals);
 	tcase_add_test(tc, cache_miss_store_hit);
 	tcase_add_test(tc, cache_stale_or_corrupt_entries_miss);
+	tcase_add_test(tc, cache_removes_files_of_killed_stores);
 	tcase_add_test(tc, cache_keeps_max_entries);
 	tcase_add_test(tc, direct_boot_through_the_cache);
 	tcase_add_test(tc, direct_boot_without_a_writable_cache);

@@ -1,26 +1,31 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #include "vmm/boot/kernel_cache.h"
+#include "vmm/lib/crc32c.h"
 
 #define ENTRY_PREFIX		"vmlinux-"
 #define HEADER_SIZE		4096	/* the ELF starts page aligned, so it maps in place */
-#define HEADER_MAGIC		"SHEERVM1"
+#define HEADER_MAGIC		"SHEERVM2"	/* 2: the vmlinux's own checksum */
+#define STALE_NEW_S		600	/* a .new- file this old is left from a store that was killed */
 #define PAYLOAD_TAIL		4096
 #define ENTRY_PATH_MAX		(PATH_MAX + NAME_MAX + 2)
 
 struct cache_header {
 	char magic[8];
 	struct kernel_key key;
+	uint32_t vmlinux_crc;		/* CRC-32C of the decompressed kernel: a corrupted middle is a miss */
 	uint32_t header_crc;		/* of the fields above */
 };
 
@@ -94,6 +99,16 @@ static int entry_check(int fd, const struct kernel_key *key, off_t *file_size)
 	return 0;
 }
 
+/* The kernel we would boot is the one that was stored, byte for byte. */
+static bool entry_data_intact(int fd, const uint8_t *map, off_t size)
+{
+	struct cache_header header;
+
+	if (pread(fd, &header, sizeof(header), 0) != (ssize_t)sizeof(header))
+		return false;
+	return crc32c(0, map + HEADER_SIZE, (size_t)size - HEADER_SIZE) == header.vmlinux_crc;
+}
+
 int kernel_cache_find(const struct kernel_cache *cache, const struct kernel_key *key, struct vmlinux *vmlinux)
 {
 	char path[ENTRY_PATH_MAX];
@@ -121,6 +136,11 @@ int kernel_cache_find(const struct kernel_cache *cache, const struct kernel_key 
 		ret = -errno;
 		close(fd);
 		return ret;
+	}
+	if (!entry_data_intact(fd, map, size)) {
+		munmap(map, size);
+		close(fd);
+		return -ESTALE;
 	}
 	futimens(fd, NULL);	/* recently used: pruned last */
 	close(fd);
@@ -177,6 +197,7 @@ static int entry_write(int fd, const struct kernel_key *key, const struct vmlinu
 	memset(&header, 0, sizeof(header));
 	memcpy(header.magic, HEADER_MAGIC, sizeof(header.magic));
 	header.key = *key;
+	header.vmlinux_crc = crc32c(0, vmlinux->data, vmlinux->size);
 	header.header_crc = header_crc(&header);
 	ret = write_all(fd, &header, sizeof(header));
 	if (ret == 0)
@@ -213,11 +234,36 @@ static int cache_remove_oldest(const struct kernel_cache *cache, struct dirent *
 	return unlink(oldest_path) < 0 ? -errno : 0;
 }
 
+static int is_new_file(const struct dirent *entry)
+{
+	return !strncmp(entry->d_name, ".new-", 5);
+}
+
+/* A store killed half way leaves its .new- file; one still being written by another sheer is younger. */
+static void cache_remove_stale_new(const struct kernel_cache *cache)
+{
+	struct dirent **entries;
+	char path[ENTRY_PATH_MAX];
+	struct stat st;
+	int n = scandir(cache->dir, &entries, is_new_file, NULL);
+
+	for (int i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/%s", cache->dir, entries[i]->d_name);
+		if (lstat(path, &st) == 0 && time(NULL) - st.st_mtime > STALE_NEW_S)
+			unlink(path);
+		free(entries[i]);
+	}
+	if (n >= 0)
+		free(entries);
+}
+
 static void cache_prune(const struct kernel_cache *cache)
 {
 	struct dirent **entries;
-	int n = scandir(cache->dir, &entries, is_entry, NULL);
+	int n;
 
+	cache_remove_stale_new(cache);
+	n = scandir(cache->dir, &entries, is_entry, NULL);
 	if (n < 0)
 		return;
 	for (int live = n; live > (int)cache->max_entries; live--)
@@ -247,6 +293,9 @@ int kernel_cache_store(const struct kernel_cache *cache, const struct kernel_key
 		return ret;
 	}
 	ret = entry_write(fd, key, vmlinux);
+	/* On disk before it has the entry's name: a crash leaves the old entry or the whole new one. */
+	if (ret == 0 && fsync(fd) < 0)
+		ret = -errno;
 	if (close(fd) < 0 && ret == 0)
 		ret = -errno;
 	entry_path(cache, key, path, sizeof(path));
