@@ -20,6 +20,7 @@
 #include "vmm/kvm/cpuid.h"
 #include "vmm/boot/direct_boot.h"
 #include "vmm/boot/e820.h"
+#include "vmm/devices/console_out.h"
 #include "vmm/kvm/memory.h"
 #include "vmm/boot/elf_load.h"
 #include "vmm/boot/kernel_cache.h"
@@ -944,6 +945,67 @@ START_TEST(pci_host_bridge_config)
 }
 END_TEST
 
+/* Bytes readable now from a pipe's read end, all drained into buf (up to len). */
+static size_t drain_pipe(int fd, uint8_t *buf, size_t len)
+{
+	size_t got = 0;
+	ssize_t n;
+
+	fcntl(fd, F_SETFL, O_NONBLOCK);
+	while (got < len && (n = read(fd, buf + got, len - got)) > 0)
+		got += (size_t)n;
+	return got;
+}
+
+/* A reader that never reads (sheer run | sleep 300): writes return at once, the overflow is counted. */
+START_TEST(console_output_never_blocks_on_a_stuck_reader)
+{
+	static uint8_t chunk[4096], sink[1 << 20];
+	const size_t total = 64 * sizeof(chunk);
+	struct console_out *out = calloc(1, sizeof(*out));
+	int fds[2];
+	size_t got;
+
+	ck_assert_int_eq(pipe(fds), 0);
+	memset(chunk, 'x', sizeof(chunk));
+	ck_assert_int_eq(console_out_start(out, fds[1]), 0);
+	for (size_t i = 0; i < total / sizeof(chunk); i++)
+		console_out_write(out, chunk, sizeof(chunk));	/* would block for ever if it wrote itself */
+	console_out_stop(out, 100);
+	got = drain_pipe(fds[0], sink, sizeof(sink));
+	ck_assert_uint_gt(console_out_dropped(out), 0);
+	ck_assert_uint_eq(got + console_out_dropped(out), total);
+	close(fds[0]);
+	close(fds[1]);
+	free(out);
+}
+END_TEST
+
+/* A reader that keeps up gets everything, in order, and stop flushes what is queued. */
+START_TEST(console_output_reaches_a_reader_in_order)
+{
+	static uint8_t sink[16384];
+	struct console_out *out = calloc(1, sizeof(*out));
+	uint8_t text[10000];
+	int fds[2];
+
+	ck_assert_int_eq(pipe(fds), 0);
+	for (size_t i = 0; i < sizeof(text); i++)
+		text[i] = (uint8_t)(i * 7);
+	ck_assert_int_eq(console_out_start(out, fds[1]), 0);
+	console_out_write(out, text, 3000);
+	console_out_write(out, text + 3000, sizeof(text) - 3000);
+	console_out_stop(out, 1000);
+	ck_assert_uint_eq(console_out_dropped(out), 0);
+	ck_assert_uint_eq(drain_pipe(fds[0], sink, sizeof(sink)), sizeof(text));
+	ck_assert_int_eq(memcmp(sink, text, sizeof(text)), 0);
+	console_out_write(out, text, 10);	/* after stop: dropped, not written */
+	close(fds[0]);
+	close(fds[1]);
+	free(out);
+}
+END_TEST
+
 START_TEST(pm_power_button_and_s5)
 {
 	struct recorded rec = { 0 };
@@ -1076,6 +1138,8 @@ static void add_engine_tcases(Suite *s)
 	tcase_add_test(tc, pci_host_bridge_config);
 	tcase_add_test(tc, pm_power_button_and_s5);
 	tcase_add_test(tc, serial_loopback_and_interrupts);
+	tcase_add_test(tc, console_output_never_blocks_on_a_stuck_reader);
+	tcase_add_test(tc, console_output_reaches_a_reader_in_order);
 	tcase_add_test(tc, cpuid_topology_matches_cpu_count);
 	tcase_set_timeout(tc, 30);
 	suite_add_tcase(s, tc);

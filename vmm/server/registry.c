@@ -88,10 +88,12 @@ static int socket_answers(const char *path)
 
 	if (copy_string(addr.sun_path, sizeof(addr.sun_path), path) < 0)
 		return -ENAMETOOLONG;
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	/* Non-blocking: a server too busy to accept fills its backlog, and waiting on it under the lock would
+	   stall every other sheer command. A full backlog (EAGAIN) is a server alive. */
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
-	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0)
+	if (connect(fd, (struct sockaddr *)&addr, sizeof(addr)) == 0 || errno == EAGAIN)
 		ret = 1;
 	else if (errno != ECONNREFUSED && errno != ENOENT && errno != ENOTSOCK)
 		ret = -errno;

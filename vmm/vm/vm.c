@@ -44,11 +44,10 @@ static void machine_set_irq_cb(void *opaque, unsigned int gsi, bool level)
 
 static void machine_console_write_cb(void *opaque, const uint8_t *data, size_t len)
 {
-	(void)opaque;
-	/* Console output is best effort: a closed or full stdout must not stop the guest. */
-	ssize_t written = write(STDOUT_FILENO, data, len);
+	struct vm *vm = opaque;
 
-	(void)written;
+	/* Best effort and never blocking: a slow reader loses output, the guest loses nothing. */
+	console_out_write(&vm->console_out, data, len);
 }
 
 static int fail(char *err, size_t err_len, int ret, const char *what)

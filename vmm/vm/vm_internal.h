@@ -11,6 +11,7 @@
 #include <stdbool.h>
 
 #include "vmm/devices/console.h"
+#include "vmm/devices/console_out.h"
 #include "vmm/devices/i8042.h"
 #include "vmm/devices/pci_bus.h"
 #include "vmm/devices/pm.h"
@@ -61,6 +62,7 @@ struct vm {
 	struct bus mmio;
 	struct vm_devices dev;
 	struct console console;
+	struct console_out console_out;	/* guest output to stdout, never blocking the UART */
 	struct passthru_vm *passthru;	/* assigned PCI devices, NULL when none */
 
 	/* Run state, under lock. Lock order: devices_lock, then lock. */

@@ -15,6 +15,8 @@
 #include "vmm/lib/thread.h"
 #include "vmm/vm/vm_internal.h"
 
+#define CONSOLE_FLUSH_MS 2000
+
 uint64_t vm_monotonic_ns(void)
 {
 	struct timespec ts;
@@ -181,6 +183,18 @@ static void vm_stop_vcpus(struct vm *vm)
 	}
 }
 
+/* The guest's last words reach a reader that keeps up; a stuck one does not hold the exit up for long. */
+static void vm_flush_console(struct vm *vm)
+{
+	uint64_t dropped;
+
+	console_out_stop(&vm->console_out, CONSOLE_FLUSH_MS);
+	dropped = console_out_dropped(&vm->console_out);
+	if (dropped)
+		report_warn(&vm->report, "%s: %llu bytes of console output dropped: its reader was too slow",
+			    vm->cfg.name, (unsigned long long)dropped);
+}
+
 int vm_run(struct vm *vm, enum vm_exit_reason *reason, char *detail, size_t detail_len)
 {
 	int ret;
@@ -194,7 +208,9 @@ int vm_run(struct vm *vm, enum vm_exit_reason *reason, char *detail, size_t deta
 	vm->start_ns = vm_monotonic_ns();
 	pthread_mutex_unlock(&vm->lock);
 
-	ret = console_start(&vm->console, STDIN_FILENO, &vm->dev.com1, &vm->devices_lock);
+	ret = console_out_start(&vm->console_out, STDOUT_FILENO);
+	if (ret == 0)
+		ret = console_start(&vm->console, STDIN_FILENO, &vm->dev.com1, &vm->devices_lock);
 	if (ret == 0)
 		ret = vm_start_vcpus(vm);
 	if (ret < 0)
@@ -207,6 +223,7 @@ int vm_run(struct vm *vm, enum vm_exit_reason *reason, char *detail, size_t deta
 
 	vm_stop_vcpus(vm);
 	console_stop(&vm->console);
+	vm_flush_console(vm);
 
 	pthread_mutex_lock(&vm->lock);
 	if (!vm->stop_requested) {	/* every vCPU left without saying why */
