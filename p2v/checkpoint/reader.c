@@ -10,13 +10,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "p2v/checkpoint/header.h"
 #include "vmm/kvm/cpuid.h"
 #include "vmm/kvm/memory_state.h"
 #include "vmm/lib/crc32c.h"
+#include "vmm/lib/clock.h"
 
 #define SECTION_MAX_MEMORY (MEMORY_BLOCK_HEADER + MEMORY_BLOCK_SIZE)
 #define SECTION_MAX_OTHER (1U << 20)
@@ -250,14 +250,6 @@ static int restore_section(void *ctx, const struct state_section *s, const uint8
 	return vm_restore_section(rc->vm, s, payload, rc->err, rc->errlen);
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
 int checkpoint_restore(const char *path, const struct server_config *cfg, const struct checkpoint_progress *progress,
 		       struct vm **out, struct checkpoint_result *result, char *err, size_t errlen)
 {
@@ -265,7 +257,7 @@ int checkpoint_restore(const char *path, const struct server_config *cfg, const 
 				     .next_progress = PROGRESS_EVERY };
 	struct restore_ctx rc = { cfg, NULL, err, errlen };
 	struct checkpoint_info info;
-	uint64_t start = now_ns();
+	uint64_t start = clock_monotonic_ns();
 	int ret = open_file(path, &rd.src, err, errlen);
 
 	*out = NULL;
@@ -293,7 +285,7 @@ int checkpoint_restore(const char *path, const struct server_config *cfg, const 
 		vm_destroy(rc.vm);
 		return ret;
 	}
-	result->elapsed_ns = now_ns() - start;
+	result->elapsed_ns = clock_monotonic_ns() - start;
 	*out = rc.vm;
 	return 0;
 }

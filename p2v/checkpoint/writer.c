@@ -19,6 +19,7 @@
 #include "p2v/checkpoint/header.h"
 #include "vmm/kvm/cpuid.h"
 #include "vmm/lib/cli.h"
+#include "vmm/lib/clock.h"
 
 #define PROGRESS_EVERY (64ULL << 20)
 
@@ -56,14 +57,6 @@ static int file_sink_write(void *ctx, const struct iovec *iov, int iovcnt)
 		fs->next_progress = fs->written + PROGRESS_EVERY;
 	}
 	return 0;
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
 static void checkpoint_info_fill(struct checkpoint_info *info, const struct server_config *cfg)
@@ -180,7 +173,7 @@ int checkpoint_write(struct vm *vm, const struct server_config *cfg, const char 
 		     size_t errlen)
 {
 	char temp[PATH_MAX + 16], why[256] = "";
-	uint64_t start = now_ns();
+	uint64_t start = clock_monotonic_ns();
 	struct file_sink fs = { .fd = -1, .next_progress = PROGRESS_EVERY, .total = cfg->memory_bytes,
 				.progress = progress };
 	struct state_sink file = { file_sink_write, &fs, 0 };
@@ -213,6 +206,6 @@ int checkpoint_write(struct vm *vm, const struct server_config *cfg, const char 
 	fsync_dir_of(path);
 	if (progress)
 		progress->update(progress->ctx, fs.written, fs.written);
-	result->elapsed_ns = now_ns() - start;
+	result->elapsed_ns = clock_monotonic_ns() - start;
 	return 0;
 }

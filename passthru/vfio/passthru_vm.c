@@ -2,13 +2,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "iommu/pci_function.h"
 #include "passthru/vfio/passthru_vm.h"
 #include "passthru/vfio/vfio_pci.h"
 #include "vmm/machine/layout.h"
 #include "vmm/kvm/memory.h"
+#include "vmm/lib/clock.h"
 
 #define FIRST_GUEST_SLOT 2
 
@@ -46,23 +46,15 @@ static int passthru_vm_group(struct passthru_vm *pv, const char *bdf, struct vfi
 	return ret;
 }
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
-}
-
 /* Pins and maps all guest RAM: the cost grows with memory size, so it is measured for operators. */
 static int passthru_vm_map_ram(struct passthru_vm *pv, const struct guest_memory *mem)
 {
-	uint64_t start = now_ns();
+	uint64_t start = clock_monotonic_ns();
 	int ret = vfio_dma_map(&pv->container, 0, mem->host, mem->low_size);
 
 	if (ret == 0 && mem->high_size)
 		ret = vfio_dma_map(&pv->container, LAYOUT_HIGH_RAM, mem->host + mem->low_size, mem->high_size);
-	pv->dma_map_ns = now_ns() - start;
+	pv->dma_map_ns = clock_monotonic_ns() - start;
 	return ret;
 }
 

@@ -1,27 +1,19 @@
 #include <stdio.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "vmm/cli/progress.h"
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
+#include "vmm/lib/clock.h"
 
 bool progress_meter_start(struct progress_meter *meter, const char *what)
 {
-	*meter = (struct progress_meter){ .what = what, .start_ns = now_ns() };
+	*meter = (struct progress_meter){ .what = what, .start_ns = clock_monotonic_ns() };
 	return isatty(STDERR_FILENO);
 }
 
 void progress_meter_update(void *ctx, uint64_t done, uint64_t total)
 {
 	struct progress_meter *meter = ctx;
-	double seconds = (now_ns() - meter->start_ns) / 1e9;
+	double seconds = (clock_monotonic_ns() - meter->start_ns) / 1e9;
 
 	if (!isatty(STDERR_FILENO))
 		return;

@@ -1,8 +1,8 @@
 #include <errno.h>
-#include <time.h>
 
 #include "vmm/machine/layout.h"
 #include "vmm/devices/pm.h"
+#include "vmm/lib/clock.h"
 
 enum { PM1_STS = 0, PM1_EN = 2, PM1_CNT = 4, PM_TMR = 8, PM_END = 12 };
 
@@ -15,14 +15,6 @@ enum { PM1_STS = 0, PM1_EN = 2, PM1_CNT = 4, PM_TMR = 8, PM_END = 12 };
 #define PM_TIMER_HZ		3579545ULL
 #define NS_PER_S		1000000000ULL
 
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * NS_PER_S + ts.tv_nsec;
-}
-
 #define PM_STATE_TYPE		STATE_TYPE('P', 'M', '_', '0')
 #define PM_STATE_VERSION	1
 
@@ -33,7 +25,7 @@ static void pm_reset(void *dev)
 	/* SCI_EN set from the start: with no SMI command port the OS finds ACPI mode on. */
 	pm->s = (struct pm_state){ .control = PM1_CNT_SCI_EN };
 	pm->frozen = false;
-	pm->timer_base_ns = now_ns();
+	pm->timer_base_ns = clock_monotonic_ns();
 }
 
 static void pm_init(void *dev, const struct machine *machine, unsigned int irq)
@@ -47,7 +39,7 @@ static void pm_init(void *dev, const struct machine *machine, unsigned int irq)
 
 static uint64_t pm_timer_ns(const struct pm *pm)
 {
-	return pm->frozen ? pm->s.timer_ns : now_ns() - pm->timer_base_ns;
+	return pm->frozen ? pm->s.timer_ns : clock_monotonic_ns() - pm->timer_base_ns;
 }
 
 static void pm_pause(void *dev)
@@ -64,7 +56,7 @@ static void pm_resume(void *dev)
 
 	if (!pm->frozen)
 		return;
-	pm->timer_base_ns = now_ns() - pm->s.timer_ns;
+	pm->timer_base_ns = clock_monotonic_ns() - pm->s.timer_ns;
 	pm->frozen = false;
 }
 
@@ -182,7 +174,7 @@ static int pm_restore(void *dev, struct state_reader *r, uint16_t version)
 		return -EBADMSG;
 	pm->s = s;
 	pm->frozen = false;
-	pm->timer_base_ns = now_ns() - s.timer_ns;
+	pm->timer_base_ns = clock_monotonic_ns() - s.timer_ns;
 	machine_set_irq(pm->machine, IRQ_SCI, s.sci_level);
 	return 0;
 }

@@ -6,12 +6,12 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "vmm/server/control.h"
 #include "vmm/lib/parse.h"
 #include "vmm/lib/thread.h"
+#include "vmm/lib/clock.h"
 
 /* A client that connects and goes quiet must not stall the server for everyone else. */
 #define CONTROL_CLIENT_TIMEOUT_S 2
@@ -24,14 +24,6 @@ static void set_timeouts(int fd)
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 /*
  * Read until EOF or a newline (so `nc -U` works too); -E2BIG past the limit.
  * The whole request must come within CONTROL_CLIENT_TIMEOUT_S: a client that
@@ -39,12 +31,12 @@ static long long now_ms(void)
  */
 static ssize_t read_request(int fd, char *buf, size_t size)
 {
-	long long deadline = now_ms() + CONTROL_CLIENT_TIMEOUT_S * 1000LL;
+	long long deadline = (long long)(clock_monotonic_ns() / 1000000) + CONTROL_CLIENT_TIMEOUT_S * 1000LL;
 	size_t len = 0;
 
 	while (len < size) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		long long left = deadline - now_ms();
+		long long left = deadline - (long long)(clock_monotonic_ns() / 1000000);
 		ssize_t got;
 		char *newline;
 

@@ -101,6 +101,5 @@ void vm_restore_abort(struct vm *vm);
 
 /* vm_run.c */
 void vm_request_stop(struct vm *vm, enum vm_exit_reason reason, const char *detail);
-uint64_t vm_monotonic_ns(void);
 
 #endif

@@ -7,23 +7,15 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "passthru/vfio/passthru_vm.h"
 #include "vmm/kvm/platform_state.h"
 #include "vmm/lib/thread.h"
 #include "vmm/vm/vm_internal.h"
+#include "vmm/lib/clock.h"
 
 #define CONSOLE_FLUSH_MS 2000
-
-uint64_t vm_monotonic_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 const char *vm_state_name(enum vm_state state)
 {
@@ -205,7 +197,7 @@ int vm_run(struct vm *vm, enum vm_exit_reason *reason, char *detail, size_t deta
 		return -EALREADY;
 	}
 	vm->state = VM_STATE_RUNNING;
-	vm->start_ns = vm_monotonic_ns();
+	vm->start_ns = clock_monotonic_ns();
 	pthread_mutex_unlock(&vm->lock);
 
 	ret = console_out_start(&vm->console_out, STDOUT_FILENO);
@@ -231,7 +223,7 @@ int vm_run(struct vm *vm, enum vm_exit_reason *reason, char *detail, size_t deta
 		snprintf(vm->exit_detail, sizeof(vm->exit_detail), "all vCPUs stopped");
 	}
 	vm->state = VM_STATE_STOPPED;
-	vm->stop_ns = vm_monotonic_ns();
+	vm->stop_ns = clock_monotonic_ns();
 	*reason = vm->exit_reason;
 	if (detail && detail_len)
 		snprintf(detail, detail_len, "%s", vm->exit_detail);
@@ -355,7 +347,7 @@ void vm_get_status(struct vm *vm, struct vm_status *status)
 	if (vm->state == VM_STATE_CREATED)
 		status->uptime_ns = 0;
 	else
-		status->uptime_ns = (vm->state == VM_STATE_STOPPED ? vm->stop_ns : vm_monotonic_ns()) - vm->start_ns;
+		status->uptime_ns = (vm->state == VM_STATE_STOPPED ? vm->stop_ns : clock_monotonic_ns()) - vm->start_ns;
 	pthread_mutex_unlock(&vm->lock);
 	status->exits = __atomic_load_n(&vm->exits, __ATOMIC_RELAXED);
 	status->unhandled_accesses = bus_unhandled(&vm->pio) + bus_unhandled(&vm->mmio);
