@@ -228,33 +228,39 @@ int vm_restore_section(struct vm *vm, const struct state_section *s, const void 
 	return ret;
 }
 
-/* The pending section of a type (and instance), or NULL; -EEXIST in *dup when it came twice. */
-static const struct vm_pending_section *vm_pending(const struct vm *vm, uint32_t type, uint16_t instance, bool *dup)
+/* The one pending section of a type and instance, in version; NULL (err says why) when missing, repeated or other. */
+static const struct vm_pending_section *vm_pending(const struct vm *vm, uint32_t type, uint16_t instance,
+						   uint16_t version, char *err, size_t errlen)
 {
 	const struct vm_pending_section *found = NULL;
+	struct state_section missing = { type, 0, instance, 0, 0 };
 
 	for (unsigned int i = 0; i < vm->restore->n_pending; i++) {
 		const struct vm_pending_section *p = &vm->restore->pending[i];
 
 		if (p->s.type != type || p->s.instance != instance)
 			continue;
-		if (found)
-			*dup = true;
+		if (found) {
+			section_error(err, errlen, &p->s, "repeated");
+			return NULL;
+		}
 		found = p;
+	}
+	if (!found || found->s.version != version) {
+		section_error(err, errlen, found ? &found->s : &missing, found ? "unknown version" : "missing");
+		return NULL;
 	}
 	return found;
 }
 
 static int vm_restore_resources(struct vm *vm, char *err, size_t errlen)
 {
-	bool dup = false;
-	const struct vm_pending_section *p = vm_pending(vm, RESOURCES_STATE_TYPE, 0, &dup);
+	const struct vm_pending_section *p = vm_pending(vm, RESOURCES_STATE_TYPE, 0, RESOURCES_STATE_VERSION, err,
+							errlen);
 	struct state_reader r;
 
-	if (!p || dup || p->s.version != RESOURCES_STATE_VERSION) {
-		snprintf(err, errlen, "resource allocator state missing, repeated or of an unknown version");
+	if (!p)
 		return -EBADMSG;
-	}
 	state_reader_init(&r, p->payload, p->s.length);
 	if (resources_restore(&vm->res, &r) < 0) {
 		section_error(err, errlen, &p->s, "allocator position out of range");
@@ -295,15 +301,11 @@ static int vm_restore_devices(struct vm *vm, char *err, size_t errlen)
 /* One section of a platform type and instance, exactly once, applied through platform_state_restore. */
 static int vm_restore_platform_one(struct vm *vm, uint32_t type, uint16_t instance, char *err, size_t errlen)
 {
-	bool dup = false;
-	const struct vm_pending_section *p = vm_pending(vm, type, instance, &dup);
-	struct state_section missing = { type, 0, instance, 0, 0 };
+	const struct vm_pending_section *p = vm_pending(vm, type, instance, PLATFORM_STATE_VERSION, err, errlen);
 	int ret;
 
-	if (!p || dup || p->s.version != PLATFORM_STATE_VERSION) {
-		section_error(err, errlen, p ? &p->s : &missing, !p ? "missing" : dup ? "repeated" : "unknown version");
+	if (!p)
 		return -EBADMSG;
-	}
 	ret = platform_state_restore(vm->vm_fd, &p->s, p->payload);
 	if (ret < 0)
 		section_error(err, errlen, &p->s, ret == -EBADMSG ? "malformed" : strerror(-ret));
@@ -323,14 +325,11 @@ static int vm_restore_vcpus(struct vm *vm, char *err, size_t errlen)
 		}
 	}
 	for (unsigned int id = 0; id < vm->n_vcpus; id++) {
-		bool dup = false;
-		const struct vm_pending_section *p = vm_pending(vm, VCPU_STATE_TYPE, id, &dup);
+		const struct vm_pending_section *p = vm_pending(vm, VCPU_STATE_TYPE, id, VCPU_STATE_VERSION, err, errlen);
 		int ret;
 
-		if (!p || dup || p->s.version != VCPU_STATE_VERSION) {
-			snprintf(err, errlen, "vCPU %u: state %s", id, !p ? "missing" : dup ? "repeated" : "of an unknown version");
+		if (!p)
 			return -EBADMSG;
-		}
 		ret = vcpu_state_restore(&vm->vcpus[id], p->payload, p->s.length, why, sizeof(why));
 		if (ret < 0) {
 			snprintf(err, errlen, "vCPU %u: %s", id, why[0] ? why : strerror(-ret));
