@@ -11,6 +11,7 @@
 #define CHECKPOINT_HEADER_TYPE STATE_TYPE('H', 'D', 'R', '0')
 #define CHECKPOINT_END_TYPE STATE_TYPE('E', 'N', 'D', '0')
 #define CHECKPOINT_SECTION_VERSION 1
+#define CHECKPOINT_PROGRESS_EVERY (64ULL << 20)	/* how often writing and reading report progress */
 
 /* What END0 records: the sections and bytes before it, magic included. */
 struct checkpoint_end {

@@ -20,7 +20,6 @@
 
 #define SECTION_MAX_MEMORY (MEMORY_BLOCK_HEADER + MEMORY_BLOCK_SIZE)
 #define SECTION_MAX_OTHER (1U << 20)
-#define PROGRESS_EVERY (64ULL << 20)
 
 /* Where the bytes come from: a file, or memory (the fuzzer). */
 struct byte_source {
@@ -96,7 +95,7 @@ static int reader_next(struct section_reader *rd, struct state_section *s, const
 	rd->sections++;
 	if (rd->progress && rd->src.offset >= rd->next_progress) {
 		rd->progress->update(rd->progress->ctx, rd->src.offset, rd->src.size);
-		rd->next_progress = rd->src.offset + PROGRESS_EVERY;
+		rd->next_progress = rd->src.offset + CHECKPOINT_PROGRESS_EVERY;
 	}
 	return 0;
 }
@@ -254,7 +253,7 @@ int checkpoint_restore(const char *path, const struct server_config *cfg, const 
 		       struct vm **out, struct checkpoint_result *result, char *err, size_t errlen)
 {
 	struct section_reader rd = { .err = err, .errlen = errlen, .progress = progress,
-				     .next_progress = PROGRESS_EVERY };
+				     .next_progress = CHECKPOINT_PROGRESS_EVERY };
 	struct restore_ctx rc = { cfg, NULL, err, errlen };
 	struct checkpoint_info info;
 	uint64_t start = clock_monotonic_ns();

@@ -21,7 +21,6 @@
 #include "vmm/lib/cli.h"
 #include "vmm/lib/clock.h"
 
-#define PROGRESS_EVERY (64ULL << 20)
 
 struct file_sink {
 	int fd;
@@ -54,7 +53,7 @@ static int file_sink_write(void *ctx, const struct iovec *iov, int iovcnt)
 	}
 	if (fs->progress && fs->written >= fs->next_progress) {
 		fs->progress->update(fs->progress->ctx, fs->written, fs->total);
-		fs->next_progress = fs->written + PROGRESS_EVERY;
+		fs->next_progress = fs->written + CHECKPOINT_PROGRESS_EVERY;
 	}
 	return 0;
 }
@@ -174,7 +173,7 @@ int checkpoint_write(struct vm *vm, const struct server_config *cfg, const char 
 {
 	char temp[PATH_MAX + 16], why[256] = "";
 	uint64_t start = clock_monotonic_ns();
-	struct file_sink fs = { .fd = -1, .next_progress = PROGRESS_EVERY, .total = cfg->memory_bytes,
+	struct file_sink fs = { .fd = -1, .next_progress = CHECKPOINT_PROGRESS_EVERY, .total = cfg->memory_bytes,
 				.progress = progress };
 	struct state_sink file = { file_sink_write, &fs, 0 };
 	int ret;

@@ -108,7 +108,7 @@ static void checkpoint_summary(const struct checkpoint_args *args, json_t *reply
 	       " (%.0f MiB/s); the server %s\n",
 	       args->name, json_string_value(json_object_get(reply, "path")), bytes / 1048576.0,
 	       (unsigned long long)pages, (unsigned long long)zero, ns / 1e9,
-	       ns ? bytes / 1048576.0 / (ns / 1e9) : 0.0, args->leave_running ? "keeps running" : "stopped");
+	       progress_mib_per_s(bytes, ns), args->leave_running ? "keeps running" : "stopped");
 }
 
 int cmd_checkpoint(int argc, char **argv)

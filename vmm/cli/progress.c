@@ -4,6 +4,11 @@
 #include "vmm/cli/progress.h"
 #include "vmm/lib/clock.h"
 
+double progress_mib_per_s(uint64_t bytes, uint64_t ns)
+{
+	return ns ? (double)bytes / (1 << 20) / ((double)ns / 1e9) : 0;
+}
+
 bool progress_meter_start(struct progress_meter *meter, const char *what)
 {
 	*meter = (struct progress_meter){ .what = what, .start_ns = clock_monotonic_ns() };
@@ -13,12 +18,10 @@ bool progress_meter_start(struct progress_meter *meter, const char *what)
 void progress_meter_update(void *ctx, uint64_t done, uint64_t total)
 {
 	struct progress_meter *meter = ctx;
-	double seconds = (clock_monotonic_ns() - meter->start_ns) / 1e9;
-
 	if (!isatty(STDERR_FILENO))
 		return;
 	fprintf(stderr, "\r%s: %llu of %llu MiB, %.0f MiB/s ", meter->what, (unsigned long long)(done >> 20),
-		(unsigned long long)(total >> 20), seconds > 0 ? done / 1048576.0 / seconds : 0.0);
+		(unsigned long long)(total >> 20), progress_mib_per_s(done, clock_monotonic_ns() - meter->start_ns));
 	meter->shown = true;
 }
 

@@ -11,6 +11,8 @@ struct progress_meter {
 	bool shown;		/* a line was drawn: end it with a newline */
 };
 
+/* The rate of bytes in ns, in MiB/s; 0 for no time. */
+double progress_mib_per_s(uint64_t bytes, uint64_t ns);
 /* Start timing; returns whether progress will be shown (stderr is a terminal). */
 bool progress_meter_start(struct progress_meter *meter, const char *what);
 /* Draw "WHAT: 120 of 256 MiB, 300 MiB/s" in place; ctx is the meter. */

@@ -78,11 +78,6 @@ static void session_warn(void *ctx, const char *message)
 
 static const struct report session_report = { session_warn, NULL };
 
-static double mib_per_s(uint64_t bytes, uint64_t ns)
-{
-	return ns ? (double)bytes / (1 << 20) / ((double)ns / 1e9) : 0;
-}
-
 static int session_restore(struct run_session *session, char *err, size_t errlen)
 {
 	const struct server_config *cfg = &session->spec.cfg;
@@ -101,7 +96,7 @@ static int session_restore(struct run_session *session, char *err, size_t errlen
 	}
 	fprintf(stderr, "sheer: %s: restored from %s (%llu MiB in %.2f s, %.0f MiB/s)\n", cfg->name,
 		session->restore_from, (unsigned long long)(result.file_bytes >> 20), result.elapsed_ns / 1e9,
-		mib_per_s(result.file_bytes, result.elapsed_ns));
+		progress_mib_per_s(result.file_bytes, result.elapsed_ns));
 	return 0;
 }
 
