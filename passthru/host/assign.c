@@ -256,12 +256,9 @@ int passthru_claim_in(const struct passthru_env *env, const struct server_config
 	out->count = 0;
 	if (cfg->n_devices == 0)
 		return 0;
-	ret = claim_store_open(&store, env->run_dir);
-	if (ret == 0)
-		ret = claim_store_lock(&store);
+	ret = passthru_open_claims(env, &store, err, errlen);
 	if (ret < 0)
-		return fail_with(err, errlen, -EIO, "run directory %.200s: %s", env->run_dir[0] ? env->run_dir : "(default)",
-			      strerror(-ret));
+		return ret;
 	ret = check_devices(env, &store, cfg, &plan, err, errlen);
 	if (ret == 0)
 		ret = bind_devices(env, &store, cfg, holder, &plan, out, err, errlen);

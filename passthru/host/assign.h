@@ -54,6 +54,8 @@ int passthru_release_all(struct passthru_claims *claims, char *err, size_t errle
 int passthru_release_stale(const struct passthru_env *env, const char *bdf, char *err, size_t errlen);
 
 /* Give one claimed device back to its host driver, then drop the record. */
+/* The claim store under env->run_dir, open and locked; -EIO with err naming the directory's problem. */
+int passthru_open_claims(const struct passthru_env *env, struct claim_store *store, char *err, size_t errlen);
 int passthru_undo_claim(const struct passthru_env *env, const struct claim_store *store,
 			const struct device_claim *claim);
 

@@ -5,6 +5,7 @@
 #include "passthru/host/assign.h"
 #include "passthru/host/pci_driver.h"
 #include "vmm/lib/parse.h"
+#include "vmm/lib/private_dir.h"
 
 int passthru_undo_claim(const struct passthru_env *env, const struct claim_store *store,
 			const struct device_claim *claim)
@@ -20,7 +21,7 @@ int passthru_undo_claim(const struct passthru_env *env, const struct claim_store
 	return ret < 0 ? ret : claim_remove(store, claim->bdf);
 }
 
-static int open_locked_store(const struct passthru_env *env, struct claim_store *store, char *err, size_t errlen)
+int passthru_open_claims(const struct passthru_env *env, struct claim_store *store, char *err, size_t errlen)
 {
 	int ret = claim_store_open(store, env->run_dir);
 
@@ -28,7 +29,7 @@ static int open_locked_store(const struct passthru_env *env, struct claim_store 
 		ret = claim_store_lock(store);
 	if (ret < 0)
 		snprintf(err, errlen, "run directory %.200s: %s", env->run_dir[0] ? env->run_dir : "(default)",
-			 strerror(-ret));
+			 private_dir_problem(ret) ? private_dir_problem(ret) : strerror(-ret));
 	return ret < 0 ? -EIO : 0;
 }
 
@@ -45,7 +46,7 @@ int passthru_release_all(struct passthru_claims *claims, char *err, size_t errle
 
 	if (claims->count == 0)
 		return 0;
-	if (open_locked_store(&claims->env, &store, err, errlen) < 0)
+	if (passthru_open_claims(&claims->env, &store, err, errlen) < 0)
 		return -EIO;
 	while (claims->count > 0) {
 		const struct device_claim *claim = &claims->claims[--claims->count];
@@ -93,7 +94,7 @@ int passthru_release_stale(const struct passthru_env *env, const char *bdf, char
 		snprintf(err, errlen, "device %.32s: not a PCI address", bdf);
 		return -EINVAL;
 	}
-	if (open_locked_store(env, &store, err, errlen) < 0)
+	if (passthru_open_claims(env, &store, err, errlen) < 0)
 		return -EIO;
 	ret = releasable_claim(env, &store, canonical, &claim, err, errlen);
 	if (ret == 0 && (ret = passthru_undo_claim(env, &store, &claim)) < 0) {
@@ -110,7 +111,7 @@ int passthru_recover_stale_in(const struct passthru_env *env, char *err, size_t 
 	struct name_list bdfs;
 	int recovered = 0, ret;
 
-	if (open_locked_store(env, &store, err, errlen) < 0)
+	if (passthru_open_claims(env, &store, err, errlen) < 0)
 		return -EIO;
 	ret = claim_list(&store, &bdfs);
 	if (ret < 0)
