@@ -16,8 +16,8 @@ SANITIZE ?=
 DEB_PACKAGES := gcc clang libclang-rt-14-dev make pkg-config check libpci-dev libnuma-dev libhwloc-dev libjansson-dev \
                 linux-libc-dev qemu-system-x86 qemu-utils busybox-static cpio kmod gzip xz-utils \
                 zstd ipmitool openipmi seabios ipxe-qemu iproute2 procps psmisc pci.ids python3 acpica-tools \
-                liblzma-dev zlib1g-dev
-PKG_MODULES  := libpci numa hwloc jansson check liblzma zlib
+                liblzma-dev zlib1g-dev libseccomp-dev
+PKG_MODULES  := libpci numa hwloc jansson check liblzma zlib libseccomp
 
 MISSING_PKG := $(shell for m in $(PKG_MODULES); do pkg-config --exists $$m 2>/dev/null || echo $$m; done)
 ifneq ($(filter-out deps clean,$(or $(MAKECMDGOALS),all)),)
@@ -27,8 +27,8 @@ endif
 endif
 
 CFLAGS   := -std=gnu11 -Wall -Wextra -Werror -O2 -g -D_GNU_SOURCE -I. \
-            $(shell pkg-config --cflags libpci numa hwloc jansson liblzma zlib 2>/dev/null)
-LDLIBS   := $(shell pkg-config --libs libpci numa hwloc jansson liblzma zlib 2>/dev/null) -lpthread -lm
+            $(shell pkg-config --cflags libpci numa hwloc jansson liblzma zlib libseccomp 2>/dev/null)
+LDLIBS   := $(shell pkg-config --libs libpci numa hwloc jansson liblzma zlib libseccomp 2>/dev/null) -lpthread -lm
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
 ifneq ($(SANITIZE),)
@@ -62,6 +62,15 @@ $(BUILD)/libsheer.a: $(LIB_OBJS)
 $(BUILD)/sheer: $(BUILD)/vmm/cli/main.o $(BUILD)/libsheer.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# The test build (tests/lab sheer-sandbox): the same program with the sandbox's forbidden-call hook.
+# Its hook object comes before the library, so the release one in libsheer.a is never linked in.
+$(BUILD)/hooks/test_hook.o: vmm/sandbox/test_hook.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -DSHEER_TEST_HOOKS -c -o $@ $<
+
+$(BUILD)/sheer-test-hooks: $(BUILD)/vmm/cli/main.o $(BUILD)/hooks/test_hook.o $(BUILD)/libsheer.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 $(BUILD)/tests/check_%: tests/unit/check_%.c tests/unit/runner.c $(BUILD)/libsheer.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(CHECK_CFLAGS) $(LDFLAGS) -o $@ tests/unit/check_$*.c tests/unit/runner.c \
@@ -71,12 +80,16 @@ $(BUILD)/tests/check_%: tests/unit/check_%.c tests/unit/runner.c $(BUILD)/libshe
 include tests/guests/guests.mk
 include passthru/passthru.mk
 
+# The packages, and the unprivileged user the VMM runs as when started by root (README, "Security").
 deps:
-	@missing=$$(for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
-	if [ -z "$$missing" ]; then echo "deps: all Debian packages present"; exit 0; fi; \
-	echo "deps: installing $$missing"; \
-	if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-	$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing
+	@if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	missing=$$(for p in $(DEB_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' || echo $$p; done); \
+	if [ -z "$$missing" ]; then echo "deps: all Debian packages present"; else \
+		echo "deps: installing $$missing"; \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing || exit 1; \
+	fi; \
+	getent passwd sheer >/dev/null || { echo "deps: adding the system user 'sheer' for the VMM"; \
+		$$SUDO useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin sheer; }
 
 # Each Check binary prints its own summary line; every binary runs even if one fails.
 # cli_errors.sh drives the built program with bad input (exit 2, one line, nothing left).

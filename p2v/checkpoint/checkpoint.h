@@ -42,13 +42,23 @@ struct checkpoint_result {
 };
 
 /*
- * Write paused vm (running as cfg) to path. On failure (err says why;
- * -ENOSPC, -EIO, ...) nothing is left at path or beside it, and the VM is
- * still paused and whole. progress may be NULL.
+ * Write paused vm (running as cfg) into fd, an empty regular file the VMM
+ * was given (it opens nothing itself), and fsync it. On failure (err says
+ * why; -ENOSPC, -EIO, ...) the VM is still paused and whole. progress may
+ * be NULL.
  */
-int checkpoint_write(struct vm *vm, const struct server_config *cfg, const char *path,
-		     const struct checkpoint_progress *progress, struct checkpoint_result *result, char *err,
-		     size_t errlen);
+int checkpoint_write_fd(struct vm *vm, const struct server_config *cfg, int fd,
+			const struct checkpoint_progress *progress, struct checkpoint_result *result, char *err,
+			size_t errlen);
+
+/*
+ * The file's life on the side of whoever asks for a checkpoint, with its own
+ * rights: an empty temporary file beside path (its name in temp) for the
+ * VMM to fill; once written, renamed over path and the directory synced,
+ * so a crash or a full disk never leaves half a checkpoint under path's name.
+ */
+int checkpoint_file_create(const char *path, char *temp, size_t temp_len);
+int checkpoint_file_commit(const char *temp, const char *path);
 
 /* Read and check path's magic and header. -EBADMSG (err says what is wrong) for anything but a good header. */
 int checkpoint_read_info(const char *path, struct checkpoint_info *info, char *err, size_t errlen);

@@ -1,9 +1,8 @@
 /*
  * Writing a checkpoint file: sections go through a state_sink that writes
- * to a temporary file beside the target, counting bytes for the progress
- * line; the file is fsynced, renamed over the target and the directory
- * fsynced, so a crash or a full disk never leaves half a checkpoint under
- * the target's name.
+ * into the descriptor the VMM was given, counting bytes for the progress
+ * line; the file is fsynced. The asker creates it as a temporary file
+ * beside the target and renames it into place (checkpoint_file_*).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -12,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
@@ -157,7 +157,7 @@ static int fsync_dir_of(const char *path)
 	return ret;
 }
 
-static int open_temp(const char *path, char *temp, size_t temp_len)
+int checkpoint_file_create(const char *path, char *temp, size_t temp_len)
 {
 	int fd;
 
@@ -167,42 +167,51 @@ static int open_temp(const char *path, char *temp, size_t temp_len)
 	return fd < 0 ? -errno : fd;
 }
 
-int checkpoint_write(struct vm *vm, const struct server_config *cfg, const char *path,
-		     const struct checkpoint_progress *progress, struct checkpoint_result *result, char *err,
-		     size_t errlen)
+int checkpoint_file_commit(const char *temp, const char *path)
 {
-	char temp[PATH_MAX + 16], why[256] = "";
+	if (rename(temp, path) < 0)
+		return -errno;
+	return fsync_dir_of(path);
+}
+
+/* Only an empty regular file open for writing: the VMM writes nowhere it was not meant to. */
+static int check_target(int fd, char *err, size_t errlen)
+{
+	struct stat st;
+	int flags = fcntl(fd, F_GETFL);
+
+	if (fstat(fd, &st) < 0 || flags < 0) {
+		snprintf(err, errlen, "the file passed: %s", strerror(errno));
+		return -errno;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size != 0 || (flags & O_ACCMODE) == O_RDONLY || (flags & O_APPEND)) {
+		snprintf(err, errlen, "the file passed is not an empty regular file open for writing");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int checkpoint_write_fd(struct vm *vm, const struct server_config *cfg, int fd,
+			const struct checkpoint_progress *progress, struct checkpoint_result *result, char *err,
+			size_t errlen)
+{
 	uint64_t start = clock_monotonic_ns();
-	struct file_sink fs = { .fd = -1, .next_progress = CHECKPOINT_PROGRESS_EVERY, .total = cfg->memory_bytes,
+	struct file_sink fs = { .fd = fd, .next_progress = CHECKPOINT_PROGRESS_EVERY, .total = cfg->memory_bytes,
 				.progress = progress };
 	struct state_sink file = { file_sink_write, &fs, 0 };
 	int ret;
 
 	memset(result, 0, sizeof(*result));
-	fs.fd = open_temp(path, temp, sizeof(temp));
-	if (fs.fd < 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(-fs.fd));
-		return fs.fd;
-	}
-	ret = checkpoint_write_stream(vm, cfg, &file, result, why, sizeof(why));
-	if (ret == 0 && fsync(fs.fd) < 0) {
-		ret = -errno;
-		snprintf(why, sizeof(why), "fsync: %s", strerror(errno));
-	}
-	if (close(fs.fd) < 0 && ret == 0) {
-		ret = -errno;
-		snprintf(why, sizeof(why), "close: %s", strerror(errno));
-	}
-	if (ret == 0 && rename(temp, path) < 0) {
-		ret = -errno;
-		snprintf(why, sizeof(why), "rename: %s", strerror(errno));
-	}
-	if (ret < 0) {
-		unlink(temp);
-		snprintf(err, errlen, "%s: %s", path, why);
+	ret = check_target(fd, err, errlen);
+	if (ret < 0)
 		return ret;
+	ret = checkpoint_write_stream(vm, cfg, &file, result, err, errlen);
+	if (ret == 0 && fsync(fd) < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "fsync: %s", strerror(errno));
 	}
-	fsync_dir_of(path);
+	if (ret < 0)
+		return ret;
 	if (progress)
 		progress->update(progress->ctx, fs.written, fs.written);
 	result->elapsed_ns = clock_monotonic_ns() - start;

@@ -968,7 +968,7 @@ START_TEST(console_output_never_blocks_on_a_stuck_reader)
 
 	ck_assert_int_eq(pipe(fds), 0);
 	memset(chunk, 'x', sizeof(chunk));
-	ck_assert_int_eq(console_out_start(out, fds[1]), 0);
+	ck_assert_int_eq(console_out_start(out, fds[1], NULL), 0);
 	for (size_t i = 0; i < total / sizeof(chunk); i++)
 		console_out_write(out, chunk, sizeof(chunk));	/* would block for ever if it wrote itself */
 	console_out_stop(out, 100);
@@ -992,7 +992,7 @@ START_TEST(console_output_reaches_a_reader_in_order)
 	ck_assert_int_eq(pipe(fds), 0);
 	for (size_t i = 0; i < sizeof(text); i++)
 		text[i] = (uint8_t)(i * 7);
-	ck_assert_int_eq(console_out_start(out, fds[1]), 0);
+	ck_assert_int_eq(console_out_start(out, fds[1], NULL), 0);
 	console_out_write(out, text, 3000);
 	console_out_write(out, text + 3000, sizeof(text) - 3000);
 	console_out_stop(out, 1000);

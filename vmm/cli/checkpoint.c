@@ -1,8 +1,10 @@
 /*
  * `sheer checkpoint NAME FILE [--leave-running] [--json]`: ask a running
  * server to pause, write its whole state to FILE and stop (or, with
- * --leave-running, go on). The server writes the file itself; this command
- * resolves FILE, waits for the answer and prints one summary line.
+ * --leave-running, go on). This command creates the file with the caller's
+ * rights (the VMM, unprivileged and confined, opens nothing) as a temporary
+ * beside FILE, passes it to the server, renames it into place once the
+ * server says it is written, and prints one summary line.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -12,12 +14,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "vmm/cli/commands.h"
 #include "vmm/cli/manage.h"
 #include "vmm/cli/progress.h"
 #include "vmm/lib/cli.h"
 #include "vmm/lib/parse.h"
+#include "p2v/checkpoint/checkpoint.h"
 
 /* Writing a large guest takes a while; the server answers only when the file is on disk. */
 #define CHECKPOINT_TIMEOUT_S 3600
@@ -111,39 +115,90 @@ static void checkpoint_summary(const struct checkpoint_args *args, json_t *reply
 	       progress_mib_per_s(bytes, ns), args->leave_running ? "keeps running" : "stopped");
 }
 
+/* The file as the server fills it, and whether it reached its name. */
+struct checkpoint_target {
+	struct progress_meter meter;
+	char temp[PATH_MAX + 16];
+	const char *path;
+	bool committed;
+	int commit_error;
+};
+
+static void target_progress(void *ctx, uint64_t done, uint64_t total)
+{
+	progress_meter_update(&((struct checkpoint_target *)ctx)->meter, done, total);
+}
+
+/* The server has written and synced the file: put it in place before the server may stop. */
+static int target_commit(void *ctx)
+{
+	struct checkpoint_target *target = ctx;
+
+	target->commit_error = checkpoint_file_commit(target->temp, target->path);
+	target->committed = target->commit_error == 0;
+	return target->commit_error;
+}
+
+static int checkpoint_call(const struct checkpoint_args *args, struct control_request *request,
+			   struct checkpoint_target *target, json_t **reply)
+{
+	const struct control_progress progress = { target_progress, target_commit, target };
+	struct registry registry = { .lock_fd = -1 };
+	char err[ERR_MAX];
+	int ret = registry_open(&registry, err, sizeof(err));
+
+	if (ret < 0) {
+		cli_error("%s", err);
+		return ret;
+	}
+	request->progress = progress_meter_start(&target->meter, args->name) && !args->json;
+	ret = manage_call(&registry, args->name, request, CHECKPOINT_TIMEOUT_S, &progress, reply);
+	progress_meter_finish(&target->meter);
+	registry_close(&registry);
+	return ret;
+}
+
+static int checkpoint_reply_status(const struct checkpoint_args *args, const struct checkpoint_target *target,
+				   json_t *reply)
+{
+	char err[ERR_MAX];
+
+	if (control_reply_check(reply, err, sizeof(err)) < 0) {
+		cli_error("%s: %s", args->name, err);
+		return json_is_true(json_object_get(reply, "refused")) ? SHEER_EXIT_USAGE : SHEER_EXIT_FAILURE;
+	}
+	if (!target->committed) {
+		cli_error("%s: checkpoint: %s: %s", args->name, target->path,
+			  target->commit_error ? strerror(-target->commit_error) : "the server never said it was written");
+		return SHEER_EXIT_FAILURE;
+	}
+	checkpoint_summary(args, reply);
+	return SHEER_EXIT_OK;
+}
+
 int cmd_checkpoint(int argc, char **argv)
 {
-	struct control_request request = { .command = CONTROL_CHECKPOINT };
+	struct control_request request = { .command = CONTROL_CHECKPOINT, .file_fd = -1 };
+	struct checkpoint_target target = { .committed = false };
 	struct checkpoint_args args;
-	struct registry registry = { .lock_fd = -1 };
-	struct progress_meter meter;
-	const struct control_progress progress = { progress_meter_update, &meter };
-	char err[ERR_MAX];
 	json_t *reply = NULL;
-	int ret;
+	int ret, status;
 
 	if (checkpoint_parse_args(argc, argv, &args) < 0 ||
 	    checkpoint_resolve(args.file, request.path, sizeof(request.path)) < 0)
 		return SHEER_EXIT_USAGE;
 	request.leave_running = args.leave_running;
-	ret = registry_open(&registry, err, sizeof(err));
-	if (ret < 0) {
-		cli_error("%s", err);
-		return SHEER_EXIT_FAILURE;
+	target.path = request.path;
+	request.file_fd = checkpoint_file_create(request.path, target.temp, sizeof(target.temp));
+	if (request.file_fd < 0) {
+		cli_error("checkpoint: %s: %s", request.path, strerror(-request.file_fd));
+		return request.file_fd == -EACCES || request.file_fd == -EROFS ? SHEER_EXIT_USAGE : SHEER_EXIT_FAILURE;
 	}
-	request.progress = progress_meter_start(&meter, args.name) && !args.json;
-	ret = manage_call(&registry, args.name, &request, CHECKPOINT_TIMEOUT_S, &progress, &reply);
-	progress_meter_finish(&meter);
-	registry_close(&registry);
-	if (ret < 0)
-		return manage_exit_status(ret);
-	if (control_reply_check(reply, err, sizeof(err)) < 0) {
-		cli_error("%s: %s", args.name, err);
-		ret = json_is_true(json_object_get(reply, "refused")) ? SHEER_EXIT_USAGE : SHEER_EXIT_FAILURE;
-		json_decref(reply);
-		return ret;
-	}
-	checkpoint_summary(&args, reply);
+	ret = checkpoint_call(&args, &request, &target, &reply);
+	close(request.file_fd);
+	status = ret < 0 ? manage_exit_status(ret) : checkpoint_reply_status(&args, &target, reply);
+	if (!target.committed)
+		unlink(target.temp);
 	json_decref(reply);
-	return SHEER_EXIT_OK;
+	return status;
 }

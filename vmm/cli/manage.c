@@ -113,7 +113,7 @@ int manage_call(struct registry *registry, const char *name, const struct contro
 
 static int server_call(struct registry *registry, const char *name, enum control_command command, json_t **reply)
 {
-	struct control_request request = { .command = command };
+	struct control_request request = { .command = command, .file_fd = -1 };
 
 	return manage_call(registry, name, &request, MANAGE_CALL_TIMEOUT_S, NULL, reply);
 }

@@ -37,7 +37,8 @@ static void session_status(void *ctx, struct control_status *status)
 	vm_get_status(session->vm, &vm_status);
 	snprintf(status->name, sizeof(status->name), "%s", cfg->name);
 	snprintf(status->state, sizeof(status->state), "%s", vm_state_name(vm_status.state));
-	status->pid = getpid();
+	status->pid = session->supervisor_pid;
+	status->vmm_pid = getpid();
 	status->cpus = vm_status.cpus;
 	status->memory_bytes = vm_status.memory_bytes;
 	status->uptime_s = vm_status.uptime_ns / 1000000000ull;
@@ -120,32 +121,48 @@ static int session_pause_for_checkpoint(struct vm *vm, bool *was_running)
 	return status.state == VM_STATE_PAUSED ? 0 : -EINVAL;
 }
 
+/* Written, and the client has put the file in place: only now may the server stop. */
+static int session_checkpoint_commit(const struct control_channel *channel, char *why, size_t whylen)
+{
+	int ret = channel ? channel->confirm(channel->ctx) : -ENOTCONN;
+
+	if (ret < 0)
+		snprintf(why, whylen, "the file was written but never confirmed in place (%s); the server keeps running",
+			 strerror(-ret));
+	return ret;
+}
+
 /*
- * Pause, write, then stop or resume. Until the file is whole on disk the
- * server is never stopped: a failed write resumes it and removes the file.
+ * Pause, write into the file the client passed, then stop or resume. Until
+ * the client confirms the file is whole and in place the server is never
+ * stopped: a failed write or a silent client resumes it.
  */
 static json_t *session_checkpoint(void *ctx, const struct control_request *request,
-				  const struct control_progress *progress)
+				  const struct control_channel *channel)
 {
-	const struct checkpoint_progress write_progress = { progress ? progress->update : NULL,
-							    progress ? progress->ctx : NULL };
+	const struct checkpoint_progress write_progress = { channel ? channel->progress : NULL,
+							    channel ? channel->ctx : NULL };
 	struct run_session *session = ctx;
 	struct checkpoint_result result;
 	char why[ERR_MAX - 400], detail[ERR_MAX];
 	bool was_running;
 	int ret;
 
+	if (request->file_fd < 0)
+		return checkpoint_error("no file came with the request ('sheer checkpoint' passes one)", true);
 	if (vm_save_refusal(session->vm, why, sizeof(why)) < 0)
 		return checkpoint_error(why, true);
 	if (session_pause_for_checkpoint(session->vm, &was_running) < 0)
 		return checkpoint_error("the server is not running", true);
-	ret = checkpoint_write(session->vm, &session->spec.cfg, request->path, progress ? &write_progress : NULL,
-			       &result, why, sizeof(why));
+	ret = checkpoint_write_fd(session->vm, &session->spec.cfg, request->file_fd,
+				  request->progress && channel ? &write_progress : NULL, &result, why, sizeof(why));
+	if (ret == 0)
+		ret = session_checkpoint_commit(channel, why, sizeof(why));
 	if (ret < 0 || request->leave_running) {
 		if (was_running)
 			vm_resume(session->vm);
 		if (ret < 0)
-			return checkpoint_error(why, ret == -ENOENT || ret == -ENOTDIR);
+			return checkpoint_error(why, ret == -EINVAL);
 	} else {
 		snprintf(detail, sizeof(detail), "checkpoint written to %.400s; restore it with 'sheer restore %.400s'",
 			 request->path, request->path);
@@ -280,11 +297,11 @@ static int session_place(struct run_session *session, char *err, size_t errlen)
 	return placement_choose(&session->host, &session->spec, session->taken, err, errlen);
 }
 
+/* The registry entry names the supervisor: signals to it reach the VMM, and it outlives the VMM to clean up. */
 static int session_register(struct run_session *session, char *err, size_t errlen)
 {
 	const struct server_config *cfg = &session->spec.cfg;
-	struct registry_entry entry = { .pid = getpid(), .numa_node = cfg->numa_node };
-	char path[REGISTRY_SOCKET_PATH_MAX];
+	struct registry_entry entry = { .pid = session->supervisor_pid, .numa_node = cfg->numa_node };
 	int ret, cpu;
 
 	snprintf(entry.name, sizeof(entry.name), "%s", cfg->name);
@@ -292,17 +309,9 @@ static int session_register(struct run_session *session, char *err, size_t errle
 		if (entry.n_held_cpus < REGISTRY_HELD_CPUS_MAX)
 			entry.held_cpus[entry.n_held_cpus++] = cpu;
 	hwloc_bitmap_foreach_end();
-	registry_socket_path(&session->registry, cfg->name, path, sizeof(path));
-	ret = control_server_start(&session->control, path, &session_control_ops, session);
-	if (ret < 0) {
-		snprintf(err, errlen, "control socket %s: %s", path, strerror(-ret));
-		return ret;
-	}
 	ret = registry_write_entry(&session->registry, &entry);
-	if (ret < 0) {
+	if (ret < 0)
 		snprintf(err, errlen, "registry entry for %s: %s", cfg->name, strerror(-ret));
-		control_server_stop(&session->control);
-	}
 	return ret;
 }
 
@@ -339,16 +348,30 @@ static void session_release_devices(struct run_session *session)
 	session->claims.count = 0;
 }
 
-/* Name, cores, memory, VM: each a refusal (exit 2) when the operator asked for something impossible. */
-static int session_create(struct run_session *session, char *err, size_t errlen)
+/* The control socket, made here with the caller's rights; the VMM only answers on it. */
+static int session_listen(struct run_session *session, char *err, size_t errlen)
+{
+	registry_socket_path(&session->registry, session->spec.cfg.name, session->socket_path,
+			     sizeof(session->socket_path));
+	session->listen_fd = control_listen(session->socket_path);
+	if (session->listen_fd < 0) {
+		snprintf(err, errlen, "control socket %s: %s", session->socket_path, strerror(-session->listen_fd));
+		return session->listen_fd;
+	}
+	return 0;
+}
+
+/* Name, cores, user, devices, socket: each a refusal (exit 2) when the operator asked for something impossible. */
+static int session_prepare(struct run_session *session, char *err, size_t errlen)
 {
 	int ret = session_check_name(session, err, errlen);
 
 	if (ret == 0)
 		ret = session_place(session, err, errlen);
+	if (ret == 0)
+		ret = sandbox_user_resolve(&session->user, err, errlen);
 	if (ret < 0)
 		return ret;
-	session_block_signals(session);
 	ret = placement_apply(&session->spec.cfg);
 	if (ret < 0) {
 		snprintf(err, errlen, "binding to NUMA node %d: %s", session->spec.cfg.numa_node, strerror(-ret));
@@ -356,33 +379,53 @@ static int session_create(struct run_session *session, char *err, size_t errlen)
 	}
 	ret = session_claim_devices(session, err, errlen);
 	if (ret == 0)
-		ret = session->restore_from ? session_restore(session, err, errlen)
-					    : vm_create(&session->spec.cfg, &session_report, &session->vm, err, errlen);
+		ret = session_listen(session, err, errlen);
 	return ret;
 }
 
-/* Everything before the guest runs; on success the server is registered and answering. */
-static int session_start(struct run_session *session, char *err, size_t errlen, int *exit_status)
+/* What the supervisor undoes whichever way the VMM ended: socket, registry entry, devices. */
+static void session_cleanup(struct run_session *session, bool registered)
 {
-	int ret = registry_lock(&session->registry);
+	if (session->listen_fd >= 0) {
+		unlink(session->socket_path);
+		close(session->listen_fd);
+		session->listen_fd = -1;
+	}
+	if (registered)
+		registry_remove(&session->registry, session->spec.cfg.name);
+	session_release_devices(session);
+}
 
-	if (ret < 0) {
-		snprintf(err, errlen, "%.200s: cannot lock: %s", session->registry.dir, strerror(-ret));
-		return ret;
+/* ---- the VMM process ---- */
+
+static int session_build_vm(struct run_session *session, char *err, size_t errlen)
+{
+	int ret = session->restore_from ? session_restore(session, err, errlen)
+					: vm_create(&session->spec.cfg, &session_report, &session->vm, err, errlen);
+
+	if (ret == 0)
+		vm_set_sandbox(session->vm, &session->sandbox);
+	return ret;
+}
+
+/* Built as the caller (KVM, VFIO and the socket are open); from here on the VMM holds only those. */
+static int session_confine(struct run_session *session, char *err, size_t errlen)
+{
+	int ret;
+
+	/* jansson seeds its hash tables from /dev/urandom at the first object: now, while files can be opened. */
+	json_object_seed(0);
+	ret = sandbox_user_enter(&session->user, err, errlen);
+	if (ret == 0 && supervisor_bind_vmm_to_parent(session->supervisor_pid) < 0) {
+		snprintf(err, errlen, "the supervisor is gone");
+		ret = -ESRCH;
 	}
-	/* Under the lock from the name check to the registry entry, so no one else takes the name or cores. */
-	ret = session_create(session, err, errlen);
-	*exit_status = is_input_error(ret) || session->devices_refused ? SHEER_EXIT_USAGE : SHEER_EXIT_FAILURE;
 	if (ret == 0) {
-		ret = session_register(session, err, errlen);
-		if (ret < 0) {
-			vm_destroy(session->vm);
-			session->vm = NULL;
-		}
+		ret = control_server_start_on(&session->control, session->listen_fd, &session_control_ops, session,
+					      &session->sandbox);
+		if (ret < 0)
+			snprintf(err, errlen, "control socket: %s", strerror(-ret));
 	}
-	if (ret < 0)
-		session_release_devices(session);
-	registry_unlock(&session->registry);
 	return ret;
 }
 
@@ -418,7 +461,8 @@ static int session_run(struct run_session *session)
 	char detail[ERR_MAX] = "";
 	int ret;
 
-	ret = thread_start(&session->signal_thread, session_signal_loop, session, -1);
+	ret = sandbox_thread_start(&session->sandbox, SANDBOX_MAIN, &session->signal_thread, session_signal_loop,
+				   session, -1);
 	if (ret == 0) {
 		ret = vm_run(session->vm, &reason, detail, sizeof(detail));
 		atomic_store(&session->finished, true);
@@ -426,10 +470,82 @@ static int session_run(struct run_session *session)
 		pthread_join(session->signal_thread, NULL);
 	}
 	control_server_stop(&session->control);
-	registry_remove(&session->registry, session->spec.cfg.name);
 	vm_destroy(session->vm);
-	session_release_devices(session);
 	return report_exit(&session->spec.cfg, ret, reason, detail);
+}
+
+/* The VMM: build the VM as the caller, confine, tell the supervisor, run; the exit status is sheer's. */
+static int session_vmm_main(void *ctx, int ready_fd)
+{
+	struct run_session *session = ctx;
+	char err[ERR_MAX] = "";
+	int ret;
+
+	/* The supervisor's lock stays the supervisor's: close only this process's reference. */
+	close(session->registry.lock_fd);
+	session->registry.lock_fd = -1;
+	session_block_signals(session);
+	ret = session_build_vm(session, err, sizeof(err));
+	if (ret < 0) {
+		cli_error("%s", err);
+		return is_input_error(ret) ? SHEER_EXIT_USAGE : SHEER_EXIT_FAILURE;
+	}
+	ret = session_confine(session, err, sizeof(err));
+	if (ret < 0) {
+		cli_error("%s: %s", session->spec.cfg.name, err);
+		vm_destroy(session->vm);
+		return SHEER_EXIT_FAILURE;
+	}
+	supervisor_signal_ready(ready_fd);
+	return session_run(session);
+}
+
+/* ---- the supervisor ---- */
+
+/* Everything before the guest runs; on success the VMM is ready and the server registered. */
+static int session_start(struct run_session *session, char *err, size_t errlen, int *exit_status)
+{
+	int ret = registry_lock(&session->registry);
+
+	if (ret < 0) {
+		snprintf(err, errlen, "%.200s: cannot lock: %s", session->registry.dir, strerror(-ret));
+		return ret;
+	}
+	/* Under the lock from the name check to the registry entry, so no one else takes the name or cores. */
+	ret = session_prepare(session, err, errlen);
+	*exit_status = is_input_error(ret) || session->devices_refused ? SHEER_EXIT_USAGE : SHEER_EXIT_FAILURE;
+	if (ret == 0) {
+		ret = supervisor_spawn(&session->supervisor, session_vmm_main, session);
+		if (ret < 0)
+			snprintf(err, errlen, "starting the VMM: %s", strerror(-ret));
+	}
+	if (ret == 0 && supervisor_await_ready(&session->supervisor) < 0) {
+		/* The VMM said why on stderr; its status is ours. */
+		*exit_status = supervisor_exit_status(&session->supervisor, session->spec.cfg.name);
+		err[0] = '\0';
+		ret = -ECHILD;
+	}
+	if (ret == 0)
+		ret = session_register(session, err, errlen);
+	if (ret < 0) {
+		if (session->supervisor.vmm > 0 && !session->supervisor.exited) {
+			kill(session->supervisor.vmm, SIGKILL);
+			supervisor_wait(&session->supervisor);
+		}
+		session_cleanup(session, false);
+	}
+	registry_unlock(&session->registry);
+	return ret;
+}
+
+static int session_supervise(struct run_session *session)
+{
+	int status;
+
+	supervisor_wait(&session->supervisor);
+	session_cleanup(session, true);
+	status = supervisor_exit_status(&session->supervisor, session->spec.cfg.name);
+	return status;
 }
 
 static void session_free(struct run_session *session)
@@ -438,6 +554,7 @@ static void session_free(struct run_session *session)
 		hwloc_bitmap_free(session->taken);
 	if (session->host.topology)
 		placement_host_free(&session->host);
+	supervisor_close(&session->supervisor);
 	registry_close(&session->registry);
 }
 
@@ -446,16 +563,28 @@ int session_main(struct run_session *session)
 	char err[ERR_MAX] = "";
 	int exit_status = SHEER_EXIT_FAILURE, ret;
 
-	ret = registry_open(&session->registry, err, sizeof(err));
+	/* Nothing the caller left open reaches the guest's VMM. */
+	close_range(3, ~0u, 0);
+	session->listen_fd = -1;
+	session->supervisor_pid = getpid();
+	sandbox_test_hook_init(&session->sandbox);
+	session->sandbox.confine = true;
+	ret = supervisor_block_signals(&session->supervisor);
+	if (ret == 0)
+		session_ignore_signals();
+	if (ret == 0)
+		ret = registry_open(&session->registry, err, sizeof(err));
+	else
+		snprintf(err, sizeof(err), "signals: %s", strerror(-ret));
 	if (ret < 0) {
 		cli_error("%s", err);
 		return SHEER_EXIT_FAILURE;
 	}
 	ret = session_start(session, err, sizeof(err), &exit_status);
-	if (ret < 0)
+	if (ret < 0 && err[0])
 		cli_error("%s", err);
-	else
-		exit_status = session_run(session);
+	else if (ret == 0)
+		exit_status = session_supervise(session);
 	session_free(session);
 	return exit_status;
 }

@@ -1,7 +1,9 @@
 /*
  * The foreground session of one logical server (vmm/cli/session.c): name
- * check, placement, devices, registry entry and control socket, the VM's run,
- * and the cleanup after it, on one path whatever way it ends.
+ * check, placement, devices, registry entry and control socket in the
+ * supervisor; the VM's build and run in the confined VMM process
+ * (vmm/cli/supervisor.h); the cleanup after it in the supervisor, on one
+ * path whatever way the VMM ends.
  */
 #ifndef SHEER_VMM_CLI_SESSION_H
 #define SHEER_VMM_CLI_SESSION_H
@@ -14,6 +16,8 @@
 #include <stdbool.h>
 
 #include "passthru/host/assign.h"
+#include "vmm/cli/supervisor.h"
+#include "vmm/sandbox/sandbox.h"
 #include "vmm/server/control.h"
 #include "vmm/server/placement.h"
 #include "vmm/server/registry.h"
@@ -31,6 +35,12 @@ struct run_session {
 	struct passthru_claims claims;	/* devices bound to vfio-pci for this server */
 	bool devices_refused;
 	struct control_server control;
+	int listen_fd;			/* the control socket, made by the supervisor, served by the VMM */
+	char socket_path[REGISTRY_SOCKET_PATH_MAX];
+	struct sandbox_user user;	/* who the VMM becomes */
+	struct sandbox sandbox;
+	struct supervisor supervisor;
+	pid_t supervisor_pid;
 	sigset_t stop_signals;
 	pthread_t signal_thread;
 	atomic_bool finished;

@@ -6,7 +6,7 @@
 #include <unistd.h>
 
 #include "vmm/devices/console.h"
-#include "vmm/lib/thread.h"
+
 
 #define CONSOLE_RETRY_MS 10	/* how soon to retry when the guest's FIFO is full */
 
@@ -64,7 +64,8 @@ static void *console_main(void *arg)
 	return NULL;
 }
 
-int console_start(struct console *console, int in_fd, struct serial *uart, pthread_mutex_t *lock)
+int console_start(struct console *console, int in_fd, struct serial *uart, pthread_mutex_t *lock,
+		  const struct sandbox *sandbox)
 {
 	int ret;
 
@@ -74,7 +75,7 @@ int console_start(struct console *console, int in_fd, struct serial *uart, pthre
 	console->wake_fd = eventfd(0, EFD_CLOEXEC);
 	if (console->wake_fd < 0)
 		return -errno;
-	ret = thread_start(&console->thread, console_main, console, -1);
+	ret = sandbox_thread_start(sandbox, SANDBOX_CONSOLE, &console->thread, console_main, console, -1);
 	if (ret < 0) {
 		close(console->wake_fd);
 		console->wake_fd = -1;

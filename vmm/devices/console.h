@@ -9,6 +9,7 @@
 #include <stdbool.h>
 
 #include "vmm/devices/serial.h"
+#include "vmm/sandbox/sandbox.h"
 
 struct console {
 	int in_fd;
@@ -21,7 +22,8 @@ struct console {
 };
 
 /* Starts nothing (and succeeds) when in_fd is neither a terminal nor a pipe. */
-int console_start(struct console *console, int in_fd, struct serial *uart, pthread_mutex_t *lock);
+int console_start(struct console *console, int in_fd, struct serial *uart, pthread_mutex_t *lock,
+		  const struct sandbox *sandbox);
 void console_stop(struct console *console);
 /* While paused, typed input stays in the host's buffer instead of reaching the UART. Call with the lock held. */
 void console_set_paused(struct console *console, bool paused);

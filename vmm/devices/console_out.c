@@ -4,7 +4,7 @@
 #include <unistd.h>
 
 #include "vmm/devices/console_out.h"
-#include "vmm/lib/thread.h"
+
 
 static void unlock_mutex(void *mutex)
 {
@@ -45,6 +45,7 @@ static void *console_out_main(void *arg)
 	struct console_out *out = arg;
 	size_t run;
 
+	sandbox_test_hook(out->sandbox, SANDBOX_CONSOLE);
 	while ((run = console_out_next(out)) > 0) {
 		ssize_t n = write(out->fd, out->buf + out->head, run);
 
@@ -55,17 +56,18 @@ static void *console_out_main(void *arg)
 	return NULL;
 }
 
-int console_out_start(struct console_out *out, int fd)
+int console_out_start(struct console_out *out, int fd, const struct sandbox *sandbox)
 {
 	int ret;
 
 	out->fd = fd;
+	out->sandbox = sandbox;
 	out->head = out->len = 0;
 	out->dropped = 0;
 	out->stopping = out->broken = false;
 	pthread_mutex_init(&out->lock, NULL);
 	pthread_cond_init(&out->changed, NULL);
-	ret = thread_start(&out->thread, console_out_main, out, -1);
+	ret = sandbox_thread_start(sandbox, SANDBOX_CONSOLE, &out->thread, console_out_main, out, -1);
 	out->started = ret == 0;
 	return ret;
 }

@@ -12,10 +12,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "vmm/sandbox/sandbox.h"
+
 #define CONSOLE_OUT_SIZE (64 * 1024)
 
 struct console_out {
 	int fd;
+	const struct sandbox *sandbox;
 	pthread_t thread;
 	bool started;
 	pthread_mutex_t lock;
@@ -28,7 +31,7 @@ struct console_out {
 };
 
 /* Start the writer thread on fd; 0 or a negative errno. */
-int console_out_start(struct console_out *out, int fd);
+int console_out_start(struct console_out *out, int fd, const struct sandbox *sandbox);
 /* Queue bytes for the writer; never blocks. Before start (or after stop) the bytes are dropped. */
 void console_out_write(struct console_out *out, const uint8_t *data, size_t len);
 /*

@@ -97,6 +97,7 @@ int control_request_parse(const char *text, size_t len, struct control_request *
 	int ret;
 
 	memset(request, 0, sizeof(*request));
+	request->file_fd = -1;
 	if (!object)
 		return decode_fail(err, errlen, "request is not JSON");
 	if (!json_is_object(object) || !json_is_string(name)) {
@@ -131,8 +132,9 @@ json_t *control_status_to_json(const struct control_status *status)
 
 	for (unsigned int i = 0; cpus && i < status->n_host_cpus; i++)
 		json_array_append_new(cpus, json_integer(status->host_cpu[i]));
-	return json_pack("{s:b, s:s, s:s, s:I, s:i, s:I, s:I, s:i, s:o, s:I, s:I, s:I}",
+	return json_pack("{s:b, s:s, s:s, s:I, s:I, s:i, s:I, s:I, s:i, s:o, s:I, s:I, s:I}",
 			 "ok", 1, "name", status->name, "state", status->state, "pid", (json_int_t)status->pid,
+			 "vmm_pid", (json_int_t)status->vmm_pid,
 			 "cpus", (int)status->cpus, "memory", (json_int_t)status->memory_bytes,
 			 "uptime_s", (json_int_t)status->uptime_s, "numa_node", status->numa_node,
 			 "host_cpus", cpus, "exits", (json_int_t)status->exits,
@@ -170,7 +172,7 @@ int control_status_from_json(json_t *object, struct control_status *status)
 {
 	json_t *name = json_object_get(object, "name"), *state = json_object_get(object, "state");
 	json_t *node = json_object_get(object, "numa_node");
-	uint64_t pid, cpus;
+	uint64_t pid, vmm_pid = 0, cpus;
 
 	memset(status, 0, sizeof(*status));
 	if (!json_is_string(name) || !json_is_string(state) || !json_is_integer(node) ||
@@ -183,7 +185,11 @@ int control_status_from_json(json_t *object, struct control_status *status)
 	    !get_uint(object, "unhandled_accesses", UINT64_MAX, &status->unhandled_accesses) ||
 	    !get_uint(object, "dma_map_us", UINT64_MAX, &status->dma_map_us))
 		return -EPROTO;
+	/* Absent from servers started before the VMM had a process of its own. */
+	if (json_object_get(object, "vmm_pid") && !get_uint(object, "vmm_pid", INT32_MAX, &vmm_pid))
+		return -EPROTO;
 	status->pid = (long long)pid;
+	status->vmm_pid = (long long)vmm_pid;
 	status->cpus = (unsigned int)cpus;
 	status->numa_node = (int)json_integer_value(node);
 	return host_cpus_from_json(json_object_get(object, "host_cpus"), status);
@@ -228,7 +234,7 @@ static int (*command_action(const struct control_ops *ops, enum control_command 
 }
 
 static json_t *run_command(const struct control_ops *ops, void *ctx, const struct control_request *request,
-			   const struct control_progress *progress)
+			   const struct control_channel *channel)
 {
 	enum control_command command = request->command;
 	struct control_status status;
@@ -236,8 +242,7 @@ static json_t *run_command(const struct control_ops *ops, void *ctx, const struc
 	int ret;
 
 	if (command == CONTROL_CHECKPOINT)
-		return ops->checkpoint ? ops->checkpoint(ctx, request, request->progress ? progress : NULL)
-				       : error_reply("checkpoint: not supported");
+		return ops->checkpoint ? ops->checkpoint(ctx, request, channel) : error_reply("checkpoint: not supported");
 	if (command == CONTROL_STATUS) {
 		memset(&status, 0, sizeof(status));
 		ops->status(ctx, &status);
@@ -252,21 +257,23 @@ static json_t *run_command(const struct control_ops *ops, void *ctx, const struc
 
 char *control_handle(const struct control_ops *ops, void *ctx, const char *request, size_t len)
 {
-	return control_handle_stream(ops, ctx, request, len, NULL);
+	return control_handle_stream(ops, ctx, request, len, -1, NULL);
 }
 
-char *control_handle_stream(const struct control_ops *ops, void *ctx, const char *request, size_t len,
-			    const struct control_progress *progress)
+char *control_handle_stream(const struct control_ops *ops, void *ctx, const char *request, size_t len, int file_fd,
+			    const struct control_channel *channel)
 {
 	struct control_request parsed;
 	char message[160];
 	json_t *reply;
 	char *text;
 
-	if (control_request_parse(request, len, &parsed, message, sizeof(message)) < 0)
+	if (control_request_parse(request, len, &parsed, message, sizeof(message)) < 0) {
 		reply = error_reply(message);
-	else
-		reply = run_command(ops, ctx, &parsed, progress);
+	} else {
+		parsed.file_fd = file_fd;
+		reply = run_command(ops, ctx, &parsed, channel);
+	}
 	text = reply ? json_dumps(reply, JSON_COMPACT) : NULL;
 	json_decref(reply);
 	return text;

@@ -19,6 +19,7 @@
 #include <sys/un.h>
 
 #include "vmm/machine/config.h"
+#include "vmm/sandbox/sandbox.h"
 #include "vmm/server/registry.h"
 
 #define CONTROL_REQUEST_MAX 4096
@@ -30,15 +31,27 @@ enum control_command {
 	CONTROL_POWEROFF,	/* stop now */
 	CONTROL_PAUSE,
 	CONTROL_RESUME,
-	CONTROL_CHECKPOINT,	/* {"command":"checkpoint","path":"/abs/FILE","leave_running":false} */
+	CONTROL_CHECKPOINT,	/* {"command":"checkpoint","path":"/abs/FILE","leave_running":false}, the file passed along */
 };
 
 /*
- * Progress of a long request (checkpoint), sent to a client that asked for
- * it as lines {"progress":{"done":N,"total":M}} before the reply line.
+ * The client's side of a long request (checkpoint): the server sends lines
+ * {"progress":{"done":N,"total":M}} to a client that asked for them, and one
+ * {"written":true} once the file is on disk; the client then puts the file
+ * in place (written) and answers "commit", and only then does the server
+ * stop. No answer, and the server goes on running.
  */
 struct control_progress {
 	void (*update)(void *ctx, uint64_t done, uint64_t total);
+	int (*written)(void *ctx);	/* 0: the file is in place, commit */
+	void *ctx;
+};
+
+/* The server's side of the connection a request came on. */
+struct control_channel {
+	void (*progress)(void *ctx, uint64_t done, uint64_t total);
+	/* Tell the client the file is written and wait (bounded) for its commit: 0 when it came. */
+	int (*confirm)(void *ctx);
 	void *ctx;
 };
 
@@ -48,12 +61,19 @@ struct control_request {
 	char path[PATH_MAX];	/* checkpoint: absolute path of the file to write */
 	bool leave_running;	/* checkpoint: resume the server afterwards instead of stopping it */
 	bool progress;		/* send progress lines before the reply */
+	/*
+	 * checkpoint: the file to write, opened by the client with its own
+	 * rights and passed with the request (SCM_RIGHTS), since the VMM may
+	 * open nothing; -1 when none came.
+	 */
+	int file_fd;
 };
 
 struct control_status {
 	char name[SERVER_NAME_MAX];
 	char state[32];
-	long long pid;
+	long long pid;		/* the supervisor: what signals go to */
+	long long vmm_pid;	/* the confined process running the guest */
 	unsigned int cpus;
 	uint64_t memory_bytes;
 	uint64_t uptime_s;
@@ -72,7 +92,7 @@ struct control_ops {
 	int (*pause)(void *ctx);
 	int (*resume)(void *ctx);
 	/* The whole reply object: {"ok":true,...} or {"ok":false,"error":"..."}. */
-	json_t *(*checkpoint)(void *ctx, const struct control_request *request, const struct control_progress *progress);
+	json_t *(*checkpoint)(void *ctx, const struct control_request *request, const struct control_channel *channel);
 };
 
 /* Protocol (control.c). */
@@ -84,9 +104,9 @@ char *control_request_format(const struct control_request *request);
 int control_request_parse(const char *text, size_t len, struct control_request *request, char *err, size_t errlen);
 /* Decode, act through ops, encode the reply. Never fails: errors become {"ok":false}. */
 char *control_handle(const struct control_ops *ops, void *ctx, const char *request, size_t len);
-/* The same, with progress lines going to progress (NULL: none) while a long request runs. */
-char *control_handle_stream(const struct control_ops *ops, void *ctx, const char *request, size_t len,
-			    const struct control_progress *progress);
+/* The same on a connection: a passed file_fd (or -1), progress and the commit go through channel (NULL: none). */
+char *control_handle_stream(const struct control_ops *ops, void *ctx, const char *request, size_t len, int file_fd,
+			    const struct control_channel *channel);
 /* A unix stream socket for the control socket at path; *addr gets its address. */
 int control_socket(const char *path, struct sockaddr_un *addr);
 
@@ -100,13 +120,19 @@ struct control_server {
 	int listen_fd;
 	int wake_fds[2];	/* written to stop the thread */
 	pthread_t thread;
-	char path[REGISTRY_SOCKET_PATH_MAX];
+	char path[REGISTRY_SOCKET_PATH_MAX];	/* empty when the socket file is someone else's */
 	const struct control_ops *ops;
 	void *ctx;
+	const struct sandbox *sandbox;
 };
 
+/* A listening control socket at path, owner-only from the moment it exists; the fd or a negative errno. */
+int control_listen(const char *path);
 int control_server_start(struct control_server *server, const char *path, const struct control_ops *ops, void *ctx);
-/* Stop answering and remove the socket file. */
+/* Answer on a socket someone else made (the supervisor); stopping then leaves the socket file to them. */
+int control_server_start_on(struct control_server *server, int listen_fd, const struct control_ops *ops, void *ctx,
+			    const struct sandbox *sandbox);
+/* Stop answering; remove the socket file when this server made it. */
 void control_server_stop(struct control_server *server);
 
 /* Client (control_client.c). -ENOENT/-ECONNREFUSED: nothing is listening there. */

@@ -30,43 +30,80 @@ static int connect_to(const char *path, int timeout_s)
 	return fd;
 }
 
+/* The request line, with the file to write attached when there is one. */
+static int send_with_fd(int fd, const char *data, size_t len, int file_fd)
+{
+	union {
+		char space[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} control;
+	struct iovec iov = { (void *)data, len };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *c;
+
+	if (file_fd >= 0) {
+		memset(&control, 0, sizeof(control));
+		msg.msg_control = control.space;
+		msg.msg_controllen = sizeof(control.space);
+		c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &file_fd, sizeof(int));
+	}
+	return sendmsg(fd, &msg, MSG_NOSIGNAL) == (ssize_t)len ? 0 : (errno ? -errno : -EIO);
+}
+
 static int send_request(int fd, const struct control_request *req)
 {
-	char *request = control_request_format(req);
-	size_t len = request ? strlen(request) : 0;
-	int ret = 0;
+	char *request = control_request_format(req), *line;
+	int ret;
 
-	if (!request)
+	if (!request || asprintf(&line, "%s\n", request) < 0) {
+		free(request);
 		return -ENOMEM;
-	if (send(fd, request, len, MSG_NOSIGNAL) != (ssize_t)len)
-		ret = errno ? -errno : -EIO;
+	}
 	free(request);
-	if (ret == 0)
+	ret = send_with_fd(fd, line, strlen(line), req->file_fd);
+	free(line);
+	/* A request that passes a file may still have to say "commit"; the newline ends the request. */
+	if (ret == 0 && req->file_fd < 0)
 		shutdown(fd, SHUT_WR);
 	return ret;
 }
 
-/* A complete line {"progress":{...}} goes to progress and out of buf; returns the bytes consumed. */
-static size_t take_progress_line(char *buf, size_t len, const struct control_progress *progress)
+/* {"written":true}: the client puts the file in place and commits, or stays silent so the server resumes. */
+static void answer_written(int fd, const struct control_progress *progress)
+{
+	if (progress && progress->written && progress->written(progress->ctx) == 0)
+		send(fd, "commit\n", 7, MSG_NOSIGNAL);
+	shutdown(fd, SHUT_WR);
+}
+
+/* A complete line {"progress":{...}} or {"written":true} is handled and taken out of buf; returns the bytes consumed. */
+static size_t take_stream_line(int fd, char *buf, size_t len, const struct control_progress *progress)
 {
 	char *newline = memchr(buf, '\n', len);
 	json_t *line, *p;
 
-	if (!newline || !progress)
+	if (!newline)
 		return 0;
 	line = json_loadb(buf, (size_t)(newline - buf), 0, NULL);
 	p = json_object_get(line, "progress");
-	if (!json_is_object(p)) {
+	if (json_is_true(json_object_get(line, "written"))) {
+		answer_written(fd, progress);
+	} else if (json_is_object(p) && progress) {
+		progress->update(progress->ctx, (uint64_t)json_integer_value(json_object_get(p, "done")),
+				 (uint64_t)json_integer_value(json_object_get(p, "total")));
+	} else {
 		json_decref(line);
 		return 0;
 	}
-	progress->update(progress->ctx, (uint64_t)json_integer_value(json_object_get(p, "done")),
-			 (uint64_t)json_integer_value(json_object_get(p, "total")));
 	json_decref(line);
 	return (size_t)(newline - buf) + 1;
 }
 
-/* Everything until the server closes, progress lines handed over as they come; the rest is the reply. */
+/* Everything until the server closes, stream lines handled as they come; the rest is the reply. */
 static ssize_t receive_reply(int fd, char *buf, size_t size, const struct control_progress *progress)
 {
 	size_t len = 0, taken;
@@ -81,7 +118,7 @@ static ssize_t receive_reply(int fd, char *buf, size_t size, const struct contro
 		if (got == 0)
 			return (ssize_t)len;
 		len += (size_t)got;
-		while ((taken = take_progress_line(buf, len, progress)) > 0) {
+		while ((taken = take_stream_line(fd, buf, len, progress)) > 0) {
 			memmove(buf, buf + taken, len - taken);
 			len -= taken;
 		}
@@ -91,7 +128,7 @@ static ssize_t receive_reply(int fd, char *buf, size_t size, const struct contro
 
 int control_call(const char *path, enum control_command command, json_t **reply, char *err, size_t errlen)
 {
-	struct control_request request = { .command = command };
+	struct control_request request = { .command = command, .file_fd = -1 };
 
 	return control_call_request(path, &request, CONTROL_CALL_TIMEOUT_S, NULL, reply, err, errlen);
 }

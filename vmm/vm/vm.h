@@ -14,6 +14,7 @@
 #include "vmm/machine/config.h"
 #include "vmm/machine/machine.h"
 #include "vmm/machine/state.h"
+#include "vmm/sandbox/sandbox.h"
 
 struct vm;
 
@@ -43,6 +44,8 @@ struct vm_status {
  */
 int vm_create(const struct server_config *cfg, const struct report *report, struct vm **out, char *err,
 	      size_t errlen);
+/* Confine vm_run's threads, and the thread that calls it once they are started (README, "Security"). */
+void vm_set_sandbox(struct vm *vm, const struct sandbox *sandbox);
 /* Run until the guest stops; *reason says why, *detail a one-line reason on crash. */
 int vm_run(struct vm *vm, enum vm_exit_reason *reason, char *detail, size_t detail_len);
 void vm_destroy(struct vm *vm);

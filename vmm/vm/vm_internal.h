@@ -54,6 +54,7 @@ struct vm {
 	struct resources res;
 	struct report report;		/* where the VM's warnings go (the caller of vm_create) */
 	struct vm_restore *restore;	/* between vm_create_empty() and vm_restore_finish() */
+	const struct sandbox *sandbox;	/* confines the threads vm_run starts, and the caller; NULL: none */
 
 	/* Devices, all under devices_lock. */
 	pthread_mutex_t devices_lock;

@@ -11,7 +11,7 @@
 
 #include "passthru/vfio/passthru_vm.h"
 #include "vmm/kvm/platform_state.h"
-#include "vmm/lib/thread.h"
+#include "vmm/sandbox/sandbox.h"
 #include "vmm/vm/vm_internal.h"
 #include "vmm/lib/clock.h"
 
@@ -83,9 +83,11 @@ static void *vcpu_thread(void *arg)
 	struct vcpu_stop stop;
 	sigset_t only_kick;
 
-	/* Leave every other signal to the front end's threads. */
+	/* Leave every other signal to the front end's threads; SIGSYS reports a seccomp violation. */
 	sigfillset(&only_kick);
 	sigdelset(&only_kick, VCPU_KICK_SIGNAL);
+	sigdelset(&only_kick, SIGSYS);
+	sandbox_test_hook(vm->sandbox, SANDBOX_VCPU);
 	pthread_sigmask(SIG_SETMASK, &only_kick, NULL);
 	while (!vm_is_stopping(vm)) {
 		int step;
@@ -136,7 +138,8 @@ static int vm_install_kick_handler(void)
 
 static int vcpu_thread_start(struct vm *vm, struct vcpu *vcpu)
 {
-	int ret = thread_start(&vcpu->thread, vcpu_thread, vcpu, vm->cfg.host_cpu[vcpu->id]);
+	int ret = sandbox_thread_start(vm->sandbox, SANDBOX_VCPU, &vcpu->thread, vcpu_thread, vcpu,
+				       vm->cfg.host_cpu[vcpu->id]);
 
 	if (ret == 0)
 		vcpu->thread_started = true;
@@ -200,13 +203,18 @@ int vm_run(struct vm *vm, enum vm_exit_reason *reason, char *detail, size_t deta
 	vm->start_ns = clock_monotonic_ns();
 	pthread_mutex_unlock(&vm->lock);
 
-	ret = console_out_start(&vm->console_out, STDOUT_FILENO);
+	ret = console_out_start(&vm->console_out, STDOUT_FILENO, vm->sandbox);
 	if (ret == 0)
-		ret = console_start(&vm->console, STDIN_FILENO, &vm->dev.com1, &vm->devices_lock);
+		ret = console_start(&vm->console, STDIN_FILENO, &vm->dev.com1, &vm->devices_lock, vm->sandbox);
 	if (ret == 0)
 		ret = vm_start_vcpus(vm);
+	/* Every thread is started: from here the caller only waits and tears down. */
+	if (ret == 0)
+		ret = sandbox_confine_thread(vm->sandbox, SANDBOX_MAIN);
+	if (ret == 0)
+		sandbox_test_hook(vm->sandbox, SANDBOX_MAIN);
 	if (ret < 0)
-		vm_request_stop(vm, VM_EXIT_VMM_ERROR, "could not start vCPU or console threads");
+		vm_request_stop(vm, VM_EXIT_VMM_ERROR, "could not start and confine the vCPU and console threads");
 
 	pthread_mutex_lock(&vm->lock);
 	while (!vm->stop_requested && vm->live_vcpus > 0)
@@ -229,6 +237,11 @@ int vm_run(struct vm *vm, enum vm_exit_reason *reason, char *detail, size_t deta
 		snprintf(detail, detail_len, "%s", vm->exit_detail);
 	pthread_mutex_unlock(&vm->lock);
 	return ret;
+}
+
+void vm_set_sandbox(struct vm *vm, const struct sandbox *sandbox)
+{
+	vm->sandbox = sandbox;
 }
 
 /* ---- requests from other threads ---- */

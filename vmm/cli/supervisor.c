@@ -1,0 +1,152 @@
+/* The supervisor and its VMM process (supervisor.h says why there are two). */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "vmm/cli/supervisor.h"
+#include "vmm/lib/cli.h"
+#include "vmm/sandbox/sandbox.h"
+
+static const int forwarded_signals[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+
+int supervisor_block_signals(struct supervisor *supervisor)
+{
+	sigset_t set;
+
+	*supervisor = (struct supervisor){ .vmm = -1, .ready_fd = -1, .signal_fd = -1 };
+	sigemptyset(&set);
+	for (size_t i = 0; i < sizeof(forwarded_signals) / sizeof(forwarded_signals[0]); i++)
+		sigaddset(&set, forwarded_signals[i]);
+	sigaddset(&set, SIGCHLD);
+	/* Before the fork: a signal that comes while the VMM starts waits for it, it is not lost. */
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -errno;
+	supervisor->signal_fd = signalfd(-1, &set, SFD_CLOEXEC);
+	return supervisor->signal_fd < 0 ? -errno : 0;
+}
+
+int supervisor_spawn(struct supervisor *supervisor, int (*vmm_main)(void *ctx, int ready_fd), void *ctx)
+{
+	int pipe_fds[2];
+	pid_t pid;
+
+	if (pipe2(pipe_fds, O_CLOEXEC) < 0)
+		return -errno;
+	pid = fork();
+	if (pid < 0) {
+		close(pipe_fds[0]);
+		close(pipe_fds[1]);
+		return -errno;
+	}
+	if (pid == 0) {
+		close(pipe_fds[0]);
+		close(supervisor->signal_fd);
+		exit(vmm_main(ctx, pipe_fds[1]));
+	}
+	close(pipe_fds[1]);
+	supervisor->vmm = pid;
+	supervisor->ready_fd = pipe_fds[0];
+	return 0;
+}
+
+int supervisor_bind_vmm_to_parent(pid_t supervisor_pid)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		return -errno;
+	/* The supervisor may have died before the setting took. */
+	return getppid() == supervisor_pid ? 0 : -ESRCH;
+}
+
+void supervisor_signal_ready(int ready_fd)
+{
+	ssize_t ignored = write(ready_fd, "r", 1);
+
+	(void)ignored;
+	close(ready_fd);
+}
+
+/* One signal from the signal fd: a stop signal goes on to the VMM; returns true once the VMM exited. */
+static bool supervisor_handle_signal(struct supervisor *supervisor)
+{
+	struct signalfd_siginfo info;
+
+	if (read(supervisor->signal_fd, &info, sizeof(info)) != sizeof(info))
+		return false;
+	if (info.ssi_signo != SIGCHLD) {
+		kill(supervisor->vmm, (int)info.ssi_signo);
+		return false;
+	}
+	if (waitpid(supervisor->vmm, &supervisor->wait_status, WNOHANG) != supervisor->vmm)
+		return false;
+	supervisor->exited = true;
+	return true;
+}
+
+int supervisor_await_ready(struct supervisor *supervisor)
+{
+	struct pollfd fds[2] = {
+		{ .fd = supervisor->ready_fd, .events = POLLIN },
+		{ .fd = supervisor->signal_fd, .events = POLLIN },
+	};
+	char byte;
+
+	for (;;) {
+		if (poll(fds, 2, -1) < 0 && errno != EINTR)
+			return -errno;
+		if (fds[0].revents) {
+			if (read(supervisor->ready_fd, &byte, 1) == 1)
+				return 0;
+			/* Closed without a word: the VMM exited (or is exiting); its status says how. */
+			supervisor_wait(supervisor);
+			return -ECHILD;
+		}
+		if (fds[1].revents && supervisor_handle_signal(supervisor))
+			return -ECHILD;
+	}
+}
+
+void supervisor_wait(struct supervisor *supervisor)
+{
+	while (!supervisor->exited) {
+		struct pollfd pfd = { .fd = supervisor->signal_fd, .events = POLLIN };
+
+		if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
+			break;
+		supervisor_handle_signal(supervisor);
+	}
+}
+
+int supervisor_exit_status(const struct supervisor *supervisor, const char *name)
+{
+	int status = supervisor->wait_status;
+
+	if (!supervisor->exited) {
+		cli_error("%s: lost track of the VMM (pid %d)", name, (int)supervisor->vmm);
+		return SHEER_EXIT_FAILURE;
+	}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == SANDBOX_VIOLATION_EXIT) {
+		cli_error("%s: the VMM was stopped by its seccomp filter; its devices are back on their host drivers",
+			  name);
+		return SHEER_EXIT_FAILURE;
+	}
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	cli_error("%s: the VMM (pid %d) was killed by signal %d (%s); its devices are back on their host drivers",
+		  name, (int)supervisor->vmm, WTERMSIG(status), strsignal(WTERMSIG(status)));
+	return SHEER_EXIT_FAILURE;
+}
+
+void supervisor_close(struct supervisor *supervisor)
+{
+	if (supervisor->ready_fd >= 0)
+		close(supervisor->ready_fd);
+	if (supervisor->signal_fd >= 0)
+		close(supervisor->signal_fd);
+	supervisor->ready_fd = supervisor->signal_fd = -1;
+}
