@@ -1,7 +1,7 @@
 /*
  * `sheer host check`: is this host ready to run logical servers with
- * assigned devices? Each check gives ok/warn/fail, what it saw, and for a
- * problem the remedy an operator can apply.
+ * assigned devices, for the user asking? Each check gives ok/warn/fail, what
+ * it saw, and for a problem the remedy an operator can apply.
  */
 #ifndef SHEER_IOMMU_HOST_CHECK_H
 #define SHEER_IOMMU_HOST_CHECK_H

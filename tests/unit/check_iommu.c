@@ -2,6 +2,8 @@
 #include <check.h>
 #include <errno.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "iommu/groups.h"
 #include "iommu/host_check.h"
@@ -383,6 +385,59 @@ START_TEST(host_check_modules_loadable_or_missing)
 }
 END_TEST
 
+START_TEST(host_check_kvm_that_opens)
+{
+	struct host_report report;
+	const struct host_check *check;
+
+	fake_ready_host();
+	host_report_run(&fs, &report);
+	check = report_find(&report, "kvm");
+	ck_assert_int_eq(check->level, HOST_CHECK_OK);
+	ck_assert_ptr_nonnull(strstr(check->detail, "/dev/kvm opens read-write"));
+}
+END_TEST
+
+/* Even root cannot open a directory read-write, so this fails wherever the tests run. */
+START_TEST(host_check_kvm_that_does_not_open)
+{
+	struct host_report report;
+	const struct host_check *check;
+
+	fake_ready_host();
+	fake_remove(&host, "/dev/kvm");
+	fake_dir(&host, "/dev/kvm");
+	host_report_run(&fs, &report);
+	check = report_find(&report, "kvm");
+	ck_assert_int_eq(check->level, HOST_CHECK_FAIL);
+	ck_assert_ptr_nonnull(strstr(check->detail, "cannot open it read-write: Is a directory"));
+	ck_assert_ptr_nonnull(strstr(check->remedy, "KVM character device"));
+	ck_assert(!host_report_ready(&report));
+}
+END_TEST
+
+/* Mode 000 keeps out everyone but root, who opens anything: the verdict must say which. */
+START_TEST(host_check_kvm_without_permission)
+{
+	struct host_report report;
+	const struct host_check *check;
+	char path[PATH_MAX];
+
+	fake_ready_host();
+	fake_path(&host, "/dev/kvm", path, sizeof(path));
+	ck_assert_int_eq(chmod(path, 0), 0);
+	host_report_run(&fs, &report);
+	check = report_find(&report, "kvm");
+	if (geteuid() == 0) {
+		ck_assert_int_eq(check->level, HOST_CHECK_OK);
+		return;
+	}
+	ck_assert_int_eq(check->level, HOST_CHECK_FAIL);
+	ck_assert_ptr_nonnull(strstr(check->detail, "cannot open it read-write: Permission denied"));
+	ck_assert_ptr_nonnull(strstr(check->remedy, "usermod -aG"));
+}
+END_TEST
+
 START_TEST(paths_too_long_are_errors)
 {
 	char long_name[PATH_MAX + 16], value[16];
@@ -425,5 +480,8 @@ Suite *unit_suite(void)
 	tcase_add_test(check, host_check_without_iommu_gives_remedies);
 	tcase_add_test(check, host_check_iommu_off_names_kernel_parameter);
 	tcase_add_test(check, host_check_modules_loadable_or_missing);
+	tcase_add_test(check, host_check_kvm_that_opens);
+	tcase_add_test(check, host_check_kvm_that_does_not_open);
+	tcase_add_test(check, host_check_kvm_without_permission);
 	return suite;
 }

@@ -130,5 +130,43 @@ expect restore-missing-file "$WORK/none.ckpt: No such file or directory" -- rest
 expect restore-not-a-checkpoint "not a sheer checkpoint" -- restore "$K"
 expect restore-a-directory "not a regular file" -- restore "$WORK/a-directory"
 
+expect host-check-bad-flag "host check: usage: sheer host check [--json]" -- host check --jsn
+
+# sheer host check as a user (run PREFIX... before it: setpriv to become another): its kvm line
+# agrees with whether that user can open /dev/kvm read-write as the shell's <> does, and it
+# exits 1 exactly when a line says fail.
+host_check_agrees() {
+	user=$1
+	shift
+	"$@" "$SHEER" host check >"$WORK/out" 2>"$WORK/err"
+	status=$?
+	if [ ! -e /dev/kvm ]; then	# never <> a missing /dev/kvm: that would create it
+		want='^fail +kvm +no /dev/kvm'
+	elif "$@" sh -c ': <>/dev/kvm' 2>/dev/null; then
+		want='^ok +kvm +/dev/kvm opens read-write'
+	else
+		want='^fail +kvm +/dev/kvm present, but uid [0-9]+ cannot open it read-write: .*; fix: '
+	fi
+	want_status=0
+	grep -q '^fail ' "$WORK/out" && want_status=1
+	if grep -Eq "$want" "$WORK/out" && [ "$status" -eq "$want_status" ]; then
+		passed=$((passed + 1))
+		echo "ok   host-check-as-$user: $(grep -E '^[a-z]+ +kvm ' "$WORK/out")"
+	else
+		failed=$((failed + 1))
+		echo "FAIL host-check-as-$user: status $status (wanted $want_status), wanted /$want/"
+		sed 's/^/     stdout: /' "$WORK/out"
+	fi
+}
+host_check_agrees "$(id -un)"
+AS_NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups"
+if [ "$(id -u)" -eq 0 ] && command -v setpriv >/dev/null; then
+	if $AS_NOBODY test -x "$SHEER"; then
+		host_check_agrees nobody $AS_NOBODY
+	else
+		echo "skip host-check-as-nobody: nobody cannot reach $SHEER"
+	fi
+fi
+
 echo "cli_errors: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
