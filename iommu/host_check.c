@@ -1,13 +1,16 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/seccomp.h>
 #include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "iommu/host_check.h"
@@ -242,9 +245,43 @@ static void check_memlock(const struct host_fs *fs, struct host_report *report)
 	}
 }
 
+void seccomp_probe_run(struct seccomp_probe *probe)
+{
+	unsigned int trap = SECCOMP_RET_TRAP;
+
+	probe->mode = prctl(PR_GET_SECCOMP, 0, 0, 0, 0);
+	probe->mode_errno = probe->mode < 0 ? errno : 0;
+	/* NULL is never taken for a filter: a kernel that filters fails to copy it (EFAULT) before anything else. */
+	probe->filter_errno = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, NULL) < 0 ? errno : 0;
+	probe->trap_errno = syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &trap) < 0 ? errno : 0;
+}
+
+void host_check_seccomp(struct host_report *report, const struct seccomp_probe *probe)
+{
+	struct host_check *check = host_report_add(report, "seccomp");
+	const char *remedy = "a kernel built with CONFIG_SECCOMP_FILTER (distribution kernels are); in a container, "
+			     "a seccomp profile that allows seccomp(2)";
+
+	if (probe->mode_errno)
+		host_check_set(check, HOST_CHECK_FAIL, remedy, "no seccomp in this kernel (PR_GET_SECCOMP: %s)",
+			       strerror(probe->mode_errno));
+	else if (probe->filter_errno != EFAULT)
+		host_check_set(check, HOST_CHECK_FAIL, remedy, "seccomp filters cannot be installed (%s)",
+			       strerror(probe->filter_errno));
+	else if (probe->trap_errno)
+		host_check_set(check, HOST_CHECK_FAIL, "Linux 4.14 or later",
+			       "this kernel does not say it can trap a filtered call (SECCOMP_RET_TRAP: %s)",
+			       strerror(probe->trap_errno));
+	else
+		host_check_set(check, HOST_CHECK_OK, NULL, "seccomp filters available%s",
+			       probe->mode == SECCOMP_MODE_FILTER ?
+			       " (this process already runs under one; filters stack)" : "");
+}
+
 void host_report_run(const struct host_fs *fs, struct host_report *report)
 {
 	struct iommu_platform platform;
+	struct seccomp_probe seccomp;
 
 	report->count = 0;
 	iommu_platform_probe(fs, &platform);
@@ -256,6 +293,8 @@ void host_report_run(const struct host_fs *fs, struct host_report *report)
 	check_module(fs, report, "vfio-pci", "vfio_pci", "vfio-pci");
 	check_hugepages(fs, report);
 	check_memlock(fs, report);
+	seccomp_probe_run(&seccomp);
+	host_check_seccomp(report, &seccomp);
 }
 
 bool host_report_ready(const struct host_report *report)

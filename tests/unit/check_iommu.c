@@ -438,6 +438,48 @@ START_TEST(host_check_kvm_without_permission)
 }
 END_TEST
 
+static const struct host_check *seccomp_verdict(const struct seccomp_probe *probe)
+{
+	static struct host_report report;
+
+	report.count = 0;
+	host_check_seccomp(&report, probe);
+	return report_find(&report, "seccomp");
+}
+
+START_TEST(host_check_seccomp_verdicts)
+{
+	const struct seccomp_probe filters = { .filter_errno = EFAULT };
+	const struct seccomp_probe filtered_already = { .mode = 2, .filter_errno = EFAULT };
+	const struct seccomp_probe no_seccomp = { .mode = -1, .mode_errno = EINVAL, .filter_errno = ENOSYS,
+						  .trap_errno = ENOSYS };
+	const struct seccomp_probe no_filter = { .filter_errno = EINVAL };
+	const struct seccomp_probe no_trap = { .filter_errno = EFAULT, .trap_errno = EOPNOTSUPP };
+
+	ck_assert_int_eq(seccomp_verdict(&filters)->level, HOST_CHECK_OK);
+	ck_assert_ptr_nonnull(strstr(seccomp_verdict(&filtered_already)->detail, "filters stack"));
+	ck_assert_int_eq(seccomp_verdict(&no_seccomp)->level, HOST_CHECK_FAIL);
+	ck_assert_ptr_nonnull(strstr(seccomp_verdict(&no_seccomp)->detail, "no seccomp in this kernel"));
+	ck_assert_ptr_nonnull(strstr(seccomp_verdict(&no_seccomp)->remedy, "CONFIG_SECCOMP_FILTER"));
+	ck_assert_int_eq(seccomp_verdict(&no_filter)->level, HOST_CHECK_FAIL);
+	ck_assert_ptr_nonnull(strstr(seccomp_verdict(&no_filter)->detail, "filters cannot be installed"));
+	ck_assert_int_eq(seccomp_verdict(&no_trap)->level, HOST_CHECK_FAIL);
+	ck_assert_ptr_nonnull(strstr(seccomp_verdict(&no_trap)->detail, "SECCOMP_RET_TRAP"));
+}
+END_TEST
+
+/* The probe never installs anything, whatever this kernel answers. */
+START_TEST(host_check_seccomp_probe_installs_nothing)
+{
+	struct seccomp_probe before, after;
+
+	seccomp_probe_run(&before);
+	seccomp_probe_run(&after);
+	ck_assert_int_ne(after.filter_errno, 0);
+	ck_assert_int_eq(after.mode, before.mode);
+}
+END_TEST
+
 START_TEST(paths_too_long_are_errors)
 {
 	char long_name[PATH_MAX + 16], value[16];
@@ -483,5 +525,7 @@ Suite *unit_suite(void)
 	tcase_add_test(check, host_check_kvm_that_opens);
 	tcase_add_test(check, host_check_kvm_that_does_not_open);
 	tcase_add_test(check, host_check_kvm_without_permission);
+	tcase_add_test(check, host_check_seccomp_verdicts);
+	tcase_add_test(check, host_check_seccomp_probe_installs_nothing);
 	return suite;
 }

@@ -133,8 +133,8 @@ expect restore-a-directory "not a regular file" -- restore "$WORK/a-directory"
 expect host-check-bad-flag "host check: usage: sheer host check [--json]" -- host check --jsn
 
 # sheer host check as a user (run PREFIX... before it: setpriv to become another): its kvm line
-# agrees with whether that user can open /dev/kvm read-write as the shell's <> does, and it
-# exits 1 exactly when a line says fail.
+# agrees with whether that user can open /dev/kvm read-write as the shell's <> does, it has a
+# seccomp line, and it exits 1 exactly when a line says fail.
 host_check_agrees() {
 	user=$1
 	shift
@@ -149,12 +149,13 @@ host_check_agrees() {
 	fi
 	want_status=0
 	grep -q '^fail ' "$WORK/out" && want_status=1
-	if grep -Eq "$want" "$WORK/out" && [ "$status" -eq "$want_status" ]; then
+	if grep -Eq "$want" "$WORK/out" && grep -Eq '^(ok|fail) +seccomp ' "$WORK/out" &&
+	   [ "$status" -eq "$want_status" ]; then
 		passed=$((passed + 1))
 		echo "ok   host-check-as-$user: $(grep -E '^[a-z]+ +kvm ' "$WORK/out")"
 	else
 		failed=$((failed + 1))
-		echo "FAIL host-check-as-$user: status $status (wanted $want_status), wanted /$want/"
+		echo "FAIL host-check-as-$user: status $status (wanted $want_status), wanted /$want/ and a seccomp line"
 		sed 's/^/     stdout: /' "$WORK/out"
 	fi
 }
