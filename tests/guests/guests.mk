@@ -1,7 +1,7 @@
 # Tiny freestanding test guests run on /dev/kvm through the VM engine (tests/guests/README.md).
 # Each guest is packaged as a bzImage and booted by tests/guests/runner.c via vm_create/vm_run.
 GUEST_DIR    := $(BUILD)/guests
-GUEST_NAMES  := hello boot pci acpi smp crash reboot garbage button irq ckpt
+GUEST_NAMES  := hello boot pci acpi smp crash reboot garbage button irq ckpt chatter
 GUEST_IMAGES := $(GUEST_NAMES:%=$(GUEST_DIR)/%.bzImage)
 GUEST_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Werror -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
                 -mno-red-zone -mgeneral-regs-only -fno-asynchronous-unwind-tables -fcf-protection=none \

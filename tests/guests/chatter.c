@@ -1,0 +1,36 @@
+/*
+ * chatter: prints to the serial console without end and never powers off, for
+ * tests/guests/slow_console.sh. Each `rep outsb` hands the UART a 4 KiB block in one
+ * exit, so the guest outruns any reader within a second even where its
+ * instructions are emulated one by one.
+ */
+#include "lib.h"
+
+#define COM1 0x3f8
+#define BLOCK_SIZE 4096
+#define LINE_SIZE 64
+
+static char block[BLOCK_SIZE];
+
+static void fill_block(void)
+{
+	static const char line[] = "chatter: console output without end, nobody needs to read it";
+
+	for (unsigned int i = 0; i < BLOCK_SIZE; i++) {
+		unsigned int column = i % LINE_SIZE;
+
+		block[i] = column == LINE_SIZE - 1 ? '\n' : column < sizeof(line) - 1 ? line[column] : '.';
+	}
+}
+
+void guest_main(const uint8_t *zero_page)
+{
+	(void)zero_page;
+	fill_block();
+	for (;;) {
+		const char *next = block;
+		uint64_t left = BLOCK_SIZE;
+
+		__asm__ volatile("rep outsb" : "+S"(next), "+c"(left) : "d"(COM1) : "memory");
+	}
+}
