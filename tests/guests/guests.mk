@@ -39,11 +39,13 @@ $(GUEST_DIR)/runner: tests/guests/runner.c $(BUILD)/libsheer.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libsheer.a $(LDLIBS)
 
 # Then checkpoint/restore of the ckpt guest through the sheer program (tests/guests/checkpoint.sh),
-# and signals to a running sheer (tests/guests/signals.sh).
+# signals to a running sheer (tests/guests/signals.sh), and a console nobody reads
+# (tests/guests/slow_console.sh, the chatter guest).
 guest-check: $(GUEST_IMAGES) $(GUEST_DIR)/runner $(BUILD)/sheer
 	$(GUEST_DIR)/runner $(GUEST_DIR)
 	tests/guests/checkpoint.sh $(BUILD)
 	tests/guests/signals.sh $(BUILD)
+	tests/guests/slow_console.sh $(BUILD)
 
 # bootlinux: a real kernel through the engine without the front end (for the lab; static so it can be --put).
 $(GUEST_DIR)/bootlinux: tests/guests/bootlinux.c $(BUILD)/libsheer.a
