@@ -27,7 +27,9 @@ cleanup() {
 	[ -n "$READER" ] && kill "$READER" 2>/dev/null
 	rm -rf "$WORK"
 }
-trap cleanup EXIT INT TERM
+# A run cut short (^C, timeout, | head, a closed terminal) must not leave a VMM behind.
+trap cleanup EXIT
+trap 'exit 1' INT TERM HUP PIPE
 export SHEER_RUN_DIR="$WORK/run"
 passed=0
 failed=0
