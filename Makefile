@@ -101,7 +101,7 @@ lab-assets: $(BUILD)/sheer
 	tests/lab/lab assets
 
 # The lab scenarios, then the tiny guests again on real KVM (nested SVM) in a lab host.
-lab-check: $(BUILD)/sheer
+lab-check: $(BUILD)/sheer $(BUILD)/sheer-test-hooks
 	tests/lab/run-scenarios
 	$(MAKE) guest-lab-check
 

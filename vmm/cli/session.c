@@ -10,6 +10,7 @@
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "passthru/host/assign.h"
@@ -396,6 +397,11 @@ static void session_cleanup(struct run_session *session, bool registered)
 	session_release_devices(session);
 }
 
+static const char *session_cleaned(const struct run_session *session)
+{
+	return session->claims.count ? "its devices go back to their host drivers" : "nothing of it is left";
+}
+
 /* ---- the VMM process ---- */
 
 static int session_build_vm(struct run_session *session, char *err, size_t errlen)
@@ -413,8 +419,13 @@ static int session_confine(struct run_session *session, char *err, size_t errlen
 {
 	int ret;
 
-	/* jansson seeds its hash tables from /dev/urandom at the first object: now, while files can be opened. */
+	/*
+	 * Libraries that open a file on first use, now while files can be
+	 * opened: jansson seeds its hash tables from /dev/urandom, and glibc's
+	 * time conversion (the RTC's gmtime_r) reads /etc/localtime once.
+	 */
 	json_object_seed(0);
+	tzset();
 	ret = sandbox_user_enter(&session->user, err, errlen);
 	if (ret == 0 && supervisor_bind_vmm_to_parent(session->supervisor_pid) < 0) {
 		snprintf(err, errlen, "the supervisor is gone");
@@ -521,7 +532,8 @@ static int session_start(struct run_session *session, char *err, size_t errlen, 
 	}
 	if (ret == 0 && supervisor_await_ready(&session->supervisor) < 0) {
 		/* The VMM said why on stderr; its status is ours. */
-		*exit_status = supervisor_exit_status(&session->supervisor, session->spec.cfg.name);
+		*exit_status = supervisor_exit_status(&session->supervisor, session->spec.cfg.name,
+						      session_cleaned(session));
 		err[0] = '\0';
 		ret = -ECHILD;
 	}
@@ -543,8 +555,8 @@ static int session_supervise(struct run_session *session)
 	int status;
 
 	supervisor_wait(&session->supervisor);
+	status = supervisor_exit_status(&session->supervisor, session->spec.cfg.name, session_cleaned(session));
 	session_cleanup(session, true);
-	status = supervisor_exit_status(&session->supervisor, session->spec.cfg.name);
 	return status;
 }
 

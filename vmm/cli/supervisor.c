@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -33,7 +34,7 @@ int supervisor_block_signals(struct supervisor *supervisor)
 
 int supervisor_spawn(struct supervisor *supervisor, int (*vmm_main)(void *ctx, int ready_fd), void *ctx)
 {
-	int pipe_fds[2];
+	int pipe_fds[2], status;
 	pid_t pid;
 
 	if (pipe2(pipe_fds, O_CLOEXEC) < 0)
@@ -45,9 +46,18 @@ int supervisor_spawn(struct supervisor *supervisor, int (*vmm_main)(void *ctx, i
 		return -errno;
 	}
 	if (pid == 0) {
+		/* ps and top tell the two apart; the supervisor keeps the name operators kill. */
+		prctl(PR_SET_NAME, "sheer-vmm", 0, 0, 0);
 		close(pipe_fds[0]);
 		close(supervisor->signal_fd);
-		exit(vmm_main(ctx, pipe_fds[1]));
+		status = vmm_main(ctx, pipe_fds[1]);
+		/*
+		 * No exit handlers: they would run under the main thread's filter
+		 * (a sanitizer's leak check forks and traces), and the kernel frees
+		 * what the VMM holds anyway. stdio is flushed by hand.
+		 */
+		fflush(NULL);
+		_exit(status);
 	}
 	close(pipe_fds[1]);
 	supervisor->vmm = pid;
@@ -122,7 +132,7 @@ void supervisor_wait(struct supervisor *supervisor)
 	}
 }
 
-int supervisor_exit_status(const struct supervisor *supervisor, const char *name)
+int supervisor_exit_status(const struct supervisor *supervisor, const char *name, const char *cleaned)
 {
 	int status = supervisor->wait_status;
 
@@ -131,14 +141,13 @@ int supervisor_exit_status(const struct supervisor *supervisor, const char *name
 		return SHEER_EXIT_FAILURE;
 	}
 	if (WIFEXITED(status) && WEXITSTATUS(status) == SANDBOX_VIOLATION_EXIT) {
-		cli_error("%s: the VMM was stopped by its seccomp filter; its devices are back on their host drivers",
-			  name);
+		cli_error("%s: the VMM was stopped by its seccomp filter; %s", name, cleaned);
 		return SHEER_EXIT_FAILURE;
 	}
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);
-	cli_error("%s: the VMM (pid %d) was killed by signal %d (%s); its devices are back on their host drivers",
-		  name, (int)supervisor->vmm, WTERMSIG(status), strsignal(WTERMSIG(status)));
+	cli_error("%s: the VMM (pid %d) was killed by signal %d (%s); %s", name, (int)supervisor->vmm,
+		  WTERMSIG(status), strsignal(WTERMSIG(status)), cleaned);
 	return SHEER_EXIT_FAILURE;
 }
 

@@ -37,8 +37,11 @@ void supervisor_signal_ready(int ready_fd);
 int supervisor_await_ready(struct supervisor *supervisor);
 /* Pass stop signals on until the VMM exits. */
 void supervisor_wait(struct supervisor *supervisor);
-/* The VMM's exit status as sheer's own; a VMM that did not exit on its own is reported in one line. */
-int supervisor_exit_status(const struct supervisor *supervisor, const char *name);
+/*
+ * The VMM's exit status as sheer's own; a VMM that did not exit on its own
+ * is reported in one line, saying what the supervisor did about it (cleaned).
+ */
+int supervisor_exit_status(const struct supervisor *supervisor, const char *name, const char *cleaned);
 void supervisor_close(struct supervisor *supervisor);
 
 #endif

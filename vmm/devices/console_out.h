@@ -18,6 +18,7 @@
 
 struct console_out {
 	int fd;
+	int wake_fd;		/* console_out_stop giving up on a reader that never reads */
 	const struct sandbox *sandbox;
 	pthread_t thread;
 	bool started;

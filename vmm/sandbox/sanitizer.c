@@ -1,8 +1,9 @@
 /*
- * Under ASan/UBSan (test builds only) a report symbolizes and writes
- * through calls no list allows; letting them through keeps the sanitizer's
- * diagnosis instead of a violation line that hides it. Release builds add
- * nothing.
+ * Under ASan/UBSan (test builds only) the runtime asks about its own limits
+ * and affinity now and then. Nothing that opens, forks or maps executable
+ * memory is let through, so the tests of the lists hold in both builds; a
+ * sanitizer report still prints its first line before the symbolizer's fork
+ * is refused. Release builds add nothing.
  */
 #include <sys/syscall.h>
 
@@ -17,12 +18,7 @@
 #endif
 
 #ifdef SANDBOX_SANITIZED
-static const int sanitizer_calls[] = {
-	SYS_openat, SYS_readlink, SYS_getdents64, SYS_clone, SYS_clone3, SYS_wait4, SYS_ptrace, SYS_prctl,
-	SYS_sched_getaffinity, SYS_pipe2, SYS_dup2, SYS_execve, SYS_close, SYS_fstat, SYS_newfstatat, SYS_read,
-	SYS_kill, SYS_getppid, SYS_lseek, SYS_mmap, SYS_mprotect, SYS_getrlimit, SYS_prlimit64, SYS_setrlimit,
-	SYS_uname, SYS_munmap,
-};
+static const int sanitizer_calls[] = { SYS_sched_getaffinity, SYS_getrlimit, SYS_prlimit64 };
 
 int sandbox_sanitizer_allow(scmp_filter_ctx ctx)
 {

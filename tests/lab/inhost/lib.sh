@@ -12,7 +12,7 @@ OS_CMDLINE="console=ttyS0 quiet loglevel=3 panic=-1"
 say() { echo "LAB: $*"; }
 sheer_threads() {
 	for p in /proc/[0-9]*; do
-		[ "$(cat "$p/comm" 2>/dev/null)" = sheer ] || continue
+		case "$(cat "$p/comm" 2>/dev/null)" in sheer|sheer-vmm) ;; *) continue ;; esac
 		for t in "$p"/task/*; do echo "thread ${t##*/} $(cat "$t/comm") waits in $(cat "$t/wchan")"; done
 	done
 }
