@@ -13,7 +13,7 @@ all_sheer_pids() {
 	done
 }
 vmm_pid() { sheer status "$1" --json | sed -n 's/.*"vmm_pid": \([0-9]*\).*/\1/p'; }
-# Uid:N NoNewPrivs:N Seccomp:N CapEff:HEX of a process.
+# Uid:N CapEff:HEX NoNewPrivs:N Seccomp:N of a process (the order of /proc/PID/status).
 confinement() { awk '/^(Uid|NoNewPrivs|Seccomp|CapEff):/ { printf "%s%s ", $1, $2 }' "/proc/$1/status"; }
 
 # A forbidden call from each thread kind: the VMM stops with the documented line, the NIC goes home.
