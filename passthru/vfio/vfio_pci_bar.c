@@ -154,10 +154,12 @@ static int bar_map(struct vfio_pci_bar *bar, uint64_t address)
 
 static void bar_unmap(struct vfio_pci_bar *bar)
 {
-	struct vfio_pci_machine *machine = bar->device->machine;
+	struct vfio_pci_machine *machine;
 
+	/* A device refused before its BARs were described has no bar->device: nothing was mapped. */
 	if (!bar->guest_address)
 		return;
+	machine = bar->device->machine;
 	if (bar->map)
 		bar_clear_slots(bar);
 	if (bar->trap_end > bar->trap_start)

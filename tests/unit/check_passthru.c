@@ -11,6 +11,7 @@
 #include "passthru/host/claim.h"
 #include "passthru/vfio/config_space.h"
 #include "passthru/vfio/msix.h"
+#include "passthru/vfio/vfio_pci_device.h"
 #include "passthru/host/device_info.h"
 #include "tests/unit/fake_host.h"
 
@@ -562,6 +563,26 @@ START_TEST(msix_layout_must_lie_inside_its_bar)
 }
 END_TEST
 
+/*
+ * A function refused while it is being set up (a bridge, whose header type is
+ * not 0, or an MSI-X capability naming BAR 6 or 7) is destroyed before its
+ * BARs were described: as vfio_pci_create() leaves it then. Found by
+ * fuzz_vfio_pci: bar_unmap() read bar->device, still NULL, before looking
+ * whether the BAR was mapped at all.
+ */
+START_TEST(device_refused_before_its_bars_are_described_is_destroyed)
+{
+	struct vfio_pci_machine machine;
+	struct vfio_pci_device *device = calloc(1, sizeof(*device));
+
+	ck_assert_ptr_nonnull(device);
+	vfio_pci_machine_init(&machine, -1, NULL, NULL, NULL, NULL, NULL, 0);
+	device->machine = &machine;
+	device->vfio.fd = device->intx.trigger_fd = device->intx.unmask_fd = device->msi.eventfd = -1;
+	vfio_pci_destroy(device);
+}
+END_TEST
+
 START_TEST(msix_table_ignores_hostile_accesses)
 {
 	struct msix_table table;
@@ -626,5 +647,6 @@ Suite *unit_suite(void)
 	tcase_add_test(device_model, config_accesses_out_of_bounds_are_refused);
 	tcase_add_test(device_model, msix_table_ignores_hostile_accesses);
 	tcase_add_test(device_model, msix_layout_must_lie_inside_its_bar);
+	tcase_add_test(device_model, device_refused_before_its_bars_are_described_is_destroyed);
 	return suite;
 }
