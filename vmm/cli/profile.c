@@ -191,16 +191,20 @@ static int reader_run(struct profile_reader *reader, FILE *file)
 	return ret;
 }
 
-int profile_load(const char *path, struct server_spec *spec, char *err, size_t errlen)
+int profile_read(FILE *file, const char *path, struct server_spec *spec, char *err, size_t errlen)
 {
 	struct profile_reader reader;
+	int ret = reader_init(&reader, path, spec, err, errlen);
+
+	return ret < 0 ? ret : reader_run(&reader, file);
+}
+
+int profile_load(const char *path, struct server_spec *spec, char *err, size_t errlen)
+{
 	struct stat st;
 	FILE *file;
 	int ret;
 
-	ret = reader_init(&reader, path, spec, err, errlen);
-	if (ret < 0)
-		return ret;
 	file = fopen(path, "re");
 	if (!file) {
 		ret = -errno;
@@ -213,7 +217,7 @@ int profile_load(const char *path, struct server_spec *spec, char *err, size_t e
 		snprintf(err, errlen, "profile %s: not a regular file", path);
 		return -EINVAL;
 	}
-	ret = reader_run(&reader, file);
+	ret = profile_read(file, path, spec, err, errlen);
 	fclose(file);
 	return ret;
 }

@@ -7,6 +7,7 @@
 #define SHEER_VMM_CLI_PROFILE_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "vmm/server/spec.h"
 
@@ -14,5 +15,11 @@
 
 /* Apply the profile at path on top of spec. On error err reads "path:line: reason". */
 int profile_load(const char *path, struct server_spec *spec, char *err, size_t errlen);
+/*
+ * The same for a profile already open as file (what profile_load() calls
+ * once it knows path is a regular file); path names it in messages, and
+ * relative paths in it are relative to path's directory.
+ */
+int profile_read(FILE *file, const char *path, struct server_spec *spec, char *err, size_t errlen);
 
 #endif
