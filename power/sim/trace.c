@@ -94,18 +94,11 @@ static int parse_sample(const char *line, int *value)
 	return 0;
 }
 
-static int load_file(const char *path, double *util, char *why, size_t why_len)
+int trace_file_read(FILE *f, const char *path, double *util, char *why, size_t why_len)
 {
-	FILE *f = fopen(path, "r");
 	char line[256];
 	int n = 0, lineno = 0;
 
-	if (!f) {
-		int err = -errno;
-
-		snprintf(why, why_len, "%s: %s", path, strerror(-err));
-		return err;
-	}
 	for (;;) {
 		ssize_t len = line_read(f, line, sizeof(line));
 		int v, err;
@@ -115,14 +108,12 @@ static int load_file(const char *path, double *util, char *why, size_t why_len)
 		lineno++;
 		if (len < 0) {
 			snprintf(why, why_len, "%s:%d: %s", path, lineno, len == -E2BIG ? "line too long" : "read error");
-			fclose(f);
 			return -EINVAL;
 		}
 		if (n == TRACE_SAMPLES) {
 			if (strspn(line, " \t\r\n") == strlen(line))
 				continue;
 			snprintf(why, why_len, "%s:%d: more than %d samples", path, lineno, TRACE_SAMPLES);
-			fclose(f);
 			return -EINVAL;
 		}
 		err = parse_sample(line, &v);
@@ -131,12 +122,10 @@ static int load_file(const char *path, double *util, char *why, size_t why_len)
 			snprintf(why, why_len, "%s:%d: %s '%.40s'", path, lineno,
 				 err == -ERANGE ? "CPU percentage outside 0-100:" : "not an integer percentage:",
 				 line);
-			fclose(f);
 			return err == -ERANGE ? -EINVAL : err;
 		}
 		util[n++] = v / 100.0;
 	}
-	fclose(f);
 	if (n < TRACE_SAMPLES) {
 		snprintf(why, why_len, "%s:%d: %d samples, need %d (one per 5 minutes over 24 h)",
 			 path, lineno + 1, n, TRACE_SAMPLES);
@@ -144,6 +133,21 @@ static int load_file(const char *path, double *util, char *why, size_t why_len)
 	}
 	util[TRACE_SAMPLES] = util[TRACE_SAMPLES - 1];
 	return 0;
+}
+
+static int load_file(const char *path, double *util, char *why, size_t why_len)
+{
+	FILE *f = fopen(path, "r");
+	int err;
+
+	if (!f) {
+		err = -errno;
+		snprintf(why, why_len, "%s: %s", path, strerror(-err));
+		return err;
+	}
+	err = trace_file_read(f, path, util, why, why_len);
+	fclose(f);
+	return err;
 }
 
 static int load_day(const char *dir, const char *name, struct trace_day *day, char *why, size_t why_len)

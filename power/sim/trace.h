@@ -2,6 +2,9 @@
 #ifndef SHEER_POWER_SIM_TRACE_H
 #define SHEER_POWER_SIM_TRACE_H
 
+#include <stddef.h>
+#include <stdio.h>
+
 #define TRACE_SAMPLES 288	/* 24 h of 300 s samples */
 
 struct trace_day {
@@ -23,6 +26,11 @@ struct trace_set {
  */
 int trace_set_load(const char *dir, struct trace_set *set, char *why, size_t why_len);
 void trace_set_free(struct trace_set *set);
+/*
+ * One server's trace from f (named path in messages) into util
+ * (TRACE_SAMPLES + 1 values): what trace_set_load() does with each file.
+ */
+int trace_file_read(FILE *f, const char *path, double *util, char *why, size_t why_len);
 /* Utilisation at time t (seconds) by linear interpolation between samples. */
 double trace_day_util_at(const struct trace_day *d, int server, double t);
 
