@@ -87,7 +87,7 @@ int claim_write(const struct claim_store *store, const struct device_claim *clai
 	return ret;
 }
 
-static int claim_from_json(json_t *object, struct device_claim *claim)
+static int claim_fields_from_json(json_t *object, struct device_claim *claim)
 {
 	json_t *pci = json_object_get(object, "pci"), *holder = json_object_get(object, "holder");
 	json_t *pid = json_object_get(object, "pid"), *pid_start = json_object_get(object, "pid_start");
@@ -116,6 +116,17 @@ static bool claim_names_device(const struct device_claim *claim, const char *bdf
 	       parse_pci_address(bdf, wanted, sizeof(wanted)) == 0 && strcmp(mine, wanted) == 0;
 }
 
+int claim_from_json(json_t *object, const char *bdf, struct device_claim *claim)
+{
+	int ret = claim_fields_from_json(object, claim);
+
+	/* The file's name says which device it claims: a record naming another one would make recovery
+	   unbind that one (the host's own NVMe). */
+	if (ret == 0 && !claim_names_device(claim, bdf))
+		ret = -EINVAL;
+	return ret;
+}
+
 int claim_read(const struct claim_store *store, const char *bdf, struct device_claim *claim)
 {
 	char path[PATH_MAX];
@@ -127,12 +138,8 @@ int claim_read(const struct claim_store *store, const char *bdf, struct device_c
 	ret = json_file_load(path, &object);
 	if (ret < 0)
 		return ret;
-	ret = claim_from_json(object, claim);
+	ret = claim_from_json(object, bdf, claim);
 	json_decref(object);
-	/* The file's name says which device it claims: a record naming another one would make recovery
-	   unbind that one (the host's own NVMe). */
-	if (ret == 0 && !claim_names_device(claim, bdf))
-		ret = -EINVAL;
 	return ret;
 }
 

@@ -8,6 +8,7 @@
 #ifndef SHEER_PASSTHRU_HOST_CLAIM_H
 #define SHEER_PASSTHRU_HOST_CLAIM_H
 
+#include <jansson.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <sys/types.h>
@@ -39,6 +40,8 @@ void claim_store_unlock(struct claim_store *store);
 int claim_write(const struct claim_store *store, const struct device_claim *claim);
 /* -ENOENT when nobody claims the device. */
 int claim_read(const struct claim_store *store, const char *bdf, struct device_claim *claim);
+/* Decode the record of device bdf as claim_read() parsed it from its file; -EINVAL for anything malformed. */
+int claim_from_json(json_t *object, const char *bdf, struct device_claim *claim);
 int claim_remove(const struct claim_store *store, const char *bdf);
 /* The BDFs with a claim record. */
 int claim_list(const struct claim_store *store, struct name_list *bdfs);

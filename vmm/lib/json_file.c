@@ -10,7 +10,7 @@
 
 int json_file_load(const char *path, json_t **out)
 {
-	*out = json_load_file(path, JSON_REJECT_DUPLICATES, NULL);
+	*out = json_load_file(path, JSON_FILE_FLAGS, NULL);
 	if (!*out)
 		return access(path, F_OK) == 0 ? -EINVAL : -ENOENT;
 	return 0;

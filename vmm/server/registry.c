@@ -240,7 +240,7 @@ int registry_write_entry(const struct registry *registry, const struct registry_
 	return ret;
 }
 
-static int entry_from_json(json_t *object, struct registry_entry *entry)
+int registry_entry_from_json(json_t *object, struct registry_entry *entry)
 {
 	json_t *cpus = json_object_get(object, "held_cpus");
 	json_t *name = json_object_get(object, "name");
@@ -278,7 +278,7 @@ int registry_read_entry(const struct registry *registry, const char *name, struc
 	ret = json_file_load(path, &object);
 	if (ret < 0)
 		return ret;
-	ret = entry_from_json(object, entry);
+	ret = registry_entry_from_json(object, entry);
 	json_decref(object);
 	return ret;
 }

@@ -10,6 +10,7 @@
 #ifndef SHEER_VMM_SERVER_REGISTRY_H
 #define SHEER_VMM_SERVER_REGISTRY_H
 
+#include <jansson.h>
 #include <limits.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -63,6 +64,8 @@ void registry_names_free(struct registry_names *names);
 
 int registry_write_entry(const struct registry *registry, const struct registry_entry *entry);
 int registry_read_entry(const struct registry *registry, const char *name, struct registry_entry *entry);
+/* Decode an entry as registry_read_entry() parsed it from its file; -EINVAL for anything malformed. */
+int registry_entry_from_json(json_t *object, struct registry_entry *entry);
 /* Remove the entry and the socket file. */
 void registry_remove(const struct registry *registry, const char *name);
 
