@@ -149,10 +149,11 @@ int memory_create(struct guest_memory *mem, uint64_t size, int numa_node)
 	return ret;
 }
 
-static int memory_set_slot(int vm_fd, unsigned int slot, uint64_t gpa, uint64_t size, void *host)
+static int memory_set_slot(int vm_fd, unsigned int slot, uint64_t gpa, uint64_t size, void *host, uint32_t flags)
 {
 	struct kvm_userspace_memory_region region = {
 		.slot = slot,
+		.flags = flags,
 		.guest_phys_addr = gpa,
 		.memory_size = size,
 		.userspace_addr = (uintptr_t)host,
@@ -161,13 +162,25 @@ static int memory_set_slot(int vm_fd, unsigned int slot, uint64_t gpa, uint64_t 
 	return ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0 ? -errno : 0;
 }
 
-int memory_register(struct guest_memory *mem, int vm_fd, uint32_t first_slot)
+static int memory_set_slots(const struct guest_memory *mem, int vm_fd, uint32_t flags)
 {
-	int ret = memory_set_slot(vm_fd, first_slot, 0, mem->low_size, mem->host);
+	int ret = memory_set_slot(vm_fd, mem->first_slot, 0, mem->low_size, mem->host, flags);
 
 	if (ret == 0 && mem->high_size)
-		ret = memory_set_slot(vm_fd, first_slot + 1, LAYOUT_HIGH_RAM, mem->high_size, mem->host + mem->low_size);
+		ret = memory_set_slot(vm_fd, mem->first_slot + 1, LAYOUT_HIGH_RAM, mem->high_size,
+				      mem->host + mem->low_size, flags);
 	return ret;
+}
+
+int memory_register(struct guest_memory *mem, int vm_fd, uint32_t first_slot)
+{
+	mem->first_slot = first_slot;
+	return memory_set_slots(mem, vm_fd, 0);
+}
+
+int memory_set_dirty_logging(const struct guest_memory *mem, int vm_fd, bool on)
+{
+	return memory_set_slots(mem, vm_fd, on ? KVM_MEM_LOG_DIRTY_PAGES : 0);
 }
 
 void memory_destroy(struct guest_memory *mem)

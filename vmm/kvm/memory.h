@@ -17,6 +17,7 @@ struct guest_memory {
 	uint64_t low_size;	/* RAM below the 32-bit hole, from gpa 0 */
 	uint64_t high_size;	/* RAM from 4 GiB */
 	bool huge_pages;	/* reserved hugetlbfs pages */
+	uint32_t first_slot;	/* KVM slot of the low part; the high part is first_slot + 1 */
 };
 
 /* How size bytes of RAM lie around the 32-bit hole: low from 0, high from LAYOUT_HIGH_RAM. */
@@ -24,6 +25,8 @@ void memory_split(uint64_t size, uint64_t *low, uint64_t *high);
 int memory_create(struct guest_memory *mem, uint64_t size, int numa_node);
 /* Give the RAM to KVM as slots first_slot (below the 32-bit hole) and first_slot + 1 (above it). */
 int memory_register(struct guest_memory *mem, int vm_fd, uint32_t first_slot);
+/* The same slots again with KVM's dirty logging on or off (vmm/kvm/dirty_log.c). */
+int memory_set_dirty_logging(const struct guest_memory *mem, int vm_fd, bool on);
 void memory_destroy(struct guest_memory *mem);
 /* Host pointer to [gpa, gpa+len) if it is all RAM, else NULL. */
 void *memory_at(const struct guest_memory *mem, uint64_t gpa, uint64_t len);
