@@ -28,6 +28,18 @@ struct checkpoint_info {
 	struct server_config cfg;	/* name, cpus, memory, kernel, initrd, cmdline as the server ran */
 };
 
+/*
+ * A saved CPID section checked against what this host's KVM can give the
+ * guest (-EBADMSG malformed, -ENOTSUP a missing feature; err says which);
+ * then an empty VM built with it.
+ */
+int checkpoint_cpuid_check(const void *payload, size_t len, struct kvm_cpuid2 **guest, char *err, size_t errlen);
+int checkpoint_vm_from_cpuid(const void *payload, size_t len, const struct server_config *cfg, struct vm **out,
+			     char *err, size_t errlen);
+
+/* This sheer, this host's CPU and cfg: the header of a checkpoint or of a migration stream. */
+void checkpoint_info_fill(struct checkpoint_info *info, const struct server_config *cfg);
+
 /* Called now and then while a file is written or read; done and total in bytes. */
 struct checkpoint_progress {
 	void (*update)(void *ctx, uint64_t done, uint64_t total);

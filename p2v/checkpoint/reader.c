@@ -207,20 +207,15 @@ struct restore_ctx {
 	size_t errlen;
 };
 
-/* The guest's CPUID, checked against what this host's KVM can give it, then the empty VM. */
-static int restore_build_vm(struct restore_ctx *rc, const struct state_section *s, const uint8_t *payload)
+int checkpoint_cpuid_check(const void *payload, size_t len, struct kvm_cpuid2 **guest, char *err, size_t errlen)
 {
-	struct kvm_cpuid2 *guest, *host;
+	struct kvm_cpuid2 *host;
 	char why[200];
 	int ret = 0, kvm_fd;
 
-	if (s->type != CPUID_STATE_TYPE || s->version != CPUID_STATE_VERSION) {
-		snprintf(rc->err, rc->errlen, "the CPUID section does not follow the header");
-		return -EBADMSG;
-	}
-	guest = cpuid_load(payload, s->length, &ret);
-	if (!guest) {
-		snprintf(rc->err, rc->errlen, "malformed CPUID section");
+	*guest = cpuid_load(payload, len, &ret);
+	if (!*guest) {
+		snprintf(err, errlen, "malformed CPUID section");
 		return ret;
 	}
 	kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
@@ -230,14 +225,37 @@ static int restore_build_vm(struct restore_ctx *rc, const struct state_section *
 	if (kvm_fd >= 0)
 		close(kvm_fd);
 	if (!host)
-		snprintf(rc->err, rc->errlen, "/dev/kvm: %s", strerror(-ret));
-	else if ((ret = cpuid_check_host(guest, host, why, sizeof(why))) < 0)
-		snprintf(rc->err, rc->errlen, "wrong CPU: %s", why);
-	else
-		ret = vm_create_empty(rc->cfg, guest, &rc->vm, rc->err, rc->errlen);
-	free(guest);
+		snprintf(err, errlen, "/dev/kvm: %s", strerror(-ret));
+	else if ((ret = cpuid_check_host(*guest, host, why, sizeof(why))) < 0)
+		snprintf(err, errlen, "wrong CPU: %s", why);
 	free(host);
+	if (ret < 0) {
+		free(*guest);
+		*guest = NULL;
+	}
 	return ret;
+}
+
+int checkpoint_vm_from_cpuid(const void *payload, size_t len, const struct server_config *cfg, struct vm **out,
+			     char *err, size_t errlen)
+{
+	struct kvm_cpuid2 *guest;
+	int ret = checkpoint_cpuid_check(payload, len, &guest, err, errlen);
+
+	if (ret == 0)
+		ret = vm_create_empty(cfg, guest, out, err, errlen);
+	free(guest);
+	return ret;
+}
+
+/* The guest's CPUID, checked against what this host's KVM can give it, then the empty VM. */
+static int restore_build_vm(struct restore_ctx *rc, const struct state_section *s, const uint8_t *payload)
+{
+	if (s->type != CPUID_STATE_TYPE || s->version != CPUID_STATE_VERSION) {
+		snprintf(rc->err, rc->errlen, "the CPUID section does not follow the header");
+		return -EBADMSG;
+	}
+	return checkpoint_vm_from_cpuid(payload, s->length, rc->cfg, &rc->vm, rc->err, rc->errlen);
 }
 
 static int restore_section(void *ctx, const struct state_section *s, const uint8_t *payload)

@@ -58,7 +58,7 @@ static int file_sink_write(void *ctx, const struct iovec *iov, int iovcnt)
 	return 0;
 }
 
-static void checkpoint_info_fill(struct checkpoint_info *info, const struct server_config *cfg)
+void checkpoint_info_fill(struct checkpoint_info *info, const struct server_config *cfg)
 {
 	unsigned int eax, ebx, ecx, edx;
 

@@ -11,5 +11,7 @@ int cmd_resume(int argc, char **argv);
 int cmd_list(int argc, char **argv);
 int cmd_checkpoint(int argc, char **argv);	/* vmm/cli/checkpoint.c */
 int cmd_restore(int argc, char **argv);		/* vmm/cli/restore.c */
+int cmd_migrate(int argc, char **argv);		/* vmm/cli/migrate.c */
+int cmd_receive(int argc, char **argv);		/* vmm/cli/receive.c */
 
 #endif

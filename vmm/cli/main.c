@@ -32,6 +32,8 @@ static const struct subcommand subcommands[] = {
 	{ "list", cmd_list, "list running servers ([--json])" },
 	{ "checkpoint", cmd_checkpoint, "save a server's whole state to a file (NAME FILE [--leave-running] [--json])" },
 	{ "restore", cmd_restore, "run a server from a checkpoint in the foreground (FILE [--name NAME])" },
+	{ "migrate", cmd_migrate, "move a running server to another host (NAME --to ADDR [--downtime-ms N] [--json])" },
+	{ "receive", cmd_receive, "take a migrating server and run it in the foreground (--listen ADDR [--name NAME])" },
 	{ "host", cmd_host, "check this host is ready for device assignment (check [--json])" },
 	{ "devices", cmd_devices, "list PCI devices and whether each can be assigned ([--json])" },
 	{ "release", cmd_release, "give back a device a killed server left behind (BDF)" },

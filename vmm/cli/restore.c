@@ -77,8 +77,7 @@ int cmd_restore(int argc, char **argv)
 	char err[ERR_MAX] = "";
 	int ret;
 
-	memset(&session, 0, sizeof(session));
-	session.registry.lock_fd = -1;
+	session_init(&session);
 	ret = restore_parse(argc, argv, &session.spec, &session.restore_from, err, sizeof(err));
 	if (ret > 0) {
 		restore_usage(stdout);

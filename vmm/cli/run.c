@@ -15,8 +15,7 @@ int cmd_run(int argc, char **argv)
 	char err[ERR_MAX] = "";
 	int ret;
 
-	memset(&session, 0, sizeof(session));
-	session.registry.lock_fd = -1;
+	session_init(&session);
 	ret = run_options_parse(argc, argv, &session.spec, err, sizeof(err));
 	if (ret == RUN_OPTIONS_HELP) {
 		run_options_usage(stdout);

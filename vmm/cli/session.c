@@ -24,6 +24,7 @@
 #include "vmm/cli/session.h"
 #include "vmm/kvm/vcpu.h"
 #include "p2v/checkpoint/checkpoint.h"
+#include "vmm/lib/clock.h"
 #include "vmm/lib/thread.h"
 #include "vmm/vm/vm.h"
 
@@ -102,12 +103,18 @@ static int session_restore(struct run_session *session, char *err, size_t errlen
 	return 0;
 }
 
-static json_t *checkpoint_error(const char *why, bool refused)
+/* A refused or failed request, as the control reply says it: "OP: why". */
+static json_t *request_error(const char *op, const char *why, bool refused)
 {
 	char message[ERR_MAX];
 
-	snprintf(message, sizeof(message), "checkpoint: %s", why);
+	snprintf(message, sizeof(message), "%s: %.900s", op, why);
 	return json_pack("{s:b, s:s, s:b}", "ok", 0, "error", message, "refused", refused);
+}
+
+static json_t *checkpoint_error(const char *why, bool refused)
+{
+	return request_error("checkpoint", why, refused);
 }
 
 /* Pause unless paused already; returns whether it was running (so it must be resumed). */
@@ -175,6 +182,67 @@ static json_t *session_checkpoint(void *ctx, const struct control_request *reque
 			 !request->leave_running);
 }
 
+static void migrate_progress_line(void *ctx, const struct migrate_round *round)
+{
+	const struct control_channel *channel = ctx;
+
+	channel->progress(channel->ctx, round->bytes_total, round->ram_pages * 4096);
+}
+
+static json_t *migrate_error(const char *why, bool refused)
+{
+	return request_error("migrate", why, refused);
+}
+
+/* The answer once the target has the guest, or why the guest still runs here (or, after the switch-over, waits). */
+static json_t *session_migrate_reply(struct run_session *session, const struct control_request *request, int ret,
+				     const struct migrate_result *result, const char *why)
+{
+	char detail[ERR_MAX];
+
+	if (ret < 0 && result->committed) {
+		snprintf(detail, sizeof(detail), "%.300s after the switch-over: the guest stays paused here; it may run "
+			 "on %.200s: check there, and resume it here only if it does not", why, request->to);
+		return migrate_error(detail, false);
+	}
+	if (ret < 0) {
+		snprintf(detail, sizeof(detail), "%.400s; the server keeps running here", why);
+		return migrate_error(detail, ret == -ECONNREFUSED);
+	}
+	snprintf(detail, sizeof(detail), "migrated to %.300s, where it runs now", request->to);
+	vm_stop_saved(session->vm, detail);
+	return json_pack("{s:b, s:s, s:I, s:I, s:I, s:i, s:I}", "ok", 1, "to", request->to, "total_ns",
+			 (json_int_t)result->total_ns, "downtime_ns", (json_int_t)result->downtime_ns, "bytes",
+			 (json_int_t)result->bytes, "rounds", (int)result->rounds, "pages", (json_int_t)result->pages);
+}
+
+/* Pre-copy over the connection the client passed; the guest runs here until the target has it all. */
+static json_t *session_migrate(void *ctx, const struct control_request *request, const struct control_channel *channel)
+{
+	struct run_session *session = ctx;
+	const struct migrate_options options = {
+		.downtime_ns = (uint64_t)request->downtime_ms * 1000000ull,
+		.timeout_ns = (uint64_t)request->timeout_s * 1000000000ull,
+		.bandwidth = (uint64_t)request->bandwidth_mib << 20,
+	};
+	const struct migrate_progress progress = { migrate_progress_line, (void *)channel };
+	struct migrate_result result;
+	struct vm_status status;
+	char why[ERR_MAX - 600];
+	int ret;
+
+	if (request->file_fd < 0)
+		return migrate_error("no connection came with the request ('sheer migrate' passes one)", true);
+	if (vm_save_refusal(session->vm, why, sizeof(why)) < 0)
+		return migrate_error(why, true);
+	vm_get_status(session->vm, &status);
+	if (status.state != VM_STATE_RUNNING)
+		return migrate_error("the server is not running", true);
+	ret = migrate_source(session->vm, &session->spec.cfg, request->file_fd, &options,
+			     request->progress && channel ? &progress : NULL, &result, why, sizeof(why));
+	return session_migrate_reply(session, request, ret, &result, why);
+}
+
 static const struct control_ops session_control_ops = {
 	.status = session_status,
 	.shutdown = session_shutdown,
@@ -182,6 +250,7 @@ static const struct control_ops session_control_ops = {
 	.pause = session_pause,
 	.resume = session_resume,
 	.checkpoint = session_checkpoint,
+	.migrate = session_migrate,
 };
 
 /* SIGINT/SIGTERM/SIGHUP/SIGQUIT power the guest off, so vm_run returns and cleanup runs on one path. */
@@ -406,8 +475,15 @@ static const char *session_cleaned(const struct run_session *session)
 
 static int session_build_vm(struct run_session *session, char *err, size_t errlen)
 {
-	int ret = session->restore_from ? session_restore(session, err, errlen)
-					: vm_create(&session->spec.cfg, &session_report, &session->vm, err, errlen);
+	int ret;
+
+	if (session->receive_fd >= 0)
+		ret = migrate_receive_build(session->receive_fd, &session->hello, &session->spec.cfg, &session->vm, err,
+					    errlen);
+	else if (session->restore_from)
+		ret = session_restore(session, err, errlen);
+	else
+		ret = vm_create(&session->spec.cfg, &session_report, &session->vm, err, errlen);
 
 	if (ret == 0)
 		vm_set_sandbox(session->vm, &session->sandbox);
@@ -485,6 +561,41 @@ static int session_run(struct run_session *session)
 	return report_exit(&session->spec.cfg, ret, reason, detail);
 }
 
+static void *session_receive_thread(void *arg)
+{
+	struct run_session *session = arg;
+
+	session->receive_ret = migrate_receive(session->receive_fd, session->vm, &session->received_bytes,
+					       session->receive_err, sizeof(session->receive_err));
+	return NULL;
+}
+
+/* The incoming stream, in a thread of its own kind: the peer's bytes are parsed confined. */
+static int session_receive(struct run_session *session)
+{
+	const char *name = session->spec.cfg.name;
+	uint64_t start = clock_monotonic_ns();
+	pthread_t thread;
+	int ret = sandbox_thread_start(&session->sandbox, SANDBOX_RECEIVE, &thread, session_receive_thread, session,
+				       -1);
+
+	if (ret == 0) {
+		pthread_join(thread, NULL);
+		ret = session->receive_ret;
+	} else {
+		snprintf(session->receive_err, sizeof(session->receive_err), "%s", strerror(-ret));
+	}
+	close(session->receive_fd);
+	if (ret < 0) {
+		cli_error("%s: receiving from %s: %s; the source keeps it", name, session->receive_from,
+			  session->receive_err);
+		return ret;
+	}
+	fprintf(stderr, "sheer: %s: received from %s (%llu MiB in %.2f s)\n", name, session->receive_from,
+		(unsigned long long)(session->received_bytes >> 20), (clock_monotonic_ns() - start) / 1e9);
+	return 0;
+}
+
 /* The VMM: build the VM as the caller, confine, tell the supervisor, run; the exit status is sheer's. */
 static int session_vmm_main(void *ctx, int ready_fd)
 {
@@ -504,6 +615,10 @@ static int session_vmm_main(void *ctx, int ready_fd)
 	ret = session_confine(session, err, sizeof(err));
 	if (ret < 0) {
 		cli_error("%s: %s", session->spec.cfg.name, err);
+		vm_destroy(session->vm);
+		return SHEER_EXIT_FAILURE;
+	}
+	if (session->receive_fd >= 0 && session_receive(session) < 0) {
 		vm_destroy(session->vm);
 		return SHEER_EXIT_FAILURE;
 	}
@@ -539,6 +654,8 @@ static int session_start(struct run_session *session, char *err, size_t errlen, 
 	}
 	if (ret == 0)
 		ret = session_register(session, err, errlen);
+	if (ret < 0 && session->receive_fd >= 0 && err[0])
+		migrate_refuse(session->receive_fd, err);
 	if (ret < 0) {
 		if (session->supervisor.vmm > 0 && !session->supervisor.exited) {
 			kill(session->supervisor.vmm, SIGKILL);
@@ -570,14 +687,27 @@ static void session_free(struct run_session *session)
 	registry_close(&session->registry);
 }
 
+void session_init(struct run_session *session)
+{
+	memset(session, 0, sizeof(*session));
+	session->registry.lock_fd = -1;
+	session->listen_fd = -1;
+	session->receive_fd = -1;
+}
+
 int session_main(struct run_session *session)
 {
 	char err[ERR_MAX] = "";
 	int exit_status = SHEER_EXIT_FAILURE, ret;
 
-	/* Nothing the caller left open reaches the guest's VMM. */
-	close_range(3, ~0u, 0);
-	session->listen_fd = -1;
+	/* Nothing the caller left open reaches the guest's VMM (but an incoming migration's connection). */
+	if (session->receive_fd > 3) {
+		dup2(session->receive_fd, 3);
+		close(session->receive_fd);
+	}
+	if (session->receive_fd >= 0)
+		session->receive_fd = 3;
+	close_range(session->receive_fd >= 0 ? 4 : 3, ~0u, 0);
 	session->supervisor_pid = getpid();
 	sandbox_test_hook_init(&session->sandbox);
 	session->sandbox.confine = true;

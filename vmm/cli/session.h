@@ -15,6 +15,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 
+#include "p2v/migrate/migrate.h"
 #include "passthru/host/assign.h"
 #include "vmm/cli/supervisor.h"
 #include "vmm/sandbox/sandbox.h"
@@ -45,9 +46,17 @@ struct run_session {
 	pthread_t signal_thread;
 	atomic_bool finished;
 	const char *restore_from;	/* a checkpoint file to build the VM from instead of booting */
+	int receive_fd;			/* an incoming migration to build the VM from, or -1 */
+	const char *receive_from;	/* its address, for messages */
+	struct migrate_hello hello;	/* what the source said it sends */
+	int receive_ret;
+	uint64_t received_bytes;
+	char receive_err[ERR_MAX];
 };
 
-/* Register, place, build (boot or restore), run and clean up; returns the exit status. */
+/* Nothing yet: no descriptors, no VM. */
+void session_init(struct run_session *session);
+/* Register, place, build (boot, restore or receive), run and clean up; returns the exit status. */
 int session_main(struct run_session *session);
 
 #endif

@@ -22,6 +22,7 @@ const char *sandbox_thread_name(enum sandbox_thread kind)
 	case SANDBOX_VCPU: return "vcpu";
 	case SANDBOX_CONSOLE: return "console";
 	case SANDBOX_CONTROL: return "control";
+	case SANDBOX_RECEIVE: return "receive";
 	case SANDBOX_THREAD_KINDS: break;
 	}
 	return "unknown";

@@ -45,6 +45,17 @@ static const unsigned long control_ioctls[] = {
 	KVM_GET_LAPIC, KVM_GET_TSC_KHZ, KVM_GET_MSRS, KVM_GET_MSR_INDEX_LIST, KVM_GET_VCPU_EVENTS,
 	KVM_GET_MP_STATE, KVM_GET_PIT2, KVM_GET_IRQCHIP, KVM_GET_CLOCK, KVM_SET_CLOCK, KVM_CHECK_EXTENSION,
 	KVM_IRQ_LINE, KVM_SET_GSI_ROUTING,
+	/* pre-copy: dirty logging on the RAM slots */
+	KVM_ENABLE_CAP, KVM_SET_USER_MEMORY_REGION, KVM_GET_DIRTY_LOG, KVM_CLEAR_DIRTY_LOG,
+};
+
+/* An incoming migration: the stream in, answers out, the machine state into KVM. */
+static const int receive_calls[] = { SYS_read, SYS_poll, SYS_ppoll, SYS_sendmsg, SYS_sendto, SYS_writev };
+static const unsigned long receive_ioctls[] = {
+	KVM_SET_REGS, KVM_SET_SREGS, KVM_SET_XSAVE, KVM_SET_XCRS, KVM_SET_DEBUGREGS, KVM_SET_LAPIC,
+	KVM_SET_TSC_KHZ, KVM_SET_MSRS, KVM_SET_VCPU_EVENTS, KVM_SET_MP_STATE, KVM_SET_PIT2, KVM_SET_IRQCHIP,
+	KVM_SET_CLOCK, KVM_IRQ_LINE, KVM_GET_LAPIC, KVM_GET_MSR_INDEX_LIST, KVM_GET_MSRS, KVM_CHECK_EXTENSION,
+	KVM_GET_TSC_KHZ,
 };
 
 /* Waiting for the guest, signals, then the VM's teardown: interrupts off, DMA unmapped, fds closed. */
@@ -69,6 +80,7 @@ static const struct allow_list allow_lists[SANDBOX_THREAD_KINDS] = {
 	[SANDBOX_VCPU] = { LIST(vcpu_calls), LIST(vcpu_ioctls) },
 	[SANDBOX_CONSOLE] = { LIST(console_calls), LIST(console_ioctls) },
 	[SANDBOX_CONTROL] = { LIST(control_calls), LIST(control_ioctls) },
+	[SANDBOX_RECEIVE] = { LIST(receive_calls), LIST(receive_ioctls) },
 };
 
 static int allow_calls(scmp_filter_ctx ctx, const int *nr, size_t n)

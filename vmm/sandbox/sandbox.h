@@ -20,7 +20,8 @@ enum sandbox_thread {
 	SANDBOX_MAIN,		/* waits for the guest to stop, then tears the VM down; the signal thread */
 	SANDBOX_VCPU,		/* KVM_RUN and the device emulation behind each exit */
 	SANDBOX_CONSOLE,	/* serial console in and out */
-	SANDBOX_CONTROL,	/* the control socket, checkpoints included */
+	SANDBOX_CONTROL,	/* the control socket, checkpoints and outgoing migrations included */
+	SANDBOX_RECEIVE,	/* an incoming migration, before the guest runs here */
 	SANDBOX_THREAD_KINDS
 };
 

@@ -14,6 +14,7 @@ static const char *const command_names[] = {
 	[CONTROL_PAUSE] = "pause",
 	[CONTROL_RESUME] = "resume",
 	[CONTROL_CHECKPOINT] = "checkpoint",
+	[CONTROL_MIGRATE] = "migrate",
 };
 
 #define N_COMMANDS (sizeof(command_names) / sizeof(command_names[0]))
@@ -35,6 +36,13 @@ char *control_request_format(const struct control_request *request)
 	json_t *object = json_pack("{s:s}", "command", control_command_name(request->command));
 	char *text;
 
+	if (object && request->command == CONTROL_MIGRATE) {
+		json_object_set_new(object, "to", json_string(request->to));
+		json_object_set_new(object, "downtime_ms", json_integer(request->downtime_ms));
+		json_object_set_new(object, "bandwidth_mib", json_integer(request->bandwidth_mib));
+		json_object_set_new(object, "timeout_s", json_integer(request->timeout_s));
+		json_object_set_new(object, "progress", json_boolean(request->progress));
+	}
 	if (object && request->command == CONTROL_CHECKPOINT) {
 		json_object_set_new(object, "path", json_string(request->path));
 		json_object_set_new(object, "leave_running", json_boolean(request->leave_running));
@@ -90,6 +98,32 @@ static int parse_checkpoint_args(json_t *object, struct control_request *request
 	return 0;
 }
 
+static bool get_limit(json_t *object, const char *key, unsigned int max, unsigned int *value)
+{
+	json_t *field = json_object_get(object, key);
+
+	if (!json_is_integer(field) || json_integer_value(field) < 0 || json_integer_value(field) > max)
+		return false;
+	*value = (unsigned int)json_integer_value(field);
+	return true;
+}
+
+/* migrate: "to", "downtime_ms", "bandwidth_mib", "timeout_s", "progress"; all of them, nothing else. */
+static int parse_migrate_args(json_t *object, struct control_request *request, char *err, size_t errlen)
+{
+	json_t *to = json_object_get(object, "to"), *progress = json_object_get(object, "progress");
+
+	if (!json_is_string(to) || !json_is_boolean(progress) || json_object_size(object) != 6 ||
+	    !get_limit(object, "downtime_ms", 3600 * 1000, &request->downtime_ms) ||
+	    !get_limit(object, "bandwidth_mib", 1 << 20, &request->bandwidth_mib) ||
+	    !get_limit(object, "timeout_s", 7 * 24 * 3600, &request->timeout_s) ||
+	    copy_string(request->to, sizeof(request->to), json_string_value(to)) < 0)
+		return decode_fail(err, errlen, "migrate takes \"to\", \"downtime_ms\", \"bandwidth_mib\", "
+				   "\"timeout_s\" and \"progress\"");
+	request->progress = json_is_true(progress);
+	return 0;
+}
+
 int control_request_parse(const char *text, size_t len, struct control_request *request, char *err, size_t errlen)
 {
 	json_t *object = json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL);
@@ -109,6 +143,8 @@ int control_request_parse(const char *text, size_t len, struct control_request *
 		snprintf(err, errlen, "unknown command '%.32s'", json_string_value(name));
 	else if (request->command == CONTROL_CHECKPOINT)
 		ret = parse_checkpoint_args(object, request, err, errlen);
+	else if (request->command == CONTROL_MIGRATE)
+		ret = parse_migrate_args(object, request, err, errlen);
 	else if (json_object_size(object) != 1)
 		ret = decode_fail(err, errlen, "request must be {\"command\": \"NAME\"}");
 	json_decref(object);
@@ -228,6 +264,7 @@ static int (*command_action(const struct control_ops *ops, enum control_command 
 		return ops->resume;
 	case CONTROL_STATUS:
 	case CONTROL_CHECKPOINT:
+	case CONTROL_MIGRATE:
 		break;
 	}
 	return NULL;
@@ -243,6 +280,8 @@ static json_t *run_command(const struct control_ops *ops, void *ctx, const struc
 
 	if (command == CONTROL_CHECKPOINT)
 		return ops->checkpoint ? ops->checkpoint(ctx, request, channel) : error_reply("checkpoint: not supported");
+	if (command == CONTROL_MIGRATE)
+		return ops->migrate ? ops->migrate(ctx, request, channel) : error_reply("migrate: not supported");
 	if (command == CONTROL_STATUS) {
 		memset(&status, 0, sizeof(status));
 		ops->status(ctx, &status);

@@ -32,6 +32,7 @@ enum control_command {
 	CONTROL_PAUSE,
 	CONTROL_RESUME,
 	CONTROL_CHECKPOINT,	/* {"command":"checkpoint","path":"/abs/FILE","leave_running":false}, the file passed along */
+	CONTROL_MIGRATE,	/* {"command":"migrate","to":"ADDR","downtime_ms":300,...}, the connection passed along */
 };
 
 /*
@@ -61,6 +62,11 @@ struct control_request {
 	char path[PATH_MAX];	/* checkpoint: absolute path of the file to write */
 	bool leave_running;	/* checkpoint: resume the server afterwards instead of stopping it */
 	bool progress;		/* send progress lines before the reply */
+	/* migrate: where to (for messages; the connection is file_fd) and the limits */
+	char to[256];
+	unsigned int downtime_ms;
+	unsigned int bandwidth_mib;	/* MiB/s, 0: unlimited */
+	unsigned int timeout_s;
 	/*
 	 * checkpoint: the file to write, opened by the client with its own
 	 * rights and passed with the request (SCM_RIGHTS), since the VMM may
@@ -93,6 +99,7 @@ struct control_ops {
 	int (*resume)(void *ctx);
 	/* The whole reply object: {"ok":true,...} or {"ok":false,"error":"..."}. */
 	json_t *(*checkpoint)(void *ctx, const struct control_request *request, const struct control_channel *channel);
+	json_t *(*migrate)(void *ctx, const struct control_request *request, const struct control_channel *channel);
 };
 
 /* Protocol (control.c). */

@@ -14,6 +14,7 @@
 #include "vmm/machine/config.h"
 #include "vmm/machine/machine.h"
 #include "vmm/machine/state.h"
+#include "vmm/kvm/dirty_log.h"
 #include "vmm/sandbox/sandbox.h"
 
 struct vm;
@@ -67,6 +68,13 @@ struct vm_save_stats {
 int vm_save_refusal(struct vm *vm, char *err, size_t errlen);
 /* Write the paused VM's whole state to sink as sections; the VM stays paused. */
 int vm_save(struct vm *vm, struct state_sink *sink, struct vm_save_stats *stats, char *err, size_t errlen);
+/* The guest's CPUID as a section: what another host must offer before it takes the guest. */
+int vm_save_cpuid(struct vm *vm, struct state_sink *sink);
+/* The same without RAM (a migration sends RAM as dirty pages, vm_dirty_log_*). */
+int vm_save_machine_state(struct vm *vm, struct state_sink *sink, char *err, size_t errlen);
+/* Track the pages the guest writes (vmm/kvm/dirty_log.h) from now until stop; the VM must not hold devices. */
+int vm_dirty_log_start(struct vm *vm, struct dirty_log *log);
+void vm_dirty_log_stop(struct vm *vm, struct dirty_log *log);
 /* End a paused VM's run after its state was saved: vm_run returns VM_EXIT_SAVED with detail. */
 void vm_stop_saved(struct vm *vm, const char *detail);
 

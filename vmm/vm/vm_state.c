@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "vmm/kvm/cpuid.h"
+#include "vmm/kvm/memory_pages.h"
 #include "vmm/kvm/memory_state.h"
 #include "vmm/kvm/platform_state.h"
 #include "vmm/vm/vm_internal.h"
@@ -66,14 +67,20 @@ static int vm_save_writer(struct state_sink *sink, uint32_t type, uint16_t versi
 	return ret;
 }
 
-static int vm_save_machine(struct vm *vm, struct state_sink *sink)
+int vm_save_cpuid(struct vm *vm, struct state_sink *sink)
 {
 	struct state_writer w;
-	int ret;
 
 	state_writer_init(&w);
 	cpuid_save(vm->cpuid, &w);
-	ret = vm_save_writer(sink, CPUID_STATE_TYPE, CPUID_STATE_VERSION, 0, &w);
+	return vm_save_writer(sink, CPUID_STATE_TYPE, CPUID_STATE_VERSION, 0, &w);
+}
+
+static int vm_save_machine(struct vm *vm, struct state_sink *sink)
+{
+	struct state_writer w;
+	int ret = vm_save_cpuid(vm, sink);
+
 	if (ret < 0)
 		return ret;
 	state_writer_init(&w);
@@ -112,9 +119,9 @@ static int vm_save_vcpus(struct vm *vm, struct state_sink *sink, char *err, size
 	return ret;
 }
 
-int vm_save(struct vm *vm, struct state_sink *sink, struct vm_save_stats *stats, char *err, size_t errlen)
+/* Everything but RAM: what a checkpoint writes before its memory, and a migration after its last pages. */
+int vm_save_machine_state(struct vm *vm, struct state_sink *sink, char *err, size_t errlen)
 {
-	struct memory_save_stats memory;
 	enum vm_state state;
 	int ret = vm_save_refusal(vm, err, errlen);
 
@@ -132,7 +139,14 @@ int vm_save(struct vm *vm, struct state_sink *sink, struct vm_save_stats *stats,
 		snprintf(err, errlen, "saving the machine: %s", strerror(-ret));
 		return ret;
 	}
-	ret = vm_save_vcpus(vm, sink, err, errlen);
+	return vm_save_vcpus(vm, sink, err, errlen);
+}
+
+int vm_save(struct vm *vm, struct state_sink *sink, struct vm_save_stats *stats, char *err, size_t errlen)
+{
+	struct memory_save_stats memory;
+	int ret = vm_save_machine_state(vm, sink, err, errlen);
+
 	if (ret < 0)
 		return ret;
 	ret = memory_save(&vm->mem, sink, &memory);
@@ -213,6 +227,14 @@ int vm_restore_section(struct vm *vm, const struct state_section *s, const void 
 							 : -EPROTONOSUPPORT;
 		if (ret < 0)
 			section_error(err, errlen, s, ret == -EBADMSG ? "block outside guest RAM or malformed"
+								      : "unknown version");
+		return ret;
+	}
+	if (s->type == MEMORY_PAGES_TYPE) {
+		ret = s->version == MEMORY_PAGES_VERSION ? memory_restore_pages(&vm->mem, payload, s->length)
+							  : -EPROTONOSUPPORT;
+		if (ret < 0)
+			section_error(err, errlen, s, ret == -EBADMSG ? "pages outside guest RAM or malformed"
 								      : "unknown version");
 		return ret;
 	}
@@ -364,4 +386,18 @@ int vm_restore_finish(struct vm *vm, char *err, size_t errlen)
 		ret = vm_restore_platform_one(vm, CLOCK_STATE_TYPE, 0, err, errlen);
 	vm_restore_abort(vm);
 	return ret;
+}
+
+/* ---- dirty tracking for migration ---- */
+
+int vm_dirty_log_start(struct vm *vm, struct dirty_log *log)
+{
+	if (vm->cfg.n_devices)
+		return -EOPNOTSUPP;	/* device DMA never shows in KVM's dirty log */
+	return dirty_log_start(log, vm->vm_fd, &vm->mem);
+}
+
+void vm_dirty_log_stop(struct vm *vm, struct dirty_log *log)
+{
+	dirty_log_stop(log, &vm->mem);
 }

@@ -1,0 +1,237 @@
+/*
+ * The source's side (protocol.h): hello, pre-copy rounds while the guest
+ * runs, then the pause, the rest, and the switch-over. Runs on the VMM's
+ * control thread, on a socket the `sheer migrate` command connected.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "p2v/checkpoint/header.h"
+#include "p2v/migrate/migrate.h"
+#include "p2v/migrate/protocol.h"
+#include "p2v/migrate/stream.h"
+#include "vmm/kvm/memory_pages.h"
+#include "vmm/lib/clock.h"
+
+#define PAGE_SIZE 4096
+/* Waiting for the target to place and build the server (its RAM is allocated then). */
+#define MIGRATE_READY_TIMEOUT_MS 120000
+/* Waiting for the target to load the state, and to start the guest after MGO0. */
+#define MIGRATE_ANSWER_TIMEOUT_MS 30000
+
+struct source_run {
+	struct vm *vm;
+	const struct migrate_options *options;
+	const struct migrate_progress *progress;
+	struct migrate_result *result;
+	struct migrate_stream st;
+	struct state_sink sink;
+	struct dirty_log log;
+	bool logging;
+	bool paused;
+	uint64_t pause_ns;
+	uint64_t start_ns;
+	uint64_t ram_pages;
+	char *err;
+	size_t errlen;
+};
+
+static int source_fail(struct source_run *run, int ret, const char *fmt, const char *detail)
+{
+	snprintf(run->err, run->errlen, fmt, detail);
+	return ret;
+}
+
+/* Keep to the bandwidth limit: sleep until the bytes sent so far are due. */
+static int throttled_write(void *ctx, const struct iovec *iov, int iovcnt)
+{
+	struct source_run *run = ctx;
+	struct state_sink inner = migrate_stream_sink(&run->st);
+	int ret = inner.write(inner.ctx, iov, iovcnt);
+	uint64_t due_ns, elapsed;
+
+	if (ret < 0 || !run->options->bandwidth)
+		return ret;
+	due_ns = (uint64_t)((double)run->st.bytes_sent * 1e9 / (double)run->options->bandwidth);
+	elapsed = clock_monotonic_ns() - run->start_ns;
+	if (due_ns > elapsed) {
+		struct timespec nap = { (time_t)((due_ns - elapsed) / 1000000000ull),
+					(long)((due_ns - elapsed) % 1000000000ull) };
+
+		nanosleep(&nap, NULL);
+	}
+	return 0;
+}
+
+static int send_hello(struct source_run *run, const struct server_config *cfg)
+{
+	struct checkpoint_info info;
+	struct state_writer w;
+	int ret = migrate_stream_send_raw(&run->st, MIGRATE_MAGIC, 8);
+
+	checkpoint_info_fill(&info, cfg);
+	state_writer_init(&w);
+	checkpoint_header_encode(&info, &w);
+	if (ret == 0)
+		ret = state_sink_writer(&run->sink, CHECKPOINT_HEADER_TYPE, CHECKPOINT_SECTION_VERSION, 0, &w);
+	state_writer_free(&w);
+	if (ret == 0)
+		ret = vm_save_cpuid(run->vm, &run->sink);
+	return ret < 0 ? source_fail(run, ret, "sending to the target: %s", strerror(-ret)) : 0;
+}
+
+/* The target's answer: expected, or its refusal/failure with its reason. */
+static int await_answer(struct source_run *run, uint32_t expected, uint32_t refusal, int timeout_ms)
+{
+	struct state_section s;
+	const uint8_t *payload;
+	char why[200], text[MIGRATE_TEXT_MAX + 1];
+	int ret;
+
+	run->st.timeout_ms = timeout_ms;
+	ret = migrate_stream_receive(&run->st, &s, &payload, why, sizeof(why));
+	if (ret < 0)
+		return source_fail(run, ret, "the target: %s", why);
+	if (s.type == refusal) {
+		snprintf(text, sizeof(text), "%.*s", (int)(s.length < MIGRATE_TEXT_MAX ? s.length : MIGRATE_TEXT_MAX),
+			 (const char *)payload);
+		return source_fail(run, -ECONNREFUSED, "the target refused: %s", text);
+	}
+	if (s.type != expected)
+		return source_fail(run, -EPROTO, "%s", "the target answered out of turn");
+	return 0;
+}
+
+static void report_round(struct source_run *run, unsigned int round, uint64_t pages, uint64_t dirty,
+			 uint64_t round_ns, uint64_t round_bytes)
+{
+	struct migrate_round r = { round, pages, dirty, run->st.bytes_sent, run->ram_pages,
+				   round_ns ? (uint64_t)((double)round_bytes * 1e9 / (double)round_ns) : 0 };
+
+	if (run->progress)
+		run->progress->update(run->progress->ctx, &r);
+}
+
+/* One round: the pages the log holds now; *rate: the bytes per second it achieved, *dirty: what is left. */
+static int send_round(struct source_run *run, unsigned int round, uint64_t *rate, uint64_t *dirty)
+{
+	struct memory_send_stats stats = { 0 };
+	uint64_t start = clock_monotonic_ns(), bytes = run->st.bytes_sent, ns;
+	uint8_t marker[12];
+	int ret = memory_send_dirty(&run->log, &run->sink, round == 1, &stats);
+
+	for (int i = 0; i < 4; i++)
+		marker[i] = (uint8_t)(round >> (8 * i));
+	for (int i = 0; i < 8; i++)
+		marker[4 + i] = (uint8_t)((stats.data_pages + stats.zero_pages) >> (8 * i));
+	if (ret == 0)
+		ret = migrate_stream_send(&run->st, MIGRATE_ROUND, marker, sizeof(marker));
+	if (ret == 0)
+		ret = dirty_log_fetch(&run->log, dirty);
+	if (ret < 0)
+		return source_fail(run, ret, "pre-copy: %s", strerror(-ret));
+	ns = clock_monotonic_ns() - start;
+	*rate = ns ? (uint64_t)((double)(run->st.bytes_sent - bytes) * 1e9 / (double)ns) : 0;
+	run->result->rounds = round;
+	run->result->pages += stats.data_pages;
+	report_round(run, round, stats.data_pages + stats.zero_pages, *dirty, ns, run->st.bytes_sent - bytes);
+	return 0;
+}
+
+/* Rounds until what is dirty can be sent within the downtime limit; -ETIMEDOUT past the time limit. */
+static int precopy(struct source_run *run)
+{
+	uint64_t dirty, rate = 0;
+	int ret = vm_dirty_log_start(run->vm, &run->log);
+
+	if (ret < 0)
+		return source_fail(run, ret, "dirty logging: %s",
+				   ret == -EOPNOTSUPP ? "not offered by this host's KVM" : strerror(-ret));
+	run->logging = true;
+	ret = dirty_log_fetch(&run->log, &dirty);
+	for (unsigned int round = 1; ret == 0; round++) {
+		ret = send_round(run, round, &rate, &dirty);
+		if (ret < 0)
+			return ret;
+		if (rate && (double)dirty * PAGE_SIZE * 1e9 / (double)rate <= (double)run->options->downtime_ns)
+			return 0;
+		if (clock_monotonic_ns() - run->start_ns > run->options->timeout_ns)
+			return source_fail(run, -ETIMEDOUT, "%s",
+					   "the guest dirties memory faster than it can be sent; cancelled at the time limit");
+	}
+	return ret;
+}
+
+/* Paused: the last pages and the machine, then the target's word that it has it all. */
+static int stop_and_copy(struct source_run *run)
+{
+	struct memory_send_stats stats = { 0 };
+	uint64_t dirty;
+	uint8_t end[8] = { 0 };
+	int ret = vm_pause(run->vm);
+
+	if (ret < 0)
+		return source_fail(run, ret, "pausing: %s", strerror(-ret));
+	run->paused = true;
+	run->pause_ns = clock_monotonic_ns();
+	ret = dirty_log_fetch(&run->log, &dirty);
+	if (ret == 0)
+		ret = memory_send_dirty(&run->log, &run->sink, false, &stats);
+	run->result->pages += stats.data_pages;
+	if (ret < 0)
+		return source_fail(run, ret, "sending the last pages: %s", strerror(-ret));
+	ret = vm_save_machine_state(run->vm, &run->sink, run->err, run->errlen);
+	if (ret == 0)
+		ret = migrate_stream_send(&run->st, MIGRATE_END, end, sizeof(end));
+	if (ret < 0)
+		return ret;
+	return await_answer(run, MIGRATE_LOADED, MIGRATE_FAILED, MIGRATE_ANSWER_TIMEOUT_MS);
+}
+
+/* Everything up to the target saying it has the whole machine; on failure the guest runs here as before. */
+static int source_transfer(struct source_run *run, const struct server_config *cfg)
+{
+	int ret = send_hello(run, cfg);
+
+	if (ret == 0)
+		ret = await_answer(run, MIGRATE_READY, MIGRATE_REFUSED, MIGRATE_READY_TIMEOUT_MS);
+	if (ret == 0)
+		ret = precopy(run);
+	if (ret == 0)
+		ret = stop_and_copy(run);
+	return ret;
+}
+
+int migrate_source(struct vm *vm, const struct server_config *cfg, int fd, const struct migrate_options *options,
+		   const struct migrate_progress *progress, struct migrate_result *result, char *err, size_t errlen)
+{
+	struct source_run run = { .vm = vm, .options = options, .progress = progress, .result = result,
+				  .err = err, .errlen = errlen, .start_ns = clock_monotonic_ns(),
+				  .ram_pages = cfg->memory_bytes / PAGE_SIZE };
+	int ret;
+
+	memset(result, 0, sizeof(*result));
+	ret = migrate_stream_init(&run.st, fd, MIGRATE_ANSWER_TIMEOUT_MS);
+	if (ret < 0)
+		return source_fail(&run, ret, "%s", strerror(-ret));
+	run.sink = (struct state_sink){ throttled_write, &run, 0 };
+	ret = source_transfer(&run, cfg);
+	if (ret == 0) {
+		/* The switch-over: from here on this guest never runs here again. */
+		ret = migrate_stream_send(&run.st, MIGRATE_GO, NULL, 0);
+		result->committed = true;
+		if (ret == 0)
+			ret = await_answer(&run, MIGRATE_RUNNING, MIGRATE_FAILED, MIGRATE_ANSWER_TIMEOUT_MS);
+	}
+	if (run.logging)
+		vm_dirty_log_stop(vm, &run.log);
+	if (!result->committed && run.paused)
+		vm_resume(vm);
+	result->bytes = run.st.bytes_sent;
+	result->total_ns = clock_monotonic_ns() - run.start_ns;
+	result->downtime_ns = run.paused ? clock_monotonic_ns() - run.pause_ns : 0;
+	migrate_stream_free(&run.st);
+	return ret;
+}

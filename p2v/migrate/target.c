@@ -1,0 +1,161 @@
+/*
+ * The target's side (protocol.h). The supervisor of `sheer receive` reads
+ * the hello to place the server; the VMM builds the empty VM, then takes
+ * pages and state until the switch-over. Anything wrong from the source (a
+ * section out of turn, a checksum, silence) ends the receive: the VM is
+ * discarded and the source, which has not switched over, goes on.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "p2v/checkpoint/header.h"
+#include "p2v/migrate/migrate.h"
+#include "p2v/migrate/protocol.h"
+#include "p2v/migrate/stream.h"
+#include "vmm/kvm/cpuid.h"
+#include "vmm/kvm/memory_pages.h"
+
+/* A source that sends nothing for this long is gone (pre-copy sends all the time). */
+#define MIGRATE_SOURCE_TIMEOUT_MS 60000
+
+static int expect_section(struct migrate_stream *st, uint32_t type, uint16_t version, const uint8_t **payload,
+			  size_t *len, const char *what, char *err, size_t errlen)
+{
+	struct state_section s;
+	char why[160];
+	int ret = migrate_stream_receive(st, &s, payload, why, sizeof(why));
+
+	if (ret < 0) {
+		snprintf(err, errlen, "%s: %s", what, why);
+		return ret;
+	}
+	if (s.type != type || s.version != version) {
+		snprintf(err, errlen, "%s: not what the source should send first", what);
+		return -EBADMSG;
+	}
+	*len = s.length;
+	return 0;
+}
+
+int migrate_receive_hello(int fd, struct migrate_hello *hello, char *err, size_t errlen)
+{
+	struct migrate_stream st;
+	const uint8_t *payload;
+	char magic[8];
+	size_t len;
+	int ret = migrate_stream_init(&st, fd, MIGRATE_SOURCE_TIMEOUT_MS);
+
+	memset(hello, 0, sizeof(*hello));
+	if (ret == 0 && (ret = migrate_stream_receive_raw(&st, magic, sizeof(magic))) < 0)
+		snprintf(err, errlen, "nothing came from the source: %s", strerror(-ret));
+	if (ret == 0 && memcmp(magic, MIGRATE_MAGIC, sizeof(magic)) != 0) {
+		snprintf(err, errlen, "the peer does not speak sheer's migration stream");
+		ret = -EPROTO;
+	}
+	if (ret == 0)
+		ret = expect_section(&st, CHECKPOINT_HEADER_TYPE, CHECKPOINT_SECTION_VERSION, &payload, &len, "header",
+				     err, errlen);
+	if (ret == 0 && checkpoint_header_decode(payload, len, &hello->info) < 0) {
+		snprintf(err, errlen, "header: malformed");
+		ret = -EBADMSG;
+	}
+	if (ret == 0 && hello->info.format_version != CHECKPOINT_FORMAT_VERSION) {
+		snprintf(err, errlen, "the source's stream version is %u (sheer %.15s); this sheer speaks version %u",
+			 hello->info.format_version, hello->info.sheer_version, CHECKPOINT_FORMAT_VERSION);
+		ret = -EPROTONOSUPPORT;
+	}
+	if (ret == 0)
+		ret = expect_section(&st, CPUID_STATE_TYPE, CPUID_STATE_VERSION, &payload, &len, "CPUID", err, errlen);
+	if (ret == 0 && !(hello->cpuid = malloc(len ? len : 1)))
+		ret = -ENOMEM;
+	if (ret == 0) {
+		memcpy(hello->cpuid, payload, len);
+		hello->cpuid_len = len;
+	}
+	migrate_stream_free(&st);
+	return ret;
+}
+
+void migrate_hello_free(struct migrate_hello *hello)
+{
+	free(hello->cpuid);
+	hello->cpuid = NULL;
+}
+
+static void send_text(int fd, uint32_t type, const char *why)
+{
+	struct migrate_stream st = { .fd = fd };
+
+	migrate_stream_send(&st, type, why, strnlen(why, MIGRATE_TEXT_MAX));
+}
+
+void migrate_refuse(int fd, const char *why)
+{
+	send_text(fd, MIGRATE_REFUSED, why);
+}
+
+/* Pages and state until MEND; then the whole machine is checked and applied. */
+static int receive_state(struct migrate_stream *st, struct vm *vm, char *err, size_t errlen)
+{
+	for (;;) {
+		struct state_section s;
+		const uint8_t *payload;
+		int ret = migrate_stream_receive(st, &s, &payload, err, errlen);
+
+		if (ret < 0)
+			return ret;
+		if (s.type == MIGRATE_END)
+			return vm_restore_finish(vm, err, errlen);
+		if (s.type == MIGRATE_ROUND)
+			continue;
+		ret = vm_restore_section(vm, &s, payload, err, errlen);
+		if (ret < 0)
+			return ret;
+	}
+}
+
+/* After MLOD only the switch-over may come; then the guest is this host's. */
+static int await_go(struct migrate_stream *st, char *err, size_t errlen)
+{
+	struct state_section s;
+	const uint8_t *payload;
+	int ret = migrate_stream_receive(st, &s, &payload, err, errlen);
+
+	if (ret == 0 && s.type != MIGRATE_GO) {
+		snprintf(err, errlen, "the source did not switch over");
+		ret = -EPROTO;
+	}
+	return ret;
+}
+
+int migrate_receive_build(int fd, const struct migrate_hello *hello, const struct server_config *cfg,
+			  struct vm **out, char *err, size_t errlen)
+{
+	int ret = checkpoint_vm_from_cpuid(hello->cpuid, hello->cpuid_len, cfg, out, err, errlen);
+
+	if (ret < 0)
+		send_text(fd, MIGRATE_REFUSED, err);
+	return ret;
+}
+
+int migrate_receive(int fd, struct vm *vm, uint64_t *bytes, char *err, size_t errlen)
+{
+	struct migrate_stream st;
+	int ret = migrate_stream_init(&st, fd, MIGRATE_SOURCE_TIMEOUT_MS);
+
+	if (ret == 0)
+		ret = migrate_stream_send(&st, MIGRATE_READY, NULL, 0);
+	if (ret == 0 && (ret = receive_state(&st, vm, err, errlen)) < 0)
+		send_text(fd, MIGRATE_FAILED, err);
+	if (ret == 0)
+		ret = migrate_stream_send(&st, MIGRATE_LOADED, NULL, 0);
+	if (ret == 0)
+		ret = await_go(&st, err, errlen);
+	if (ret == 0)
+		ret = migrate_stream_send(&st, MIGRATE_RUNNING, NULL, 0);
+	*bytes = st.bytes_received;
+	migrate_stream_free(&st);
+	return ret;
+}

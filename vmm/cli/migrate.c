@@ -1,0 +1,181 @@
+/*
+ * `sheer migrate NAME --to ADDR [--downtime-ms N] [--bandwidth MIB_S]
+ * [--timeout S] [--json]`: move a running server to the host where
+ * `sheer receive --listen ADDR` waits. This command connects (with the
+ * caller's rights; the VMM opens nothing) and hands the connection to the
+ * server, which copies its memory while it runs and switches over
+ * (p2v/migrate/protocol.h). One summary line at the end.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "p2v/migrate/address.h"
+#include "p2v/migrate/migrate.h"
+#include "vmm/cli/commands.h"
+#include "vmm/cli/manage.h"
+#include "vmm/cli/progress.h"
+#include "vmm/lib/cli.h"
+#include "vmm/lib/parse.h"
+
+#define ERR_MAX 512
+#define MIGRATE_CONNECT_TIMEOUT_S 10
+
+enum migrate_flag { FLAG_TO = 0x100, FLAG_DOWNTIME, FLAG_BANDWIDTH, FLAG_TIMEOUT, FLAG_TLS, FLAG_JSON };
+
+struct migrate_args {
+	const char *name;
+	const char *to;
+	const char *tls_dir;
+	bool json;
+	struct control_request request;
+};
+
+static int number_option(const char *text, unsigned int max, unsigned int *value, const char *flag)
+{
+	char *end;
+	unsigned long v = strtoul(text, &end, 10);
+
+	if (!*text || *end || v > max) {
+		cli_error("migrate: %s takes a whole number up to %u, not '%.32s'", flag, max, text);
+		return -EINVAL;
+	}
+	*value = (unsigned int)v;
+	return 0;
+}
+
+static int migrate_parse_option(int option, struct migrate_args *args)
+{
+	switch (option) {
+	case FLAG_TO: args->to = optarg; return 0;
+	case FLAG_TLS: args->tls_dir = optarg; return 0;
+	case FLAG_JSON: args->json = true; return 0;
+	case FLAG_DOWNTIME: return number_option(optarg, 3600 * 1000, &args->request.downtime_ms, "--downtime-ms");
+	case FLAG_BANDWIDTH: return number_option(optarg, 1 << 20, &args->request.bandwidth_mib, "--bandwidth");
+	case FLAG_TIMEOUT: return number_option(optarg, 7 * 24 * 3600, &args->request.timeout_s, "--timeout");
+	}
+	cli_error("usage: sheer migrate NAME --to ADDR [--downtime-ms N] [--bandwidth MIB_S] [--timeout S] "
+		  "[--tls DIR] [--json]");
+	return -EINVAL;
+}
+
+static int migrate_parse_args(int argc, char **argv, struct migrate_args *args)
+{
+	static const struct option options[] = {
+		{ "to", required_argument, NULL, FLAG_TO },
+		{ "downtime-ms", required_argument, NULL, FLAG_DOWNTIME },
+		{ "bandwidth", required_argument, NULL, FLAG_BANDWIDTH },
+		{ "timeout", required_argument, NULL, FLAG_TIMEOUT },
+		{ "tls", required_argument, NULL, FLAG_TLS },
+		{ "json", no_argument, NULL, FLAG_JSON },
+		{ NULL, 0, NULL, 0 },
+	};
+	int option;
+
+	memset(args, 0, sizeof(*args));
+	args->request = (struct control_request){ .command = CONTROL_MIGRATE, .file_fd = -1,
+						  .downtime_ms = MIGRATE_DEFAULT_DOWNTIME_MS,
+						  .timeout_s = MIGRATE_DEFAULT_TIMEOUT_S };
+	optind = 0;
+	opterr = 0;
+	while ((option = getopt_long(argc, argv, "", options, NULL)) != -1)
+		if (migrate_parse_option(option, args) < 0)
+			return -EINVAL;
+	if (argc - optind != 1 || !args->to)
+		return migrate_parse_option(0, args);
+	args->name = argv[optind];
+	return copy_string(args->request.to, sizeof(args->request.to), args->to) < 0 ? migrate_parse_option(0, args) : 0;
+}
+
+/* Plain TCP only on loopback: a guest's memory never crosses a network in the clear. */
+static int migrate_check_address(const struct migrate_args *args, struct migrate_address *addr)
+{
+	char err[ERR_MAX];
+
+	if (migrate_address_parse(args->to, addr, err, sizeof(err)) < 0) {
+		cli_error("migrate: %s", err);
+		return -EINVAL;
+	}
+	if (args->tls_dir) {
+		cli_error("migrate: --tls: TLS is not in this build yet; migrate over unix: or loopback TCP");
+		return -EINVAL;
+	}
+	if (!migrate_address_is_local(addr)) {
+		cli_error("migrate: %s is not a loopback address: plain TCP is refused there, give --tls DIR", args->to);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static uint64_t reply_uint(json_t *reply, const char *key)
+{
+	json_t *value = json_object_get(reply, key);
+
+	return json_is_integer(value) && json_integer_value(value) > 0 ? (uint64_t)json_integer_value(value) : 0;
+}
+
+static void migrate_summary(const struct migrate_args *args, json_t *reply)
+{
+	if (args->json) {
+		json_object_del(reply, "ok");
+		json_dumpf(reply, stdout, JSON_COMPACT);
+		putchar('\n');
+		return;
+	}
+	printf("%s: migrated to %s in %.2f s: downtime %.0f ms, %.1f MiB sent in %llu pre-copy rounds\n", args->name,
+	       args->to, reply_uint(reply, "total_ns") / 1e9, reply_uint(reply, "downtime_ns") / 1e6,
+	       reply_uint(reply, "bytes") / 1048576.0, (unsigned long long)reply_uint(reply, "rounds"));
+}
+
+static int migrate_call(struct migrate_args *args, json_t **reply)
+{
+	struct registry registry = { .lock_fd = -1 };
+	struct progress_meter meter;
+	const struct control_progress progress = { progress_meter_update, NULL, &meter };
+	char err[ERR_MAX];
+	int ret = registry_open(&registry, err, sizeof(err));
+
+	if (ret < 0) {
+		cli_error("%s", err);
+		return ret;
+	}
+	args->request.progress = progress_meter_start(&meter, args->name) && !args->json;
+	/* The server bounds pre-copy with timeout_s; the reply may take that long and the switch-over after it. */
+	ret = manage_call(&registry, args->name, &args->request, (int)args->request.timeout_s + 300, &progress, reply);
+	progress_meter_finish(&meter);
+	registry_close(&registry);
+	return ret;
+}
+
+int cmd_migrate(int argc, char **argv)
+{
+	struct migrate_address addr;
+	struct migrate_args args;
+	char err[ERR_MAX];
+	json_t *reply = NULL;
+	int ret, status;
+
+	if (migrate_parse_args(argc, argv, &args) < 0 || migrate_check_address(&args, &addr) < 0)
+		return SHEER_EXIT_USAGE;
+	args.request.file_fd = migrate_connect(&addr, MIGRATE_CONNECT_TIMEOUT_S, err, sizeof(err));
+	if (args.request.file_fd < 0) {
+		cli_error("migrate: cannot reach the target: %s", err);
+		return SHEER_EXIT_FAILURE;
+	}
+	ret = migrate_call(&args, &reply);
+	close(args.request.file_fd);
+	if (ret < 0) {
+		status = manage_exit_status(ret);
+	} else if (control_reply_check(reply, err, sizeof(err)) < 0) {
+		cli_error("%s: %s", args.name, err);
+		status = json_is_true(json_object_get(reply, "refused")) ? SHEER_EXIT_USAGE : SHEER_EXIT_FAILURE;
+	} else {
+		migrate_summary(&args, reply);
+		status = SHEER_EXIT_OK;
+	}
+	json_decref(reply);
+	return status;
+}
