@@ -31,6 +31,7 @@ struct migrate_round {
 	uint64_t bytes_total;
 	uint64_t ram_pages;
 	uint64_t rate;			/* bytes per second over the round */
+	unsigned int throttle_pct;	/* of the vCPUs' time, taken away so that pre-copy converges */
 };
 
 struct migrate_progress {

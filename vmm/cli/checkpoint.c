@@ -142,7 +142,7 @@ static int target_commit(void *ctx)
 static int checkpoint_call(const struct checkpoint_args *args, struct control_request *request,
 			   struct checkpoint_target *target, json_t **reply)
 {
-	const struct control_progress progress = { target_progress, target_commit, target };
+	const struct control_progress progress = { .update = target_progress, .written = target_commit, .ctx = target };
 	struct registry registry = { .lock_fd = -1 };
 	char err[ERR_MAX];
 	int ret = registry_open(&registry, err, sizeof(err));

@@ -130,11 +130,29 @@ static void migrate_summary(const struct migrate_args *args, json_t *reply)
 	       reply_uint(reply, "bytes") / 1048576.0, (unsigned long long)reply_uint(reply, "rounds"));
 }
 
+/* "web01: round 3: 120 of 256 MiB sent, 12 MiB dirty at 95 MiB/s, downtime ~40 ms", in place on a terminal. */
+static void migrate_progress_line(void *ctx, const struct control_migration *m)
+{
+	struct progress_meter *meter = ctx;
+
+	if (!isatty(STDERR_FILENO))
+		return;
+	fprintf(stderr, "\r%s: round %u: %llu of %llu MiB sent, %llu MiB dirty at %.0f MiB/s, downtime ~%llu ms",
+		meter->what, m->round, (unsigned long long)(m->sent_bytes >> 20),
+		(unsigned long long)(m->ram_bytes >> 20), (unsigned long long)(m->dirty_bytes >> 20),
+		m->rate / 1048576.0, (unsigned long long)m->expected_downtime_ms);
+	if (m->throttle_pct)
+		fprintf(stderr, ", vCPUs throttled %u%%", m->throttle_pct);
+	fputs("   ", stderr);
+	meter->shown = true;
+}
+
 static int migrate_call(struct migrate_args *args, json_t **reply)
 {
 	struct registry registry = { .lock_fd = -1 };
 	struct progress_meter meter;
-	const struct control_progress progress = { progress_meter_update, NULL, &meter };
+	const struct control_progress progress = { .update = progress_meter_update, .ctx = &meter,
+						   .migration = migrate_progress_line };
 	char err[ERR_MAX];
 	int ret = registry_open(&registry, err, sizeof(err));
 

@@ -50,6 +50,12 @@ static void session_status(void *ctx, struct control_status *status)
 	status->exits = vm_status.exits;
 	status->unhandled_accesses = vm_status.unhandled_accesses;
 	status->dma_map_us = vm_status.dma_map_ns / 1000;
+	pthread_mutex_lock(&session->migration_lock);
+	status->migrating = session->migrating;
+	status->migration = session->migration;
+	pthread_mutex_unlock(&session->migration_lock);
+	if (status->migrating && vm_status.state == VM_STATE_RUNNING)
+		snprintf(status->state, sizeof(status->state), "migrating");
 }
 
 static int session_shutdown(void *ctx)
@@ -182,11 +188,25 @@ static json_t *session_checkpoint(void *ctx, const struct control_request *reque
 			 !request->leave_running);
 }
 
-static void migrate_progress_line(void *ctx, const struct migrate_round *round)
+/* After each round: the status a `sheer status` shows, and the client's progress line. */
+static void session_migration_round(void *ctx, const struct migrate_round *round)
 {
-	const struct control_channel *channel = ctx;
+	struct run_session *session = ctx;
+	struct control_migration m = {
+		.round = round->round,
+		.sent_bytes = round->bytes_total,
+		.ram_bytes = round->ram_pages * 4096,
+		.dirty_bytes = round->dirty_pages * 4096,
+		.rate = round->rate,
+		.expected_downtime_ms = round->rate ? round->dirty_pages * 4096 * 1000 / round->rate : 0,
+		.throttle_pct = round->throttle_pct,
+	};
 
-	channel->progress(channel->ctx, round->bytes_total, round->ram_pages * 4096);
+	pthread_mutex_lock(&session->migration_lock);
+	session->migration = m;
+	pthread_mutex_unlock(&session->migration_lock);
+	if (session->migration_channel && session->migration_channel->migration)
+		session->migration_channel->migration(session->migration_channel->ctx, &m);
 }
 
 static json_t *migrate_error(const char *why, bool refused)
@@ -225,7 +245,7 @@ static json_t *session_migrate(void *ctx, const struct control_request *request,
 		.timeout_ns = (uint64_t)request->timeout_s * 1000000000ull,
 		.bandwidth = (uint64_t)request->bandwidth_mib << 20,
 	};
-	const struct migrate_progress progress = { migrate_progress_line, (void *)channel };
+	const struct migrate_progress progress = { session_migration_round, session };
 	struct migrate_result result;
 	struct vm_status status;
 	char why[ERR_MAX - 600];
@@ -238,8 +258,16 @@ static json_t *session_migrate(void *ctx, const struct control_request *request,
 	vm_get_status(session->vm, &status);
 	if (status.state != VM_STATE_RUNNING)
 		return migrate_error("the server is not running", true);
-	ret = migrate_source(session->vm, &session->spec.cfg, request->file_fd, &options,
-			     request->progress && channel ? &progress : NULL, &result, why, sizeof(why));
+	session->migration_channel = request->progress ? channel : NULL;
+	pthread_mutex_lock(&session->migration_lock);
+	session->migration = (struct control_migration){ .ram_bytes = session->spec.cfg.memory_bytes };
+	session->migrating = true;
+	pthread_mutex_unlock(&session->migration_lock);
+	ret = migrate_source(session->vm, &session->spec.cfg, request->file_fd, &options, &progress, &result, why,
+			     sizeof(why));
+	pthread_mutex_lock(&session->migration_lock);
+	session->migrating = false;
+	pthread_mutex_unlock(&session->migration_lock);
 	return session_migrate_reply(session, request, ret, &result, why);
 }
 
@@ -690,6 +718,7 @@ static void session_free(struct run_session *session)
 void session_init(struct run_session *session)
 {
 	memset(session, 0, sizeof(*session));
+	pthread_mutex_init(&session->migration_lock, NULL);
 	session->registry.lock_fd = -1;
 	session->listen_fd = -1;
 	session->receive_fd = -1;

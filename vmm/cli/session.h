@@ -49,6 +49,11 @@ struct run_session {
 	int receive_fd;			/* an incoming migration to build the VM from, or -1 */
 	const char *receive_from;	/* its address, for messages */
 	struct migrate_hello hello;	/* what the source said it sends */
+	/* An outgoing migration, as status shows it (set by the control worker, read by the control thread). */
+	pthread_mutex_t migration_lock;
+	bool migrating;
+	struct control_migration migration;
+	const struct control_channel *migration_channel;
 	int receive_ret;
 	uint64_t received_bytes;
 	char receive_err[ERR_MAX];

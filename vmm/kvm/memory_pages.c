@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "vmm/kvm/memory_pages.h"
@@ -28,29 +29,35 @@ static void map_set(uint8_t *map, unsigned int page)
 	map[page / 8] |= 1 << (page % 8);
 }
 
-/* The dirty pages of one block (its bits in the log's bitmap), read after the block was cleared. */
+/*
+ * The dirty pages of one block (its bits in the log's bitmap), read after
+ * the block was cleared. The guest keeps running and writing: each page is
+ * copied once into copy, and the copy is what the checksum covers and what
+ * goes out; a write after the copy shows in the next round.
+ */
 static int send_block(const struct dirty_slot *slot, uint64_t first, struct state_sink *sink, bool fresh,
-		      struct memory_send_stats *stats)
+		      uint8_t *copy, struct memory_send_stats *stats)
 {
 	uint8_t header[PAGES_HEADER] = { 0 };
-	struct iovec iov[1 + MEMORY_BLOCK_PAGES];
+	struct iovec iov[2];
+	size_t copied = 0;
 	uint64_t gpa = slot->gpa + (first << 12);
 	unsigned int n_pages = slot->pages - first < MEMORY_BLOCK_PAGES ? slot->pages - first : MEMORY_BLOCK_PAGES;
-	int n_iov = 1;
 	bool any = false;
 
 	for (unsigned int page = 0; page < n_pages; page++) {
-		const uint8_t *data = slot->host + ((first + page) << 12);
+		uint8_t *to = copy + copied;
 
 		if (!(slot->bitmap[(first + page) / 64] & (1ull << ((first + page) % 64))))
 			continue;
-		if (page_is_zero(data)) {
+		memcpy(to, slot->host + ((first + page) << 12), PAGE_SIZE);
+		if (page_is_zero(to)) {
 			stats->zero_pages++;
 			if (fresh)
 				continue;
 		} else {
 			map_set(header + 8 + MAP_BYTES, page);
-			iov[n_iov++] = (struct iovec){ (void *)data, PAGE_SIZE };
+			copied += PAGE_SIZE;
 			stats->data_pages++;
 		}
 		map_set(header + 8, page);
@@ -61,7 +68,8 @@ static int send_block(const struct dirty_slot *slot, uint64_t first, struct stat
 	for (int i = 0; i < 8; i++)
 		header[i] = gpa >> (8 * i);
 	iov[0] = (struct iovec){ header, sizeof(header) };
-	return state_sink_section(sink, MEMORY_PAGES_TYPE, MEMORY_PAGES_VERSION, 0, iov, n_iov);
+	iov[1] = (struct iovec){ copy, copied };
+	return state_sink_section(sink, MEMORY_PAGES_TYPE, MEMORY_PAGES_VERSION, 0, iov, copied ? 2 : 1);
 }
 
 static bool block_dirty(const struct dirty_slot *slot, uint64_t first)
@@ -74,22 +82,22 @@ static bool block_dirty(const struct dirty_slot *slot, uint64_t first)
 
 int memory_send_dirty(struct dirty_log *log, struct state_sink *sink, bool fresh, struct memory_send_stats *stats)
 {
+	uint8_t *copy = malloc(MEMORY_BLOCK_SIZE);
+	int ret = copy ? 0 : -ENOMEM;
+
 	for (unsigned int s = 0; s < log->n_slots; s++) {
 		const struct dirty_slot *slot = &log->slots[s];
 
 		for (uint64_t first = 0; first < slot->pages; first += MEMORY_BLOCK_PAGES) {
-			int ret;
-
-			if (!block_dirty(slot, first))
+			if (ret < 0 || !block_dirty(slot, first))
 				continue;
 			ret = dirty_log_clear_block(log, s, first);
 			if (ret == 0)
-				ret = send_block(slot, first, sink, fresh, stats);
-			if (ret < 0)
-				return ret;
+				ret = send_block(slot, first, sink, fresh, copy, stats);
 		}
 	}
-	return 0;
+	free(copy);
+	return ret;
 }
 
 int memory_restore_pages(struct guest_memory *mem, const void *payload, uint64_t len)

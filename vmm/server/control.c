@@ -162,13 +162,40 @@ int control_socket(const char *path, struct sockaddr_un *addr)
 	return fd < 0 ? -errno : fd;
 }
 
+json_t *control_migration_to_json(const struct control_migration *m)
+{
+	return json_pack("{s:i, s:I, s:I, s:I, s:I, s:I, s:i}", "round", (int)m->round, "sent_bytes",
+			 (json_int_t)m->sent_bytes, "ram_bytes", (json_int_t)m->ram_bytes, "dirty_bytes",
+			 (json_int_t)m->dirty_bytes, "rate", (json_int_t)m->rate, "expected_downtime_ms",
+			 (json_int_t)m->expected_downtime_ms, "throttle_pct", (int)m->throttle_pct);
+}
+
+static bool get_uint(json_t *object, const char *key, uint64_t max, uint64_t *value);
+
+int control_migration_from_json(json_t *object, struct control_migration *m)
+{
+	uint64_t round, throttle;
+
+	memset(m, 0, sizeof(*m));
+	if (!get_uint(object, "round", 1u << 20, &round) || !get_uint(object, "sent_bytes", UINT64_MAX, &m->sent_bytes) ||
+	    !get_uint(object, "ram_bytes", UINT64_MAX, &m->ram_bytes) ||
+	    !get_uint(object, "dirty_bytes", UINT64_MAX, &m->dirty_bytes) ||
+	    !get_uint(object, "rate", UINT64_MAX, &m->rate) ||
+	    !get_uint(object, "expected_downtime_ms", UINT64_MAX, &m->expected_downtime_ms) ||
+	    !get_uint(object, "throttle_pct", 100, &throttle))
+		return -EPROTO;
+	m->round = (unsigned int)round;
+	m->throttle_pct = (unsigned int)throttle;
+	return 0;
+}
+
 json_t *control_status_to_json(const struct control_status *status)
 {
-	json_t *cpus = json_array();
+	json_t *cpus = json_array(), *object;
 
 	for (unsigned int i = 0; cpus && i < status->n_host_cpus; i++)
 		json_array_append_new(cpus, json_integer(status->host_cpu[i]));
-	return json_pack("{s:b, s:s, s:s, s:I, s:I, s:i, s:I, s:I, s:i, s:o, s:I, s:I, s:I}",
+	object = json_pack("{s:b, s:s, s:s, s:I, s:I, s:i, s:I, s:I, s:i, s:o, s:I, s:I, s:I}",
 			 "ok", 1, "name", status->name, "state", status->state, "pid", (json_int_t)status->pid,
 			 "vmm_pid", (json_int_t)status->vmm_pid,
 			 "cpus", (int)status->cpus, "memory", (json_int_t)status->memory_bytes,
@@ -176,6 +203,9 @@ json_t *control_status_to_json(const struct control_status *status)
 			 "host_cpus", cpus, "exits", (json_int_t)status->exits,
 			 "unhandled_accesses", (json_int_t)status->unhandled_accesses,
 			 "dma_map_us", (json_int_t)status->dma_map_us);
+	if (object && status->migrating)
+		json_object_set_new(object, "migration", control_migration_to_json(&status->migration));
+	return object;
 }
 
 static bool get_uint(json_t *object, const char *key, uint64_t max, uint64_t *value)

@@ -35,6 +35,8 @@ enum control_command {
 	CONTROL_MIGRATE,	/* {"command":"migrate","to":"ADDR","downtime_ms":300,...}, the connection passed along */
 };
 
+struct control_migration;
+
 /*
  * The client's side of a long request (checkpoint): the server sends lines
  * {"progress":{"done":N,"total":M}} to a client that asked for them, and one
@@ -46,13 +48,29 @@ struct control_progress {
 	void (*update)(void *ctx, uint64_t done, uint64_t total);
 	int (*written)(void *ctx);	/* 0: the file is in place, commit */
 	void *ctx;
+	void (*migration)(void *ctx, const struct control_migration *m);	/* may be NULL */
 };
+
+/* Where a live migration stands: in progress lines {"migration":{...}} and in the status of a migrating server. */
+struct control_migration {
+	unsigned int round;
+	uint64_t sent_bytes;
+	uint64_t ram_bytes;
+	uint64_t dirty_bytes;		/* written by the guest since it was sent: the next round's work */
+	uint64_t rate;			/* bytes per second over the last round */
+	uint64_t expected_downtime_ms;	/* dirty_bytes at that rate */
+	unsigned int throttle_pct;	/* of the vCPUs' time taken away to let pre-copy catch up */
+};
+
+json_t *control_migration_to_json(const struct control_migration *m);
+int control_migration_from_json(json_t *object, struct control_migration *m);
 
 /* The server's side of the connection a request came on. */
 struct control_channel {
 	void (*progress)(void *ctx, uint64_t done, uint64_t total);
 	/* Tell the client the file is written and wait (bounded) for its commit: 0 when it came. */
 	int (*confirm)(void *ctx);
+	void (*migration)(void *ctx, const struct control_migration *m);
 	void *ctx;
 };
 
@@ -89,6 +107,8 @@ struct control_status {
 	uint64_t exits;
 	uint64_t unhandled_accesses;
 	uint64_t dma_map_us;	/* time to map guest RAM for device DMA; 0 without devices */
+	bool migrating;		/* state "migrating"; migration says where it stands */
+	struct control_migration migration;
 };
 
 struct control_ops {
@@ -122,6 +142,29 @@ int control_status_from_json(json_t *object, struct control_status *status);
 /* 0 for {"ok":true}; -EREMOTEIO with the server's error in err; -EPROTO when not a reply at all. */
 int control_reply_check(json_t *reply, char *err, size_t errlen);
 
+/* The thread that runs long requests (control_worker.c), one at a time. */
+struct control_worker {
+	pthread_t thread;
+	bool started;
+	pthread_mutex_t lock;
+	pthread_cond_t changed;
+	bool busy;
+	bool stopping;
+	int client_fd;
+	int file_fd;
+	size_t len;
+	char request[CONTROL_REQUEST_MAX];
+	const struct control_ops *ops;
+	void *ctx;
+};
+
+int control_worker_start(struct control_worker *w, const struct control_ops *ops, void *ctx,
+			 const struct sandbox *sandbox);
+/* Hand the worker a request and its descriptors: true when it took them (it closes them); false: busy. */
+bool control_worker_take(struct control_worker *w, int client_fd, int file_fd, const char *request, size_t len);
+/* Cut a migration in flight and wait for the worker to finish. */
+void control_worker_stop(struct control_worker *w);
+
 /* Server (control_server.c): a thread answering requests until stopped. */
 struct control_server {
 	int listen_fd;
@@ -131,6 +174,7 @@ struct control_server {
 	const struct control_ops *ops;
 	void *ctx;
 	const struct sandbox *sandbox;
+	struct control_worker worker;
 };
 
 /* A listening control socket at path, owner-only from the moment it exists; the fd or a negative errno. */

@@ -80,6 +80,14 @@ static void answer_written(int fd, const struct control_progress *progress)
 	shutdown(fd, SHUT_WR);
 }
 
+static void take_migration_line(json_t *object, const struct control_progress *progress)
+{
+	struct control_migration m;
+
+	if (progress && progress->migration && control_migration_from_json(object, &m) == 0)
+		progress->migration(progress->ctx, &m);
+}
+
 /* A complete line {"progress":{...}} or {"written":true} is handled and taken out of buf; returns the bytes consumed. */
 static size_t take_stream_line(int fd, char *buf, size_t len, const struct control_progress *progress)
 {
@@ -90,8 +98,15 @@ static size_t take_stream_line(int fd, char *buf, size_t len, const struct contr
 		return 0;
 	line = json_loadb(buf, (size_t)(newline - buf), 0, NULL);
 	p = json_object_get(line, "progress");
+	/* The reply is the line with "ok"; a migrating server's status also carries a "migration" object. */
+	if (!json_is_object(line) || json_object_get(line, "ok")) {
+		json_decref(line);
+		return 0;
+	}
 	if (json_is_true(json_object_get(line, "written"))) {
 		answer_written(fd, progress);
+	} else if (json_is_object(json_object_get(line, "migration"))) {
+		take_migration_line(json_object_get(line, "migration"), progress);
 	} else if (json_is_object(p) && progress) {
 		progress->update(progress->ctx, (uint64_t)json_integer_value(json_object_get(p, "done")),
 				 (uint64_t)json_integer_value(json_object_get(p, "total")));

@@ -75,6 +75,13 @@ int vm_save_machine_state(struct vm *vm, struct state_sink *sink, char *err, siz
 /* Track the pages the guest writes (vmm/kvm/dirty_log.h) from now until stop; the VM must not hold devices. */
 int vm_dirty_log_start(struct vm *vm, struct dirty_log *log);
 void vm_dirty_log_stop(struct vm *vm, struct dirty_log *log);
+/*
+ * Take pct% of each vCPU's time away (0: none), in 10 ms periods, for
+ * migration's auto-converge. vm_throttle_tick(), called often by whoever
+ * throttles, makes sure even a vCPU that never exits gets its pause.
+ */
+void vm_set_throttle(struct vm *vm, unsigned int pct);
+void vm_throttle_tick(struct vm *vm);
 /* End a paused VM's run after its state was saved: vm_run returns VM_EXIT_SAVED with detail. */
 void vm_stop_saved(struct vm *vm, const char *detail);
 

@@ -82,6 +82,8 @@ struct vm {
 	uint64_t start_ns;
 	uint64_t stop_ns;
 	uint64_t exits;		/* atomic */
+	unsigned int throttle_pct;	/* atomic: vm_set_throttle */
+	uint64_t throttle_kick_ns;	/* the last kick of vm_throttle_tick */
 };
 
 /* vm_devices.c */

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "passthru/vfio/passthru_vm.h"
@@ -76,12 +77,34 @@ static void vcpu_thread_stop(struct vm *vm, const struct vcpu_stop *stop)
 	vm_request_stop(vm, stop->reason, stop->detail);
 }
 
+#define THROTTLE_PERIOD_NS 10000000ull
+
+/* Sleep off this vCPU's share of a throttled period: pct of it asleep, the rest running. */
+static void vcpu_thread_throttle(struct vm *vm, uint64_t *ran_since)
+{
+	unsigned int pct = __atomic_load_n(&vm->throttle_pct, __ATOMIC_RELAXED);
+	uint64_t now = clock_monotonic_ns(), sleep_ns;
+	struct timespec nap;
+
+	if (!pct) {
+		*ran_since = now;
+		return;
+	}
+	if (now - *ran_since < THROTTLE_PERIOD_NS * (100 - pct) / 100)
+		return;
+	sleep_ns = THROTTLE_PERIOD_NS * pct / 100;
+	nap = (struct timespec){ 0, (long)sleep_ns };
+	nanosleep(&nap, NULL);
+	*ran_since = clock_monotonic_ns();
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *vcpu = arg;
 	struct vm *vm = vcpu->owner;
 	struct vcpu_stop stop;
 	sigset_t only_kick;
+	uint64_t ran_since = clock_monotonic_ns();
 
 	/* Leave every other signal to the front end's threads; SIGSYS reports a seccomp violation. */
 	sigfillset(&only_kick);
@@ -95,6 +118,7 @@ static void *vcpu_thread(void *arg)
 		vcpu_thread_wait_while_paused(vm);
 		if (vm_is_stopping(vm))
 			break;
+		vcpu_thread_throttle(vm, &ran_since);
 		step = vcpu_step(vcpu, &vm->pio, &vm->mmio, &stop);
 		if (step == VCPU_STEP_CONTINUE) {
 			__atomic_add_fetch(&vm->exits, 1, __ATOMIC_RELAXED);
@@ -237,6 +261,21 @@ int vm_run(struct vm *vm, enum vm_exit_reason *reason, char *detail, size_t deta
 		snprintf(detail, detail_len, "%s", vm->exit_detail);
 	pthread_mutex_unlock(&vm->lock);
 	return ret;
+}
+
+void vm_set_throttle(struct vm *vm, unsigned int pct)
+{
+	__atomic_store_n(&vm->throttle_pct, pct > 99 ? 99 : pct, __ATOMIC_RELAXED);
+}
+
+void vm_throttle_tick(struct vm *vm)
+{
+	uint64_t now = clock_monotonic_ns();
+
+	if (!__atomic_load_n(&vm->throttle_pct, __ATOMIC_RELAXED) || now - vm->throttle_kick_ns < THROTTLE_PERIOD_NS)
+		return;
+	vm->throttle_kick_ns = now;
+	vm_kick_all(vm);
 }
 
 void vm_set_sandbox(struct vm *vm, const struct sandbox *sandbox)
