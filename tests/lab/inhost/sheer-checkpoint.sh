@@ -49,4 +49,4 @@ say "restore2 memory checksums: $(memsums /tmp/ck01.log /tmp/restore2.log)"
 cp /tmp/ck01.ckpt /tmp/corrupt.ckpt
 printf 'Z' | dd of=/tmp/corrupt.ckpt bs=1 seek=$(($(stat -c %s /tmp/corrupt.ckpt) / 2)) conv=notrunc 2>/dev/null
 refused corrupted restore /tmp/corrupt.ckpt
-say "processes left: $(pidof sheer | wc -w)"
+say "processes left: $(pidof sheer sheer-vmm | wc -w)"

@@ -1,0 +1,59 @@
+# Inside the lab host: live migration of the test OS image, counting while it
+# writes memory (sheer.count), over TCP on loopback between two "hosts" (two
+# run directories), on real (nested SVM) KVM; then a target killed during
+# pre-copy.
+. /lab/inhost/lib.sh
+OS="--kernel $OS_KERNEL --initrd $OS_INITRD"
+COUNT=40
+SRC=/run/src DST=/run/dst
+
+counters() { sed -n 's/.*sheer-os-counter \([0-9]*\) uptime \([0-9.]*\) boot \([0-9a-f-]*\).*/\1 \2 \3/p' "$1"; }
+# continuity BEFORE AFTER: the counts run on without a gap or a repeat, one boot id, uptime never goes back.
+continuity() {
+	cat "$1" "$2" | awk -v want="$COUNT" '
+		{ if ($1 != n + 1) bad = bad " count " $1 " after " n; if (boot != "" && $3 != boot) bad = bad " new boot id";
+		  if ($2 + 0 < up + 0) bad = bad " uptime went back"; n = $1; up = $2; boot = $3 }
+		END { if (n != want) bad = bad " ended at " n; print bad == "" ? "ok" : "bad" bad }'
+}
+memsums() { sed -n 's/.*sheer-os-memsum \([0-9a-f]*\).*/\1/p' "$@" | sort -u | wc -l; }
+processes() { for p in /proc/[0-9]*; do case "$(cat "$p/comm" 2>/dev/null)" in sheer|sheer-vmm) echo "${p#/proc/}" ;; esac; done | wc -l; }
+
+SHEER_RUN_DIR=$DST prefixed dst sheer receive --listen tcp:127.0.0.1:7000 >/tmp/dst.log &
+SHEER_RUN_DIR=$SRC prefixed src sheer run --name m01 --cpus 2 --memory 256M $OS \
+	--cmdline "$OS_CMDLINE sheer.count=$COUNT" >/tmp/src.log &
+if wait_for /tmp/src.log "sheer-os-counter 5 " 300; then
+	SHEER_RUN_DIR=$SRC sheer migrate m01 --to tcp:127.0.0.1:7000 >/tmp/migrate.out 2>&1
+	say "migrate exit $? lines $(wc -l </tmp/migrate.out): $(cat /tmp/migrate.out)"
+else
+	say "m01 never counted to 5"
+	SHEER_RUN_DIR=$SRC sheer poweroff m01
+fi
+wait
+cat /tmp/src.log /tmp/dst.log
+say "src exit $(status_of src), dst exit $(status_of dst)"
+say "after migration: source list $(SHEER_RUN_DIR=$SRC sheer list | grep -c m01), target list $(SHEER_RUN_DIR=$DST sheer list | grep -c m01)"
+counters /tmp/src.log >/tmp/before
+counters /tmp/dst.log >/tmp/after
+say "continuity: $(continuity /tmp/before /tmp/after)"
+say "memory checksums: $(grep -c sheer-os-memsum /tmp/src.log /tmp/dst.log | tr '\n' ' ')distinct $(memsums /tmp/src.log /tmp/dst.log)"
+
+# The target dies during pre-copy (1 MiB/s keeps it there): the source goes on.
+SHEER_RUN_DIR=$DST sheer receive --listen tcp:127.0.0.1:7001 >/tmp/dst2.log 2>&1 &
+dst2=$!
+SHEER_RUN_DIR=$SRC prefixed src2 sheer run --name m02 --cpus 1 --memory 256M $OS \
+	--cmdline "$OS_CMDLINE sheer.count=400" >/tmp/src2.log &
+if wait_for /tmp/src2.log "sheer-os-counter 3 " 300; then
+	SHEER_RUN_DIR=$SRC sheer migrate m02 --to tcp:127.0.0.1:7001 --bandwidth 1 >/tmp/migrate2.out 2>&1 &
+	migrate=$!
+	sleep 5
+	kill -9 $dst2
+	wait $migrate
+	say "killed target: migrate exit $? lines $(wc -l </tmp/migrate2.out): $(cat /tmp/migrate2.out)"
+	last=$(counters /tmp/src2.log | tail -n 1 | cut -d' ' -f1)
+	wait_for /tmp/src2.log "sheer-os-counter $((last + 3)) " 60 && say "killed target: the source goes on counting"
+	say "killed target: source state $(SHEER_RUN_DIR=$SRC sheer status m02 | sed -n 's/^state: *//p'), target list $(SHEER_RUN_DIR=$DST sheer list | grep -c m02)"
+	SHEER_RUN_DIR=$SRC sheer poweroff m02 >/dev/null
+fi
+wait
+say "src2 exit $(status_of src2)"
+say "processes left: $(processes)"
