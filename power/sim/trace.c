@@ -110,6 +110,11 @@ int trace_file_read(FILE *f, const char *path, double *util, char *why, size_t w
 			snprintf(why, why_len, "%s:%d: %s", path, lineno, len == -E2BIG ? "line too long" : "read error");
 			return -EINVAL;
 		}
+		/* The sample is parsed as a C string: "5\0" "0" must not pass for 5. */
+		if (memchr(line, '\0', (size_t)len)) {
+			snprintf(why, why_len, "%s:%d: NUL byte in line", path, lineno);
+			return -EINVAL;
+		}
 		if (n == TRACE_SAMPLES) {
 			if (strspn(line, " \t\r\n") == strlen(line))
 				continue;

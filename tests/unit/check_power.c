@@ -587,6 +587,37 @@ START_TEST(bad_traces_are_reported_with_file_and_line)
 }
 END_TEST
 
+/* A NUL byte ended a sample early ("5\0" "0" read as 5) and a NUL line passed for blank (seen writing fuzz_power_trace). */
+START_TEST(nul_bytes_in_a_trace_are_refused)
+{
+	static const char nul_in_sample[] = "10\n10\n5\0" "0\n";
+	double util[TRACE_SAMPLES + 1];
+	char text[4 * TRACE_SAMPLES + 16], why[256];
+	size_t len = 0;
+	FILE *f;
+
+	memcpy(text, nul_in_sample, sizeof(nul_in_sample) - 1);
+	len = sizeof(nul_in_sample) - 1;
+	for (int i = 3; i < TRACE_SAMPLES; i++)
+		len += (size_t)snprintf(text + len, sizeof(text) - len, "10\n");
+	f = fmemopen(text, len, "r");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(trace_file_read(f, "traces/vm1", util, why, sizeof(why)), -EINVAL);
+	ck_assert_str_eq(why, "traces/vm1:3: NUL byte in line");
+	fclose(f);
+
+	len = 0;	/* a whole trace, then a line holding only a NUL */
+	for (int i = 0; i < TRACE_SAMPLES; i++)
+		len += (size_t)snprintf(text + len, sizeof(text) - len, "10\n");
+	text[len++] = '\0';
+	text[len++] = '\n';
+	f = fmemopen(text, len, "r");
+	ck_assert_int_eq(trace_file_read(f, "traces/vm1", util, why, sizeof(why)), -EINVAL);
+	ck_assert_str_eq(why, "traces/vm1:289: NUL byte in line");
+	fclose(f);
+}
+END_TEST
+
 START_TEST(folder_per_day_is_one_day_each)
 {
 	int v[TRACE_SAMPLES];
@@ -646,6 +677,7 @@ Suite *unit_suite(void)
 	tcase_add_test(sim, servers_being_created_hold_their_mips_but_ask_nothing);
 	tcase_add_test(sim, a_migration_target_is_at_100_percent_until_the_copy_ends);
 	tcase_add_test(sim, bad_traces_are_reported_with_file_and_line);
+	tcase_add_test(sim, nul_bytes_in_a_trace_are_refused);
 	tcase_add_test(sim, folder_per_day_is_one_day_each);
 	tcase_add_test(sim, cli_rejects_unknown_policy_and_missing_folder);
 	suite_add_tcase(s, planner);
