@@ -16,8 +16,8 @@ SANITIZE ?=
 DEB_PACKAGES := gcc clang libclang-rt-14-dev make pkg-config check libpci-dev libnuma-dev libhwloc-dev libjansson-dev \
                 linux-libc-dev qemu-system-x86 qemu-utils busybox-static cpio kmod gzip xz-utils \
                 zstd ipmitool openipmi seabios ipxe-qemu iproute2 procps psmisc pci.ids python3 acpica-tools \
-                liblzma-dev zlib1g-dev libseccomp-dev
-PKG_MODULES  := libpci numa hwloc jansson check liblzma zlib libseccomp
+                liblzma-dev zlib1g-dev libseccomp-dev libssl-dev openssl
+PKG_MODULES  := libpci numa hwloc jansson check liblzma zlib libseccomp openssl
 
 MISSING_PKG := $(shell for m in $(PKG_MODULES); do pkg-config --exists $$m 2>/dev/null || echo $$m; done)
 ifneq ($(filter-out deps clean,$(or $(MAKECMDGOALS),all)),)
@@ -27,8 +27,8 @@ endif
 endif
 
 CFLAGS   := -std=gnu11 -Wall -Wextra -Werror -O2 -g -D_GNU_SOURCE -I. \
-            $(shell pkg-config --cflags libpci numa hwloc jansson liblzma zlib libseccomp 2>/dev/null)
-LDLIBS   := $(shell pkg-config --libs libpci numa hwloc jansson liblzma zlib libseccomp 2>/dev/null) -lpthread -lm
+            $(shell pkg-config --cflags libpci numa hwloc jansson liblzma zlib libseccomp openssl 2>/dev/null)
+LDLIBS   := $(shell pkg-config --libs libpci numa hwloc jansson liblzma zlib libseccomp openssl 2>/dev/null) -lpthread -lm
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
 ifneq ($(SANITIZE),)

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "p2v/migrate/address.h"
+#include "p2v/migrate/tls.h"
 #include "vmm/cli/commands.h"
 #include "vmm/cli/session.h"
 #include "vmm/lib/cli.h"
@@ -70,10 +71,7 @@ static int receive_listen(const struct receive_args *args, struct migrate_addres
 
 	if (ret < 0)
 		return ret;
-	if (args->tls_dir)
-		return snprintf(err, errlen, "--tls: TLS is not in this build yet; receive on unix: or loopback TCP"),
-		       -EINVAL;
-	if (!migrate_address_is_local(addr))
+	if (!args->tls_dir && !migrate_address_is_local(addr))
 		return snprintf(err, errlen, "%.100s is not a loopback address: plain TCP is refused there, give --tls DIR",
 				args->listen), -EINVAL;
 	return migrate_listen(addr, err, errlen);
@@ -97,14 +95,17 @@ static int receive_spec(const struct receive_args *args, struct run_session *ses
 	return spec_check(spec, err, errlen);
 }
 
-/* One connection, and the source's hello: who is coming. */
-static int receive_accept(int listen_fd, struct run_session *session, char *err, size_t errlen)
+/* One connection (with --tls, through a relay once both ends proved themselves), and the source's hello. */
+static int receive_accept(int listen_fd, const char *tls_dir, struct run_session *session, char *err, size_t errlen)
 {
 	char why[ERR_MAX / 2];
+	pid_t relay;
 	int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC), ret;
 
 	if (fd < 0)
 		return snprintf(err, errlen, "accepting: %s", strerror(errno)), -errno;
+	if (tls_dir && (fd = migrate_tls_wrap(fd, tls_dir, true, &relay, why, sizeof(why))) < 0)
+		return snprintf(err, errlen, "from the source: %s", why), fd;
 	ret = migrate_receive_hello(fd, &session->hello, why, sizeof(why));
 	if (ret < 0) {
 		snprintf(err, errlen, "from the source: %s", why);
@@ -137,7 +138,7 @@ int cmd_receive(int argc, char **argv)
 	}
 	fprintf(stderr, "sheer: waiting for a server on %s\n", args.listen);
 	session.receive_from = args.listen;
-	ret = receive_accept(listen_fd, &session, err, sizeof(err));
+	ret = receive_accept(listen_fd, args.tls_dir, &session, err, sizeof(err));
 	close(listen_fd);
 	/* One server per receive: nobody else may connect to this one. */
 	if (addr.transport == MIGRATE_UNIX)

@@ -673,6 +673,11 @@ static int session_start(struct run_session *session, char *err, size_t errlen, 
 		if (ret < 0)
 			snprintf(err, errlen, "starting the VMM: %s", strerror(-ret));
 	}
+	/* The incoming stream is the VMM's now: its end must be the only one, so that closing it is seen. */
+	if (ret == 0 && session->receive_fd >= 0) {
+		close(session->receive_fd);
+		session->receive_fd = -1;
+	}
 	if (ret == 0 && supervisor_await_ready(&session->supervisor) < 0) {
 		/* The VMM said why on stderr; its status is ours. */
 		*exit_status = supervisor_exit_status(&session->supervisor, session->spec.cfg.name,

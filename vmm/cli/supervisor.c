@@ -92,10 +92,18 @@ static bool supervisor_handle_signal(struct supervisor *supervisor)
 		kill(supervisor->vmm, (int)info.ssi_signo);
 		return false;
 	}
-	if (waitpid(supervisor->vmm, &supervisor->wait_status, WNOHANG) != supervisor->vmm)
-		return false;
-	supervisor->exited = true;
-	return true;
+	/* Every child that ended (a migration's TLS relay too), so none lingers as a zombie. */
+	for (;;) {
+		int status;
+		pid_t pid = waitpid(-1, &status, WNOHANG);
+
+		if (pid <= 0)
+			return supervisor->exited;
+		if (pid == supervisor->vmm) {
+			supervisor->wait_status = status;
+			supervisor->exited = true;
+		}
+	}
 }
 
 int supervisor_await_ready(struct supervisor *supervisor)

@@ -23,6 +23,7 @@ const char *sandbox_thread_name(enum sandbox_thread kind)
 	case SANDBOX_CONSOLE: return "console";
 	case SANDBOX_CONTROL: return "control";
 	case SANDBOX_RECEIVE: return "receive";
+	case SANDBOX_RELAY: return "relay";
 	case SANDBOX_THREAD_KINDS: break;
 	}
 	return "unknown";

@@ -58,10 +58,15 @@ static const unsigned long receive_ioctls[] = {
 	KVM_GET_TSC_KHZ,
 };
 
+/* TLS records one way, plaintext the other. */
+static const int relay_calls[] = { SYS_read, SYS_poll, SYS_ppoll, SYS_sendto, SYS_recvfrom, SYS_close };
+static const unsigned long relay_ioctls[] = { 0 };
+
 /* Waiting for the guest, signals, then the VM's teardown: interrupts off, DMA unmapped, fds closed. */
 static const int main_calls[] = {
 	SYS_rt_sigtimedwait, SYS_rt_sigaction, SYS_close, SYS_read, SYS_pread64, SYS_pwrite64, SYS_poll,
 	SYS_ppoll, SYS_fstat, SYS_newfstatat, SYS_lseek, SYS_writev,
+	SYS_shutdown,	/* cutting a migration in flight when the server stops */
 };
 static const unsigned long main_ioctls[] = {
 	VFIO_DEVICE_SET_IRQS, VFIO_DEVICE_RESET, VFIO_IOMMU_UNMAP_DMA, VFIO_GROUP_UNSET_CONTAINER, KVM_IRQFD,
@@ -81,6 +86,7 @@ static const struct allow_list allow_lists[SANDBOX_THREAD_KINDS] = {
 	[SANDBOX_CONSOLE] = { LIST(console_calls), LIST(console_ioctls) },
 	[SANDBOX_CONTROL] = { LIST(control_calls), LIST(control_ioctls) },
 	[SANDBOX_RECEIVE] = { LIST(receive_calls), LIST(receive_ioctls) },
+	[SANDBOX_RELAY] = { LIST(relay_calls), { relay_ioctls, 0 } },
 };
 
 static int allow_calls(scmp_filter_ctx ctx, const int *nr, size_t n)

@@ -22,6 +22,7 @@ enum sandbox_thread {
 	SANDBOX_CONSOLE,	/* serial console in and out */
 	SANDBOX_CONTROL,	/* the control socket, checkpoints and outgoing migrations included */
 	SANDBOX_RECEIVE,	/* an incoming migration, before the guest runs here */
+	SANDBOX_RELAY,		/* the process carrying a migration between TLS and the VMM */
 	SANDBOX_THREAD_KINDS
 };
 

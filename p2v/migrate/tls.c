@@ -1,0 +1,231 @@
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "p2v/migrate/tls.h"
+
+#define RELAY_CHUNK 65536
+/* A peer that completes no handshake within this long is not a sheer host. */
+#define TLS_HANDSHAKE_TIMEOUT_S 30
+
+static int tls_fail(char *err, size_t errlen, const char *what)
+{
+	char detail[256];
+	unsigned long code = ERR_get_error();
+
+	ERR_error_string_n(code, detail, sizeof(detail));
+	snprintf(err, errlen, "TLS: %s%s%s", what, code ? ": " : "", code ? detail : "");
+	ERR_clear_error();
+	return -EPROTO;
+}
+
+static SSL_CTX *tls_context(const char *dir, bool accepting, char *err, size_t errlen)
+{
+	SSL_CTX *ctx = SSL_CTX_new(accepting ? TLS_server_method() : TLS_client_method());
+	char ca[PATH_MAX], cert[PATH_MAX], key[PATH_MAX];
+
+	snprintf(ca, sizeof(ca), "%s/ca.pem", dir);
+	snprintf(cert, sizeof(cert), "%s/cert.pem", dir);
+	snprintf(key, sizeof(key), "%s/key.pem", dir);
+	if (!ctx) {
+		tls_fail(err, errlen, "no context");
+		return NULL;
+	}
+	SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION);
+	/* Both ends prove themselves: a host without a certificate from the CA gets no server, and sends none. */
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+	if (SSL_CTX_load_verify_locations(ctx, ca, NULL) != 1)
+		tls_fail(err, errlen, "cannot load the CA (ca.pem)");
+	else if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1)
+		tls_fail(err, errlen, "cannot load this host's certificate (cert.pem)");
+	else if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1 || SSL_CTX_check_private_key(ctx) != 1)
+		tls_fail(err, errlen, "cannot load the key (key.pem) or it does not match cert.pem");
+	else
+		return ctx;
+	SSL_CTX_free(ctx);
+	return NULL;
+}
+
+static SSL *tls_handshake(SSL_CTX *ctx, int fd, bool accepting, char *err, size_t errlen)
+{
+	struct timeval timeout = { .tv_sec = TLS_HANDSHAKE_TIMEOUT_S };
+	SSL *ssl = SSL_new(ctx);
+	int ok;
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
+	if (!ssl || SSL_set_fd(ssl, fd) != 1) {
+		tls_fail(err, errlen, "no session");
+		SSL_free(ssl);
+		return NULL;
+	}
+	ok = accepting ? SSL_accept(ssl) : SSL_connect(ssl);
+	if (ok != 1) {
+		tls_fail(err, errlen, SSL_get_verify_result(ssl) != X509_V_OK
+					      ? X509_verify_cert_error_string(SSL_get_verify_result(ssl))
+					      : "handshake failed");
+		SSL_free(ssl);
+		return NULL;
+	}
+	/* The stream bounds its own waits; the relay must not give up on a quiet moment. */
+	timeout.tv_sec = 0;
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
+	return ssl;
+}
+
+static bool write_plain(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return true;
+}
+
+/* What the relay holds: TLS non-blocking, so that a record without data (a session ticket) never stalls the other way. */
+struct relay {
+	SSL *ssl;
+	int tls_fd;
+	int plain_fd;
+	char in[RELAY_CHUNK];	/* TLS to plaintext */
+	char out[RELAY_CHUNK];	/* plaintext to TLS, waiting to be written */
+	size_t out_len;
+	size_t out_done;
+	bool want_write;	/* the last SSL_write needs the socket writable */
+};
+
+/* 1: go on; 0: the peer closed; -1: an error. */
+static int relay_from_tls(struct relay *r)
+{
+	for (;;) {
+		int got = SSL_read(r->ssl, r->in, sizeof(r->in)), why;
+
+		if (got > 0) {
+			if (!write_plain(r->plain_fd, r->in, (size_t)got))
+				return -1;
+			continue;
+		}
+		why = SSL_get_error(r->ssl, got);
+		if (why == SSL_ERROR_WANT_READ || why == SSL_ERROR_WANT_WRITE)
+			return 1;
+		return why == SSL_ERROR_ZERO_RETURN ? 0 : -1;
+	}
+}
+
+static int relay_to_tls(struct relay *r)
+{
+	while (r->out_done < r->out_len) {
+		int put = SSL_write(r->ssl, r->out + r->out_done, (int)(r->out_len - r->out_done)), why;
+
+		if (put > 0) {
+			r->out_done += (size_t)put;
+			continue;
+		}
+		why = SSL_get_error(r->ssl, put);
+		r->want_write = why == SSL_ERROR_WANT_WRITE;
+		return why == SSL_ERROR_WANT_WRITE || why == SSL_ERROR_WANT_READ ? 1 : -1;
+	}
+	r->out_len = r->out_done = 0;
+	r->want_write = false;
+	return 1;
+}
+
+/* Plaintext both ways until either side closes; then the peer is told (close_notify) and the relay ends. */
+static int relay_loop(struct relay *r)
+{
+	for (;;) {
+		struct pollfd fds[2] = {
+			{ .fd = r->tls_fd, .events = POLLIN | (r->want_write ? POLLOUT : 0) },
+			{ .fd = r->plain_fd, .events = r->out_len ? 0 : POLLIN },
+		};
+		int ret;
+		ssize_t n;
+
+		if (!SSL_pending(r->ssl) && poll(fds, 2, -1) < 0 && errno != EINTR)
+			return 1;
+		ret = relay_from_tls(r);
+		if (ret <= 0)
+			return ret < 0;
+		if (fds[1].revents && !r->out_len) {
+			n = read(r->plain_fd, r->out, sizeof(r->out));
+			if (n <= 0) {
+				SSL_shutdown(r->ssl);
+				return 0;
+			}
+			r->out_len = (size_t)n;
+		}
+		if (r->out_len && relay_to_tls(r) < 0)
+			return 1;
+	}
+}
+
+/* The relay: nothing but the two descriptors, as an unprivileged user under the relay's filter. */
+static void relay_main(SSL *ssl, int tls_fd, int plain_fd)
+{
+	static struct relay r;
+	const struct sandbox sandbox = { .confine = true, .forbidden_in = -1 };
+	struct sandbox_user user;
+	char err[256];
+
+	int low = tls_fd < plain_fd ? tls_fd : plain_fd, high = tls_fd < plain_fd ? plain_fd : tls_fd;
+
+	r = (struct relay){ .ssl = ssl, .tls_fd = tls_fd, .plain_fd = plain_fd };
+	fcntl(tls_fd, F_SETFL, fcntl(tls_fd, F_GETFL) | O_NONBLOCK);
+	SSL_set_mode(ssl, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	prctl(PR_SET_NAME, "sheer-relay", 0, 0, 0);
+	/* Nothing else the forking process held. */
+	close_range(3, (unsigned int)low - 1, 0);
+	close_range((unsigned int)low + 1, (unsigned int)high - 1, 0);
+	close_range((unsigned int)high + 1, ~0u, 0);
+	if (sandbox_user_resolve(&user, err, sizeof(err)) < 0 || sandbox_user_enter(&user, err, sizeof(err)) < 0 ||
+	    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0 || sandbox_confine_thread(&sandbox, SANDBOX_RELAY) < 0) {
+		fprintf(stderr, "sheer: migration relay: %s\n", err);
+		_exit(1);
+	}
+	_exit(relay_loop(&r));
+}
+
+int migrate_tls_wrap(int fd, const char *dir, bool accepting, pid_t *relay, char *err, size_t errlen)
+{
+	SSL_CTX *ctx = tls_context(dir, accepting, err, errlen);
+	SSL *ssl = ctx ? tls_handshake(ctx, fd, accepting, err, errlen) : NULL;
+	int pair[2] = { -1, -1 }, ret = ssl ? 0 : -EPROTO;
+
+	if (ret == 0 && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "socketpair: %s", strerror(errno));
+	}
+	if (ret == 0 && (*relay = fork()) < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "fork: %s", strerror(errno));
+	}
+	if (ret == 0 && *relay == 0) {
+		close(pair[0]);
+		relay_main(ssl, fd, pair[1]);
+	}
+	/* Freed here without a shutdown: the session lives on in the relay, which alone speaks on fd. */
+	SSL_free(ssl);
+	SSL_CTX_free(ctx);
+	close(fd);
+	if (pair[1] >= 0)
+		close(pair[1]);
+	if (ret < 0 && pair[0] >= 0)
+		close(pair[0]);
+	return ret < 0 ? ret : pair[0];
+}
