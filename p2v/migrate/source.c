@@ -20,6 +20,8 @@
 #define MIGRATE_READY_TIMEOUT_MS 120000
 /* Waiting for the target to load the state, and to start the guest after MGO0. */
 #define MIGRATE_ANSWER_TIMEOUT_MS 30000
+/* A round of a large guest takes long: status and the progress line hear of it this often. */
+#define MIGRATE_REPORT_EVERY (64ULL << 20)
 
 struct source_run {
 	struct vm *vm;
@@ -32,6 +34,9 @@ struct source_run {
 	bool logging;
 	bool paused;
 	unsigned int throttle_pct;
+	unsigned int round;		/* in progress */
+	struct migrate_round last;	/* what the last whole round reported */
+	uint64_t next_report;		/* bytes_sent at which a long round reports how far it got */
 	uint64_t pause_ns;
 	uint64_t start_ns;
 	uint64_t ram_pages;
@@ -54,6 +59,16 @@ static int throttled_write(void *ctx, const struct iovec *iov, int iovcnt)
 	uint64_t due_ns, elapsed;
 
 	vm_throttle_tick(run->vm);
+	if (run->progress && run->st.bytes_sent >= run->next_report) {
+		struct migrate_round r = run->last;
+
+		r.round = run->round;
+		r.bytes_total = run->st.bytes_sent;
+		r.ram_pages = run->ram_pages;
+		r.throttle_pct = run->throttle_pct;
+		run->progress->update(run->progress->ctx, &r);
+		run->next_report = run->st.bytes_sent + MIGRATE_REPORT_EVERY;
+	}
 	if (ret < 0 || !run->options->bandwidth)
 		return ret;
 	due_ns = (uint64_t)((double)run->st.bytes_sent * 1e9 / (double)run->options->bandwidth);
@@ -113,6 +128,7 @@ static void report_round(struct source_run *run, unsigned int round, uint64_t pa
 				   round_ns ? (uint64_t)((double)round_bytes * 1e9 / (double)round_ns) : 0,
 				   run->throttle_pct };
 
+	run->last = r;
 	if (run->progress)
 		run->progress->update(run->progress->ctx, &r);
 }
@@ -172,6 +188,7 @@ static int precopy(struct source_run *run)
 	for (unsigned int round = 1; ret == 0; round++) {
 		uint64_t before = run->st.bytes_sent;
 
+		run->round = round;
 		ret = send_round(run, round, &rate, &dirty);
 		if (ret < 0)
 			return ret;
