@@ -3,11 +3,13 @@
  * the rest is read:
  *   even: the bytes are the file itself (checkpoint_parse: magic, framing,
  *         checksums, header, CPUID, end section);
- *   odd:  the bytes are a list of (type, length, payload) that this target
- *         frames with valid checksums, so the fuzzer reaches the payload
- *         decoders behind the checksums: the file parser on the framed image,
- *         and every device's restore, the allocator's and the memory block
- *         loader on each payload.
+ *   odd:  the bytes are a list of (type, version, length, payload) that this
+ *         target frames with valid checksums, so the fuzzer reaches the
+ *         payload decoders behind the checksums: the file parser on the framed
+ *         image, and every device's restore, the allocator's and the memory
+ *         block loader on each payload. With bit 1 of the first byte set, an
+ *         END0 section counting what came before closes the image, so a
+ *         framed image can also parse whole (seed: corpus/.../framed-sections).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -84,10 +86,23 @@ static void restore_everywhere(uint32_t type, uint16_t version, const uint8_t *p
 		memory_restore_block(mem, payload, len, version & 1);
 }
 
-static void fuzz_framed(struct fuzz_input *in, struct guest_memory *mem)
+/* END0 as the writer closes a file: the sections and bytes before it. */
+static void close_image(struct state_sink *sink, const struct image *img, uint64_t sections)
 {
-	/* Each section costs at least 7 input bytes and adds a 24-byte header. */
+	struct checkpoint_end end = { .sections = sections, .bytes = img->len };
+	struct state_writer w;
+
+	state_writer_init(&w);
+	checkpoint_end_encode(&end, &w);
+	state_sink_writer(sink, CHECKPOINT_END_TYPE, CHECKPOINT_SECTION_VERSION, 0, &w);
+	state_writer_free(&w);
+}
+
+static void fuzz_framed(struct fuzz_input *in, struct guest_memory *mem, bool closed)
+{
+	/* Each section costs at least 7 input bytes and adds a 24-byte header; END0 takes 40. */
 	size_t cap = 8 + 4 * fuzz_left(in) + 64;
+	uint64_t sections = 0;
 	struct image img = { malloc(cap), 0, cap };
 	struct state_sink sink = { image_write, &img, 0 };
 	struct iovec magic = { CHECKPOINT_MAGIC, 8 };
@@ -108,8 +123,11 @@ static void fuzz_framed(struct fuzz_input *in, struct guest_memory *mem)
 		restore_everywhere(type, version, in->data, len, mem);
 		if (state_sink_section(&sink, type, version, 0, &iov, 1) < 0)
 			break;
+		sections++;
 		fuzz_take(in, len);
 	}
+	if (closed)
+		close_image(&sink, &img, sections);
 	checkpoint_parse(img.data, img.len, &info, err, sizeof(err));
 	free(img.data);
 }
@@ -119,17 +137,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 	struct fuzz_input in = { data, len };
 	struct guest_memory mem = { .fd = -1, .size = FUZZ_RAM, .low_size = FUZZ_RAM };
 	struct checkpoint_info info;
+	unsigned int mode;
 	char err[256];
 
 	if (len == 0)
 		return 0;
-	if (!(fuzz_take(&in, 1) & 1)) {
+	mode = (unsigned int)fuzz_take(&in, 1);
+	if (!(mode & 1)) {
 		checkpoint_parse(in.data, in.len, &info, err, sizeof(err));
 		return 0;
 	}
 	mem.host = calloc(1, FUZZ_RAM);
 	if (mem.host)
-		fuzz_framed(&in, &mem);
+		fuzz_framed(&in, &mem, mode & 2);
 	free(mem.host);
 	return 0;
 }
