@@ -49,11 +49,11 @@ guest-check: $(GUEST_IMAGES) $(GUEST_DIR)/runner $(BUILD)/sheer
 
 # bootlinux: a real kernel through the engine without the front end (for the lab; static so it can be --put).
 $(GUEST_DIR)/bootlinux: tests/guests/bootlinux.c $(BUILD)/libsheer.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -static -o $@ $< $(BUILD)/libsheer.a -lnuma -llzma -lz -lpthread
+	$(CC) $(CFLAGS) $(LDFLAGS) -static -o $@ $< $(BUILD)/libsheer.a -lnuma -llzma -lz -lseccomp -lpthread
 
 # The same guests on real (nested SVM) KVM inside a lab host: not part of `make check`, the lab is slow.
 $(GUEST_DIR)/runner-static: tests/guests/runner.c $(BUILD)/libsheer.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -static -o $@ $< $(BUILD)/libsheer.a -lnuma -llzma -lz -lpthread
+	$(CC) $(CFLAGS) $(LDFLAGS) -static -o $@ $< $(BUILD)/libsheer.a -lnuma -llzma -lz -lseccomp -lpthread
 
 .PHONY: guest-lab-check
 guest-lab-check: $(GUEST_IMAGES) $(GUEST_DIR)/runner-static
