@@ -380,7 +380,7 @@ static void guest_init(struct guest *g)
 /* The lowest free fd: the same before and after, or something was left open. */
 static int lowest_free_fd(void)
 {
-	int fd = dup(0);
+	int fd = dup(fake.vm_fd);
 
 	if (fd >= 0)
 		close(fd);
