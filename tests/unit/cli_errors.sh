@@ -130,6 +130,17 @@ expect restore-missing-file "$WORK/none.ckpt: No such file or directory" -- rest
 expect restore-not-a-checkpoint "not a sheer checkpoint" -- restore "$K"
 expect restore-a-directory "not a regular file" -- restore "$WORK/a-directory"
 
+expect migrate-no-target "usage: sheer migrate NAME --to ADDR" -- migrate web01
+expect migrate-bad-address "'ftp:host' is not an address (unix:PATH or tcp:HOST:PORT)" -- migrate web01 --to ftp:host
+expect migrate-bad-port "'tcp:127.0.0.1:99999' is not an address" -- migrate web01 --to tcp:127.0.0.1:99999
+expect migrate-plain-tcp-to-network "192.0.2.1:4444 is not a loopback address: plain TCP is refused there, give --tls DIR" \
+	-- migrate web01 --to tcp:192.0.2.1:4444
+expect migrate-bad-downtime "migrate: --downtime-ms takes a whole number" -- migrate web01 --to unix:/x --downtime-ms fast
+expect migrate-unknown-server "nosuch: no such server is running" -- migrate nosuch --to unix:"$WORK/listener.sock"
+expect receive-no-listen "usage: sheer receive --listen ADDR" -- receive
+expect receive-plain-tcp-on-network "0.0.0.0:7000 is not a loopback address: plain TCP is refused there" \
+	-- receive --listen tcp:0.0.0.0:7000
+
 expect host-check-bad-flag "host check: usage: sheer host check [--json]" -- host check --jsn
 
 # sheer host check as a user (run PREFIX... before it: setpriv to become another): its kvm line

@@ -145,6 +145,25 @@ static void migrate_progress_line(void *ctx, const struct control_migration *m)
 	meter->shown = true;
 }
 
+/* The server must be here before anything goes to the target: an unknown name is the operator's mistake (exit 2). */
+static int migrate_check_server(const char *name)
+{
+	struct control_request status = { .command = CONTROL_STATUS, .file_fd = -1 };
+	struct registry registry = { .lock_fd = -1 };
+	char err[ERR_MAX];
+	json_t *reply = NULL;
+	int ret = registry_open(&registry, err, sizeof(err));
+
+	if (ret < 0) {
+		cli_error("%s", err);
+		return ret;
+	}
+	ret = manage_call(&registry, name, &status, 10, NULL, &reply);
+	json_decref(reply);
+	registry_close(&registry);
+	return ret;
+}
+
 static int migrate_call(struct migrate_args *args, json_t **reply)
 {
 	struct registry registry = { .lock_fd = -1 };
@@ -195,6 +214,9 @@ int cmd_migrate(int argc, char **argv)
 
 	if (migrate_parse_args(argc, argv, &args) < 0 || migrate_check_address(&args, &addr) < 0)
 		return SHEER_EXIT_USAGE;
+	ret = migrate_check_server(args.name);
+	if (ret < 0)
+		return manage_exit_status(ret);
 	args.request.file_fd = migrate_open(&args, &addr, &relay);
 	if (args.request.file_fd < 0)
 		return SHEER_EXIT_FAILURE;
