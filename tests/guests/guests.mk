@@ -1,7 +1,7 @@
 # Tiny freestanding test guests run on /dev/kvm through the VM engine (tests/guests/README.md).
 # Each guest is packaged as a bzImage and booted by tests/guests/runner.c via vm_create/vm_run.
 GUEST_DIR    := $(BUILD)/guests
-GUEST_NAMES  := hello boot pci acpi smp crash reboot garbage button irq ckpt chatter
+GUEST_NAMES  := hello boot pci acpi smp crash reboot garbage button irq ckpt chatter dirty
 GUEST_IMAGES := $(GUEST_NAMES:%=$(GUEST_DIR)/%.bzImage)
 GUEST_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Werror -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
                 -mno-red-zone -mgeneral-regs-only -fno-asynchronous-unwind-tables -fcf-protection=none \
@@ -39,13 +39,15 @@ $(GUEST_DIR)/runner: tests/guests/runner.c $(BUILD)/libsheer.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libsheer.a $(LDLIBS)
 
 # Then checkpoint/restore of the ckpt guest through the sheer program (tests/guests/checkpoint.sh),
-# signals to a running sheer (tests/guests/signals.sh), and a console nobody reads
-# (tests/guests/slow_console.sh, the chatter guest).
+# signals to a running sheer (tests/guests/signals.sh), a console nobody reads
+# (tests/guests/slow_console.sh, the chatter guest), and live migration of the dirty guest between two
+# sheer processes (tests/guests/migrate.sh).
 guest-check: $(GUEST_IMAGES) $(GUEST_DIR)/runner $(BUILD)/sheer
 	$(GUEST_DIR)/runner $(GUEST_DIR)
 	tests/guests/checkpoint.sh $(BUILD)
 	tests/guests/signals.sh $(BUILD)
 	tests/guests/slow_console.sh $(BUILD)
+	tests/guests/migrate.sh $(BUILD)
 
 # bootlinux: a real kernel through the engine without the front end (for the lab; static so it can be --put).
 $(GUEST_DIR)/bootlinux: tests/guests/bootlinux.c $(BUILD)/libsheer.a
