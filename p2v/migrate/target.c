@@ -140,21 +140,31 @@ int migrate_receive_build(int fd, const struct migrate_hello *hello, const struc
 	return ret;
 }
 
+/* One of the target's answers. A source gone by then ends the receive too, and err must say so. */
+static int send_answer(struct migrate_stream *st, uint32_t type, const char *what, char *err, size_t errlen)
+{
+	int ret = migrate_stream_send(st, type, NULL, 0);
+
+	if (ret < 0)
+		snprintf(err, errlen, "telling the source %s: %s", what, strerror(-ret));
+	return ret;
+}
+
 int migrate_receive(int fd, struct vm *vm, uint64_t *bytes, char *err, size_t errlen)
 {
 	struct migrate_stream st;
 	int ret = migrate_stream_init(&st, fd, MIGRATE_SOURCE_TIMEOUT_MS);
 
 	if (ret == 0)
-		ret = migrate_stream_send(&st, MIGRATE_READY, NULL, 0);
+		ret = send_answer(&st, MIGRATE_READY, "this end is ready", err, errlen);
 	if (ret == 0 && (ret = receive_state(&st, vm, err, errlen)) < 0)
 		send_text(fd, MIGRATE_FAILED, err);
 	if (ret == 0)
-		ret = migrate_stream_send(&st, MIGRATE_LOADED, NULL, 0);
+		ret = send_answer(&st, MIGRATE_LOADED, "the machine is loaded", err, errlen);
 	if (ret == 0)
 		ret = await_go(&st, err, errlen);
 	if (ret == 0)
-		ret = migrate_stream_send(&st, MIGRATE_RUNNING, NULL, 0);
+		ret = send_answer(&st, MIGRATE_RUNNING, "the guest runs here", err, errlen);
 	*bytes = st.bytes_received;
 	migrate_stream_free(&st);
 	return ret;
