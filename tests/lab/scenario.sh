@@ -34,9 +34,54 @@ machine() {
 	else
 		"$LAB" "$@" >"$LOGS/$name.log" 2>&1 || status=$?
 	fi
-	tr -d '\r' <"$LOGS/$name.log" >"$LOGS/$name.clean" && mv "$LOGS/$name.clean" "$LOGS/$name.log"
-	echo "$status" >"$LOGS/$name.status"
-	echo "lab: $SCENARIO: $name exited with status $status (console: $LOGS/$name.log)"
+	machine_done "$name" "$status"
+}
+machine_done() {
+	tr -d '\r' <"$LOGS/$1.log" >"$LOGS/$1.clean" && mv "$LOGS/$1.clean" "$LOGS/$1.log"
+	echo "$2" >"$LOGS/$1.status"
+	echo "lab: $SCENARIO: $1 exited with status $2 (console: $LOGS/$1.log)"
+}
+
+# machine_start NAME LAB-ARGS...: start a lab machine as `machine` runs one, but in the
+# background, so that hosts on one segment (lab host --segment) run at the same time;
+# machines_wait waits for every one started and records each as `machine` does.
+# With --show their consoles interleave, each line prefixed "NAME| ".
+# The lab commands are killed (and so their QEMUs) if the scenario is stopped first:
+# a background command ignores the SIGINT of a Ctrl-C.
+MACHINE_PIDS=() MACHINE_NAMES=() MACHINE_VIEWERS=()
+machine_start() {
+	local name=$1
+	shift
+	"$LAB" "$@" >"$LOGS/$name.log" 2>&1 &
+	MACHINE_PIDS+=("$!") MACHINE_NAMES+=("$name")
+	# Shown from the log, which is whole once the lab command has exited (a tee could lag).
+	if [ "$SHOW" = 1 ]; then
+		tail -n +1 -f --pid="$!" "$LOGS/$name.log" | awk -v p="$name| " '{ print p $0; fflush() }' &
+		MACHINE_VIEWERS+=("$!")
+	fi
+	trap machines_stop EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+}
+machines_wait() {
+	local i status
+	for i in "${!MACHINE_PIDS[@]}"; do
+		status=0
+		wait "${MACHINE_PIDS[$i]}" || status=$?
+		# Its console shown to the end before the checks print.
+		[ "$SHOW" = 0 ] || wait "${MACHINE_VIEWERS[$i]}"
+		machine_done "${MACHINE_NAMES[$i]}" "$status"
+	done
+	MACHINE_PIDS=() MACHINE_NAMES=() MACHINE_VIEWERS=()
+}
+machines_stop() {
+	local pid
+	for pid in "${MACHINE_PIDS[@]}"; do
+		kill -TERM "$pid" 2>/dev/null
+	done
+	for pid in "${MACHINE_PIDS[@]}"; do
+		wait "$pid"
+	done
 }
 
 status_of() { cat "$LOGS/$1.status"; }

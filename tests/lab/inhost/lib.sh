@@ -63,3 +63,25 @@ refused() {
 	say "$name status $? lines $(wc -l <"/tmp/err.$name"): $(head -n 1 "/tmp/err.$name")"
 	say "$name leftovers $(find /run/sheer -maxdepth 1 \( -name '*.sock' -o -name '*.json' \) 2>/dev/null | wc -l)"
 }
+# Two lab hosts on one segment (lab host --segment) meet by bounded waits on wall-clock
+# time, as wait_for: the host that listens waits for its own listener (listening PORT
+# SECONDS), the other retries until it answers (retry SECONDS CMD...), since either
+# host may boot a minute after the other.
+listening() {
+	local port deadline=$(($(date +%s) + $2))
+	port=$(printf ':%04X' "$1")
+	# A listening socket has state 0A in /proc/net/tcp{,6}.
+	while ! cat /proc/net/tcp /proc/net/tcp6 2>/dev/null |
+		awk -v p="$port" '$4 == "0A" && substr($2, length($2) - 4) == p { found = 1 } END { exit !found }'; do
+		[ "$(date +%s)" -ge "$deadline" ] && return 1
+		sleep 0.1
+	done
+}
+retry() {
+	local deadline=$(($(date +%s) + $1))
+	shift
+	until "$@"; do
+		[ "$(date +%s)" -ge "$deadline" ] && return 1
+		sleep 1
+	done
+}
