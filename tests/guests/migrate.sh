@@ -311,29 +311,43 @@ done
 cut "cut right after the machine state (MEND)" --cut-after MEND
 
 # ---- d. refusals: exit 2, one line, the source untouched ----
-# refused WHAT TEXT NAME ADDR: `sheer migrate NAME --to ADDR` is refused with TEXT on its line.
+# refused WHAT TEXT NAME ADDR: `sheer migrate NAME --to ADDR` is refused with TEXT on its line, and gamma's
+# state and pid are still WANT_STATUS.
+WANT_STATUS=$GAMMA_STATUS
 refused() {
 	what=$1 text=$2
 	migrate refuse "$HOST_A" "$3" "$4"
 	now=$(gamma_status)
 	if [ $status -eq 2 ] && [ "$(wc -l <"$WORK/refuse.err")" -eq 1 ] && grep -qF -- "$text" "$WORK/refuse.err" &&
-	   [ ! -s "$WORK/refuse.out" ] && [ "$now" = "$GAMMA_STATUS" ]; then
+	   [ ! -s "$WORK/refuse.out" ] && [ "$now" = "$WANT_STATUS" ]; then
 		ok "$what: exit 2: $(cat "$WORK/refuse.err")"
 	else
-		fail "$what: exit 2, '$text', source untouched: exit $status, status '$now'" "$WORK/refuse.out" \
-			"$WORK/refuse.err"
+		fail "$what: exit 2, '$text', source untouched ($WANT_STATUS): exit $status, status '$now'" \
+			"$WORK/refuse.out" "$WORK/refuse.err"
+	fi
+}
+
+# target_waits WHAT: a refusal made before connecting leaves the `sheer receive` on host B waiting.
+target_waits() {
+	sleep 0.5
+	if exited "$PID_refuse_b"; then
+		fail "$1: the target is not contacted, it still waits" "$WORK/refuse_b.err"
+		start_receive refuse_b "$HOST_B" "unix:$WORK/b.sock"
+	else
+		ok "$1: the target is not contacted, it still waits"
 	fi
 }
 
 start_receive refuse_b "$HOST_B" "unix:$WORK/b.sock"
 refused "an unknown server" "nosuch: no such server is running" nosuch "unix:$WORK/b.sock"
-sleep 0.5
-if exited "$PID_refuse_b"; then
-	fail "an unknown server: the target is not contacted, it still waits" "$WORK/refuse_b.err"
-	start_receive refuse_b "$HOST_B" "unix:$WORK/b.sock"
-else
-	ok "an unknown server: the target is not contacted, it still waits"
-fi
+target_waits "an unknown server"
+# Only a running server migrates: a paused one is refused and stays paused.
+on "$HOST_A" pause gamma >/dev/null 2>&1
+WANT_STATUS=$(gamma_status)
+refused "a paused server" "not running" gamma "unix:$WORK/b.sock"
+target_waits "a paused server"
+on "$HOST_A" resume gamma >/dev/null 2>&1
+WANT_STATUS=$GAMMA_STATUS
 refused "plain TCP to a non-loopback address" "is not a loopback address" gamma "tcp:192.0.2.1:4444"
 # Host B runs a server of that name already: the target refuses, with its reason.
 start_run twin "$HOST_B" gamma
