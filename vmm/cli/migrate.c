@@ -145,6 +145,21 @@ static void migrate_progress_line(void *ctx, const struct control_migration *m)
 	meter->shown = true;
 }
 
+/*
+ * Only a running server migrates. The VMM refuses any other too, but only
+ * once the target has been contacted, and a `sheer receive` takes one
+ * connection: asked here, the target goes on waiting.
+ */
+static int migrate_check_running(const char *name, json_t *status_reply)
+{
+	const char *state = json_string_value(json_object_get(status_reply, "state"));
+
+	if (state && strcmp(state, "running") == 0)
+		return 0;
+	cli_error("%s: migrate: the server is %s, not running", name, state ? state : "in an unknown state");
+	return -EINVAL;
+}
+
 /* The server must be here before anything goes to the target: an unknown name is the operator's mistake (exit 2). */
 static int migrate_check_server(const char *name)
 {
@@ -159,6 +174,8 @@ static int migrate_check_server(const char *name)
 		return ret;
 	}
 	ret = manage_call(&registry, name, &status, 10, NULL, &reply);
+	if (ret == 0)
+		ret = migrate_check_running(name, reply);
 	json_decref(reply);
 	registry_close(&registry);
 	return ret;
