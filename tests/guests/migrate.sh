@@ -15,9 +15,9 @@
 #  d. refusals, exit 2 and the source untouched: an unknown server (the
 #     target keeps waiting), plain TCP to a non-loopback address, a target
 #     where a server of that name runs already (its reason on the line);
-#  e. over TCP on loopback, like a.
+#  e. over TCP on loopback, like a, after a first attempt that was cut.
 # Each check prints "ok"/"FAIL"; the run ends with "migrate: N passed, M failed".
-# MIGRATE_CUTS="BYTES..." replaces c's random cut points (to repeat a run).
+# MIGRATE_CUTS="BYTES..." replaces the random cut points (to repeat a run): c's three, then e's.
 #
 # usage: tests/guests/migrate.sh BUILD_DIR     (needs BUILD_DIR/sheer and BUILD_DIR/guests/dirty.bzImage)
 set -u
@@ -247,27 +247,29 @@ fi
 migrated bandwidth beta beta beta_b "unix:$WORK/b.sock"
 
 # ---- c. the connection cut: the source goes on, the target discards it all ----
+# The source of c, d and e: the server SOURCE on host A (label and name alike), its console in SOURCE.out.
+SOURCE=gamma
 start_run gamma "$HOST_A" gamma
 wait_for "$WORK/gamma.out" "dirty: pass 1 ok" 60 || fail "gamma reached pass 1" "$WORK/gamma.out" "$WORK/gamma.err"
-# state: and pid: of gamma on host A: the source untouched keeps both.
-gamma_status() { on "$HOST_A" status gamma 2>&1 | sed -n 's/^\(state\|pid\): *//p' | tr '\n' ' '; }
-GAMMA_STATUS=$(gamma_status)
+# state: and pid: of SOURCE on host A: a source left untouched keeps both.
+source_status() { on "$HOST_A" status "$SOURCE" 2>&1 | sed -n 's/^\(state\|pid\): *//p' | tr '\n' ' '; }
+SOURCE_STATUS=$(source_status)
 
-# source_goes_on WHAT: gamma still runs on host A as before, and passes on with its memory intact.
+# source_goes_on WHAT: SOURCE still runs on host A as before, and passes on with its memory intact.
 source_goes_on() {
 	why=
-	now=$(gamma_status)
-	from=$(last_pass "$WORK/gamma.out")
-	wait_pass "$WORK/gamma.out" $((from + 2)) 30 || why="no pass after pass $from in 30 s"
-	if [ "$now" = "$GAMMA_STATUS" ] && [ -z "${why:-}" ] && why=$(passes_continue 2 "$WORK/gamma.out" 2>&1); then
+	now=$(source_status)
+	from=$(last_pass "$WORK/$SOURCE.out")
+	wait_pass "$WORK/$SOURCE.out" $((from + 2)) 30 || why="no pass after pass $from in 30 s"
+	if [ "$now" = "$SOURCE_STATUS" ] && [ -z "${why:-}" ] && why=$(passes_continue 2 "$WORK/$SOURCE.out" 2>&1); then
 		ok "$1: the source runs on ($now): $why"
 	else
-		fail "$1: the source runs on: status '$now', was '$GAMMA_STATUS'; ${why:-}" "$WORK/gamma.out" \
-			"$WORK/gamma.err"
+		fail "$1: the source runs on: status '$now', was '$SOURCE_STATUS'; ${why:-}" "$WORK/$SOURCE.out" \
+			"$WORK/$SOURCE.err"
 	fi
 }
 
-# cut WHAT RELAY-FLAGS...: migrate gamma to host B through a relay that cuts the connection.
+# cut WHAT RELAY-FLAGS...: migrate SOURCE to host B through a relay that cuts the connection.
 cut() {
 	what=$1
 	shift
@@ -275,7 +277,7 @@ cut() {
 	background relay python3 "$RELAY" "$WORK/relay.sock" "$WORK/b.sock" "$@"
 	i=0
 	until [ -S "$WORK/relay.sock" ] || [ $i -gt 100 ]; do i=$((i + 1)); sleep 0.1; done
-	migrate cut "$HOST_A" gamma "unix:$WORK/relay.sock"
+	migrate cut "$HOST_A" "$SOURCE" "unix:$WORK/relay.sock"
 	if [ $status -eq 1 ] && [ "$(wc -l <"$WORK/cut.err")" -eq 1 ] && [ ! -s "$WORK/cut.out" ] &&
 	   grep -q "the server keeps running here" "$WORK/cut.err"; then
 		ok "$what: migrate exits 1: $(cat "$WORK/cut.err")"
@@ -300,24 +302,24 @@ cut() {
 # Anywhere from inside the hello to late in pre-copy. Not past 90% of what a whole migration sent:
 # a run sends a little more or less than another, and a cut past the switch-over (MGO0) leaves the
 # guest paused on the source by design (p2v/migrate/protocol.h).
-case $FULL_BYTES in
-none) CUTS=${MIGRATE_CUTS:-1024 100000 1000000} ;;
-*) CUTS=${MIGRATE_CUTS:-$(shuf -i 1024-$((FULL_BYTES * 9 / 10)) -n 3 | tr '\n' ' ')} ;;
-esac
-for at in $CUTS; do
+[ "$FULL_BYTES" = none ] && FULL_BYTES=1000000
+CUTS=${MIGRATE_CUTS:-$(shuf -i 1024-$((FULL_BYTES * 9 / 10)) -n 4 | tr '\n' ' ')}
+set -- $CUTS
+RETRY_CUT=${4:-$1}	# for e
+for at in $1 ${2:-} ${3:-}; do
 	cut "cut at byte $at of $FULL_BYTES" --cut-at "$at"
 done
 # The source is paused then, waiting for the target's word that it has loaded it all.
 cut "cut right after the machine state (MEND)" --cut-after MEND
 
 # ---- d. refusals: exit 2, one line, the source untouched ----
-# refused WHAT TEXT NAME ADDR: `sheer migrate NAME --to ADDR` is refused with TEXT on its line, and gamma's
-# state and pid are still WANT_STATUS.
-WANT_STATUS=$GAMMA_STATUS
+# refused WHAT TEXT NAME ADDR: `sheer migrate NAME --to ADDR` is refused with TEXT on its line, and the
+# source's state and pid are still WANT_STATUS.
+WANT_STATUS=$SOURCE_STATUS
 refused() {
 	what=$1 text=$2
 	migrate refuse "$HOST_A" "$3" "$4"
-	now=$(gamma_status)
+	now=$(source_status)
 	if [ $status -eq 2 ] && [ "$(wc -l <"$WORK/refuse.err")" -eq 1 ] && grep -qF -- "$text" "$WORK/refuse.err" &&
 	   [ ! -s "$WORK/refuse.out" ] && [ "$now" = "$WANT_STATUS" ]; then
 		ok "$what: exit 2: $(cat "$WORK/refuse.err")"
@@ -343,11 +345,11 @@ refused "an unknown server" "nosuch: no such server is running" nosuch "unix:$WO
 target_waits "an unknown server"
 # Only a running server migrates: a paused one is refused and stays paused.
 on "$HOST_A" pause gamma >/dev/null 2>&1
-WANT_STATUS=$(gamma_status)
+WANT_STATUS=$(source_status)
 refused "a paused server" "not running" gamma "unix:$WORK/b.sock"
 target_waits "a paused server"
 on "$HOST_A" resume gamma >/dev/null 2>&1
-WANT_STATUS=$GAMMA_STATUS
+WANT_STATUS=$SOURCE_STATUS
 refused "plain TCP to a non-loopback address" "is not a loopback address" gamma "tcp:192.0.2.1:4444"
 # Host B runs a server of that name already: the target refuses, with its reason.
 start_run twin "$HOST_B" gamma
@@ -365,14 +367,28 @@ fi
 on "$HOST_B" poweroff gamma >/dev/null 2>&1
 wait_exit twin 30 || fail "the twin powers off: exit $?" "$WORK/twin.err"
 source_goes_on "after the refusals"
+on "$HOST_A" poweroff gamma >"$WORK/gamma.poweroff" 2>&1
+status=$?
+wait_exit gamma 30
+gamma_status=$?
+if [ $status -eq 0 ] && [ $gamma_status -eq 0 ] && list_empty "$HOST_A" && nothing_registered "$HOST_A"; then
+	ok "after failed migrations the source powers off: exit 0, nothing left registered"
+else
+	fail "after failed migrations the source powers off: exit $status, sheer run exit $gamma_status" \
+		"$WORK/gamma.poweroff" "$WORK/gamma.err"
+fi
 
-# ---- e. TCP on loopback, like unix: ----
-# gamma has been through four cut and three refused migrations by now: this one is also a retry that
-# must succeed after failed ones.
+# ---- e. TCP on loopback, like unix:, as a retry: the first attempt is cut ----
+# A failed attempt must leave the source as good as new for the next one.
+SOURCE=delta
+start_run delta "$HOST_A" delta
+wait_for "$WORK/delta.out" "dirty: pass 1 ok" 60 || fail "delta reached pass 1" "$WORK/delta.out" "$WORK/delta.err"
+SOURCE_STATUS=$(source_status)
+cut "retry: the first attempt cut at byte $RETRY_CUT" --cut-at "$RETRY_CUT"
 PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-start_receive gamma_b "$HOST_B" "tcp:127.0.0.1:$PORT"
-migrate tcp "$HOST_A" gamma "tcp:127.0.0.1:$PORT" --json
-migrated tcp gamma gamma gamma_b "tcp:127.0.0.1:$PORT"
+start_receive delta_b "$HOST_B" "tcp:127.0.0.1:$PORT"
+migrate tcp "$HOST_A" delta "tcp:127.0.0.1:$PORT" --json
+migrated tcp delta delta delta_b "tcp:127.0.0.1:$PORT"
 
 echo "migrate: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
