@@ -5,6 +5,7 @@
  * a bad checkpoint) is refused before anything is started, with exit status 2.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -734,6 +735,13 @@ int session_main(struct run_session *session)
 	char err[ERR_MAX] = "";
 	int exit_status = SHEER_EXIT_FAILURE, ret;
 
+	/*
+	 * One malloc arena: a thread arena that shrinks makes glibc read
+	 * /proc/sys/vm/overcommit_memory, an open the confined threads may not
+	 * make (seen: the control thread after a migration). sheer's few
+	 * threads do not need an arena each.
+	 */
+	mallopt(M_ARENA_MAX, 1);
 	/* Nothing the caller left open reaches the guest's VMM (but an incoming migration's connection). */
 	if (session->receive_fd > 3) {
 		dup2(session->receive_fd, 3);
