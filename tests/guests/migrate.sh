@@ -12,9 +12,10 @@
 #     once right after the machine state, while the source is paused: the
 #     source keeps running, `sheer migrate` exits 1 with one line, the
 #     target exits non-zero and leaves nothing registered;
-#  d. refusals, exit 2 and the source untouched: an unknown server (the
-#     target keeps waiting), plain TCP to a non-loopback address, a target
-#     where a server of that name runs already (its reason on the line);
+#  d. refusals, exit 2 and the source untouched: an unknown server and a
+#     paused one (the target keeps waiting), plain TCP to a non-loopback
+#     address, a target where a server of that name runs already (its
+#     reason on the line); then that source powers off cleanly;
 #  e. over TCP on loopback, like a, after a first attempt that was cut.
 # Each check prints "ok"/"FAIL"; the run ends with "migrate: N passed, M failed".
 # MIGRATE_CUTS="BYTES..." replaces the random cut points (to repeat a run): c's three, then e's.
@@ -220,7 +221,7 @@ migrated() {
 	fi
 }
 
-echo "migrate: the dirty guest passes every ~0.7 s here; about a minute in all"
+echo "migrate: the dirty guest passes every ~0.7 s here; about 40 s in all"
 
 # ---- a. over unix: while the guest dirties its memory ----
 start_run alpha "$HOST_A" alpha
@@ -248,7 +249,7 @@ migrated bandwidth beta beta beta_b "unix:$WORK/b.sock"
 
 # ---- c. the connection cut: the source goes on, the target discards it all ----
 # The source of c, d and e: the server SOURCE on host A (label and name alike), its console in SOURCE.out.
-SOURCE=gamma
+SOURCE="gamma"
 start_run gamma "$HOST_A" gamma
 wait_for "$WORK/gamma.out" "dirty: pass 1 ok" 60 || fail "gamma reached pass 1" "$WORK/gamma.out" "$WORK/gamma.err"
 # state: and pid: of SOURCE on host A: a source left untouched keeps both.
@@ -380,7 +381,7 @@ fi
 
 # ---- e. TCP on loopback, like unix:, as a retry: the first attempt is cut ----
 # A failed attempt must leave the source as good as new for the next one.
-SOURCE=delta
+SOURCE="delta"
 start_run delta "$HOST_A" delta
 wait_for "$WORK/delta.out" "dirty: pass 1 ok" 60 || fail "delta reached pass 1" "$WORK/delta.out" "$WORK/delta.err"
 SOURCE_STATUS=$(source_status)
