@@ -75,6 +75,11 @@ int migrate_receive_build(int fd, const struct migrate_hello *hello, const struc
  * switch-over and answer that the guest runs. 0: vm is to vm_run(); < 0:
  * the source goes on, the caller destroys vm.
  */
-int migrate_receive(int fd, struct vm *vm, uint64_t *bytes, char *err, size_t errlen);
+struct migrate_cancel {
+	bool (*requested)(void *ctx);	/* true: back out while the source can still keep the guest */
+	void *ctx;
+};
+int migrate_receive(int fd, struct vm *vm, const struct migrate_cancel *cancel, uint64_t *bytes, char *err,
+		    size_t errlen);
 
 #endif

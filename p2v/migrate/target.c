@@ -97,13 +97,24 @@ void migrate_refuse(int fd, const char *why)
 }
 
 /* Pages and state until MEND; then the whole machine is checked and applied. */
-static int receive_state(struct migrate_stream *st, struct vm *vm, char *err, size_t errlen)
+static bool cancelled(const struct migrate_cancel *cancel, char *err, size_t errlen)
+{
+	if (!cancel || !cancel->requested(cancel->ctx))
+		return false;
+	snprintf(err, errlen, "stopped on the target before the switch-over");
+	return true;
+}
+
+static int receive_state(struct migrate_stream *st, struct vm *vm, const struct migrate_cancel *cancel, char *err,
+			 size_t errlen)
 {
 	for (;;) {
 		struct state_section s;
 		const uint8_t *payload;
 		int ret = migrate_stream_receive(st, &s, &payload, err, errlen);
 
+		if (ret == 0 && cancelled(cancel, err, errlen))
+			ret = -ECANCELED;
 		if (ret < 0)
 			return ret;
 		if (s.type == MIGRATE_END)
@@ -150,14 +161,18 @@ static int send_answer(struct migrate_stream *st, uint32_t type, const char *wha
 	return ret;
 }
 
-int migrate_receive(int fd, struct vm *vm, uint64_t *bytes, char *err, size_t errlen)
+int migrate_receive(int fd, struct vm *vm, const struct migrate_cancel *cancel, uint64_t *bytes, char *err,
+		    size_t errlen)
 {
 	struct migrate_stream st;
 	int ret = migrate_stream_init(&st, fd, MIGRATE_SOURCE_TIMEOUT_MS);
 
 	if (ret == 0)
 		ret = send_answer(&st, MIGRATE_READY, "this end is ready", err, errlen);
-	if (ret == 0 && (ret = receive_state(&st, vm, err, errlen)) < 0)
+	if (ret == 0 && (ret = receive_state(&st, vm, cancel, err, errlen)) == 0 && cancelled(cancel, err, errlen))
+		ret = -ECANCELED;
+	/* The last moment this end may back out: after MLOD the source may switch over at once. */
+	if (ret < 0)
 		send_text(fd, MIGRATE_FAILED, err);
 	if (ret == 0)
 		ret = send_answer(&st, MIGRATE_LOADED, "the machine is loaded", err, errlen);

@@ -57,26 +57,38 @@ static void session_status(void *ctx, struct control_status *status)
 	pthread_mutex_unlock(&session->migration_lock);
 	if (status->migrating && vm_status.state == VM_STATE_RUNNING)
 		snprintf(status->state, sizeof(status->state), "migrating");
+	if (atomic_load(&session->receiving))
+		snprintf(status->state, sizeof(status->state), "receiving");
+}
+
+/*
+ * While a migration comes in, the guest is not this host's yet: the source
+ * still runs it, and stopping the VM being built would lose it after the
+ * switch-over. Requests that act on the guest wait for it to arrive.
+ */
+static bool session_receiving(void *ctx)
+{
+	return atomic_load(&((struct run_session *)ctx)->receiving);
 }
 
 static int session_shutdown(void *ctx)
 {
-	return vm_press_power_button(((struct run_session *)ctx)->vm);
+	return session_receiving(ctx) ? -EBUSY : vm_press_power_button(((struct run_session *)ctx)->vm);
 }
 
 static int session_poweroff(void *ctx)
 {
-	return vm_power_off(((struct run_session *)ctx)->vm);
+	return session_receiving(ctx) ? -EBUSY : vm_power_off(((struct run_session *)ctx)->vm);
 }
 
 static int session_pause(void *ctx)
 {
-	return vm_pause(((struct run_session *)ctx)->vm);
+	return session_receiving(ctx) ? -EBUSY : vm_pause(((struct run_session *)ctx)->vm);
 }
 
 static int session_resume(void *ctx)
 {
-	return vm_resume(((struct run_session *)ctx)->vm);
+	return session_receiving(ctx) ? -EBUSY : vm_resume(((struct run_session *)ctx)->vm);
 }
 
 /* The edge where the engine's and the device layer's warnings reach the operator. */
@@ -590,11 +602,26 @@ static int session_run(struct run_session *session)
 	return report_exit(&session->spec.cfg, ret, reason, detail);
 }
 
+/* A stop signal (the operator's Ctrl-C, a SIGTERM passed on by the supervisor) waiting to be taken. */
+static bool session_stop_pending(void *ctx)
+{
+	struct run_session *session = ctx;
+	sigset_t pending;
+
+	if (sigpending(&pending) < 0)
+		return false;
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sigismember(&session->stop_signals, sig) && sigismember(&pending, sig))
+			return true;
+	return false;
+}
+
 static void *session_receive_thread(void *arg)
 {
 	struct run_session *session = arg;
+	const struct migrate_cancel cancel = { session_stop_pending, session };
 
-	session->receive_ret = migrate_receive(session->receive_fd, session->vm, &session->received_bytes,
+	session->receive_ret = migrate_receive(session->receive_fd, session->vm, &cancel, &session->received_bytes,
 					       session->receive_err, sizeof(session->receive_err));
 	return NULL;
 }
@@ -605,9 +632,10 @@ static int session_receive(struct run_session *session)
 	const char *name = session->spec.cfg.name;
 	uint64_t start = clock_monotonic_ns();
 	pthread_t thread;
-	int ret = sandbox_thread_start(&session->sandbox, SANDBOX_RECEIVE, &thread, session_receive_thread, session,
-				       -1);
+	int ret;
 
+	atomic_store(&session->receiving, true);
+	ret = sandbox_thread_start(&session->sandbox, SANDBOX_RECEIVE, &thread, session_receive_thread, session, -1);
 	if (ret == 0) {
 		pthread_join(thread, NULL);
 		ret = session->receive_ret;
@@ -615,6 +643,7 @@ static int session_receive(struct run_session *session)
 		snprintf(session->receive_err, sizeof(session->receive_err), "%s", strerror(-ret));
 	}
 	close(session->receive_fd);
+	atomic_store(&session->receiving, false);
 	if (ret < 0) {
 		cli_error("%s: receiving from %s: %s; the source keeps it", name, session->receive_from,
 			  session->receive_err);
@@ -647,11 +676,17 @@ static int session_vmm_main(void *ctx, int ready_fd)
 		vm_destroy(session->vm);
 		return SHEER_EXIT_FAILURE;
 	}
+	/*
+	 * Registered before an incoming stream, not after it: the name and cores
+	 * are held by the entry, and the host's registry lock is free for other
+	 * servers while the migration (minutes, perhaps) comes in.
+	 */
+	supervisor_signal_ready(ready_fd);
 	if (session->receive_fd >= 0 && session_receive(session) < 0) {
+		control_server_stop(&session->control);
 		vm_destroy(session->vm);
 		return SHEER_EXIT_FAILURE;
 	}
-	supervisor_signal_ready(ready_fd);
 	return session_run(session);
 }
 

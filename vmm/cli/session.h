@@ -54,6 +54,7 @@ struct run_session {
 	bool migrating;
 	struct control_migration migration;
 	const struct control_channel *migration_channel;
+	atomic_bool receiving;		/* the stream is coming in: status says "receiving" */
 	int receive_ret;
 	uint64_t received_bytes;
 	char receive_err[ERR_MAX];

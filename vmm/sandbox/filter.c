@@ -50,7 +50,10 @@ static const unsigned long control_ioctls[] = {
 };
 
 /* An incoming migration: the stream in, answers out, the machine state into KVM. */
-static const int receive_calls[] = { SYS_read, SYS_poll, SYS_ppoll, SYS_sendmsg, SYS_sendto, SYS_writev };
+static const int receive_calls[] = {
+	SYS_read, SYS_poll, SYS_ppoll, SYS_sendmsg, SYS_sendto, SYS_writev,
+	SYS_rt_sigpending,	/* a stop signal backs out of a migration before the switch-over */
+};
 static const unsigned long receive_ioctls[] = {
 	KVM_SET_REGS, KVM_SET_SREGS, KVM_SET_XSAVE, KVM_SET_XCRS, KVM_SET_DEBUGREGS, KVM_SET_LAPIC,
 	KVM_SET_TSC_KHZ, KVM_SET_MSRS, KVM_SET_VCPU_EVENTS, KVM_SET_MP_STATE, KVM_SET_PIT2, KVM_SET_IRQCHIP,
