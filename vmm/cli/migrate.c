@@ -38,14 +38,10 @@ struct migrate_args {
 
 static int number_option(const char *text, unsigned int max, unsigned int *value, const char *flag)
 {
-	char *end;
-	unsigned long v = strtoul(text, &end, 10);
-
-	if (!*text || *end || v > max) {
+	if (parse_uint(text, max, value) < 0) {
 		cli_error("migrate: %s takes a whole number up to %u, not '%.32s'", flag, max, text);
 		return -EINVAL;
 	}
-	*value = (unsigned int)v;
 	return 0;
 }
 

@@ -9,16 +9,6 @@
 #define MAP_BYTES (MEMORY_BLOCK_PAGES / 8)
 #define PAGES_HEADER (8 + 2 * MAP_BYTES)
 
-static bool page_is_zero(const uint8_t *page)
-{
-	const uint64_t *word = (const uint64_t *)page;
-
-	for (unsigned int i = 0; i < PAGE_SIZE / 8; i += 4)
-		if (word[i] | word[i + 1] | word[i + 2] | word[i + 3])
-			return false;
-	return true;
-}
-
 static bool map_test(const uint8_t *map, unsigned int page)
 {
 	return map[page / 8] & (1 << (page % 8));
@@ -51,7 +41,7 @@ static int send_block(const struct dirty_slot *slot, uint64_t first, struct stat
 		if (!(slot->bitmap[(first + page) / 64] & (1ull << ((first + page) % 64))))
 			continue;
 		memcpy(to, slot->host + ((first + page) << 12), PAGE_SIZE);
-		if (page_is_zero(to)) {
+		if (memory_page_is_zero(to)) {
 			stats->zero_pages++;
 			if (fresh)
 				continue;

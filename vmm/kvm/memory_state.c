@@ -6,7 +6,7 @@
 
 #define PAGE_SIZE 4096
 
-static bool page_is_zero(const uint8_t *page)
+bool memory_page_is_zero(const uint8_t *page)
 {
 	const uint64_t *word = (const uint64_t *)page;
 
@@ -28,7 +28,7 @@ static int memory_save_block(uint64_t gpa, const uint8_t *host, struct state_sin
 	for (unsigned int page = 0; page < MEMORY_BLOCK_PAGES; page++) {
 		const uint8_t *data = host + (uint64_t)page * PAGE_SIZE;
 
-		if (page_is_zero(data))
+		if (memory_page_is_zero(data))
 			continue;
 		header[8 + page / 8] |= 1 << (page % 8);
 		present++;

@@ -24,6 +24,8 @@ struct memory_save_stats {
 	uint64_t zero_pages;	/* skipped */
 };
 
+/* Whether a 4 KiB page holds only zeros (then it is neither saved nor sent). */
+bool memory_page_is_zero(const uint8_t *page);
 /* Write every block with data; -errno from the sink. */
 int memory_save(const struct guest_memory *mem, struct state_sink *sink, struct memory_save_stats *stats);
 /*
