@@ -85,3 +85,16 @@ retry() {
 		sleep 1
 	done
 }
+
+# The test OS image counting (sheer.count=N) across a checkpoint or a migration:
+# counters FILE: "N UPTIME BOOT" per counter line.
+counters() { sed -n 's/.*sheer-os-counter \([0-9]*\) uptime \([0-9.]*\) boot \([0-9a-f-]*\).*/\1 \2 \3/p' "$1"; }
+# continuity BEFORE AFTER: the counts run on to $COUNT without a gap or a repeat, one boot id, uptime never goes back.
+continuity() {
+	cat "$1" "$2" | awk -v want="$COUNT" '
+		{ if ($1 != n + 1) bad = bad " count " $1 " after " n; if (boot != "" && $3 != boot) bad = bad " new boot id";
+		  if ($2 + 0 < up + 0) bad = bad " uptime went back"; n = $1; up = $2; boot = $3 }
+		END { if (n != want) bad = bad " ended at " n; print bad == "" ? "ok" : "bad" bad }'
+}
+# memsums FILE...: how many different memory checksums the image printed (1: memory intact).
+memsums() { sed -n 's/.*sheer-os-memsum \([0-9a-f]*\).*/\1/p' "$@" | sort -u | wc -l; }

@@ -7,15 +7,6 @@ OS="--kernel $OS_KERNEL --initrd $OS_INITRD"
 COUNT=40
 SRC=/run/src DST=/run/dst
 
-counters() { sed -n 's/.*sheer-os-counter \([0-9]*\) uptime \([0-9.]*\) boot \([0-9a-f-]*\).*/\1 \2 \3/p' "$1"; }
-# continuity BEFORE AFTER: the counts run on without a gap or a repeat, one boot id, uptime never goes back.
-continuity() {
-	cat "$1" "$2" | awk -v want="$COUNT" '
-		{ if ($1 != n + 1) bad = bad " count " $1 " after " n; if (boot != "" && $3 != boot) bad = bad " new boot id";
-		  if ($2 + 0 < up + 0) bad = bad " uptime went back"; n = $1; up = $2; boot = $3 }
-		END { if (n != want) bad = bad " ended at " n; print bad == "" ? "ok" : "bad" bad }'
-}
-memsums() { sed -n 's/.*sheer-os-memsum \([0-9a-f]*\).*/\1/p' "$@" | sort -u | wc -l; }
 processes() { for p in /proc/[0-9]*; do case "$(cat "$p/comm" 2>/dev/null)" in sheer|sheer-vmm) echo "${p#/proc/}" ;; esac; done | wc -l; }
 
 SHEER_RUN_DIR=$DST prefixed dst sheer receive --listen tcp:127.0.0.1:7000 >/tmp/dst.log &
