@@ -50,25 +50,10 @@ static const struct control_ops fake_ops = {
 
 static void send_request(int fd, const uint8_t *data, size_t len, bool with_fd)
 {
-	union {
-		char space[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} control;
-	struct iovec iov = { (void *)data, len };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
 	int passed = with_fd ? memfd_create("fuzz", MFD_CLOEXEC) : -1;
 
-	if (passed >= 0) {
-		memset(&control, 0, sizeof(control));
-		msg.msg_control = control.space;
-		msg.msg_controllen = sizeof(control.space);
-		CMSG_FIRSTHDR(&msg)->cmsg_level = SOL_SOCKET;
-		CMSG_FIRSTHDR(&msg)->cmsg_type = SCM_RIGHTS;
-		CMSG_FIRSTHDR(&msg)->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(CMSG_FIRSTHDR(&msg)), &passed, sizeof(int));
-	}
 	if (len)
-		sendmsg(fd, &msg, MSG_NOSIGNAL);
+		control_send_with_fd(fd, (const char *)data, len, passed);
 	if (passed >= 0)
 		close(passed);
 }

@@ -186,7 +186,9 @@ int control_server_start_on(struct control_server *server, int listen_fd, const 
 /* Stop answering; remove the socket file when this server made it. */
 void control_server_stop(struct control_server *server);
 
-/* Client (control_client.c). -ENOENT/-ECONNREFUSED: nothing is listening there. */
+/* Client (control_client.c). Bytes with file_fd (>= 0) attached as SCM_RIGHTS; 0 or a negative errno. */
+int control_send_with_fd(int fd, const char *data, size_t len, int file_fd);
+/* -ENOENT/-ECONNREFUSED: nothing is listening there. */
 int control_call(const char *path, enum control_command command, json_t **reply, char *err, size_t errlen);
 /* The same with arguments and a reply timeout of timeout_s (a checkpoint writes the whole guest first). */
 int control_call_request(const char *path, const struct control_request *request, int timeout_s,

@@ -30,8 +30,7 @@ static int connect_to(const char *path, int timeout_s)
 	return fd;
 }
 
-/* The request line, with the file to write attached when there is one. */
-static int send_with_fd(int fd, const char *data, size_t len, int file_fd)
+int control_send_with_fd(int fd, const char *data, size_t len, int file_fd)
 {
 	union {
 		char space[CMSG_SPACE(sizeof(int))];
@@ -64,7 +63,7 @@ static int send_request(int fd, const struct control_request *req)
 		return -ENOMEM;
 	}
 	free(request);
-	ret = send_with_fd(fd, line, strlen(line), req->file_fd);
+	ret = control_send_with_fd(fd, line, strlen(line), req->file_fd);
 	free(line);
 	/* A request that passes a file may still have to say "commit"; the newline ends the request. */
 	if (ret == 0 && req->file_fd < 0)
