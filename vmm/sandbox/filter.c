@@ -63,7 +63,6 @@ static const unsigned long receive_ioctls[] = {
 
 /* TLS records one way, plaintext the other. */
 static const int relay_calls[] = { SYS_read, SYS_poll, SYS_ppoll, SYS_sendto, SYS_recvfrom, SYS_close };
-static const unsigned long relay_ioctls[] = { 0 };
 
 /* Waiting for the guest, signals, then the VM's teardown: interrupts off, DMA unmapped, fds closed. */
 static const int main_calls[] = {
@@ -89,7 +88,7 @@ static const struct allow_list allow_lists[SANDBOX_THREAD_KINDS] = {
 	[SANDBOX_CONSOLE] = { LIST(console_calls), LIST(console_ioctls) },
 	[SANDBOX_CONTROL] = { LIST(control_calls), LIST(control_ioctls) },
 	[SANDBOX_RECEIVE] = { LIST(receive_calls), LIST(receive_ioctls) },
-	[SANDBOX_RELAY] = { LIST(relay_calls), { relay_ioctls, 0 } },
+	[SANDBOX_RELAY] = { LIST(relay_calls), { NULL, 0 } },	/* no ioctl at all */
 };
 
 static int allow_calls(scmp_filter_ctx ctx, const int *nr, size_t n)
