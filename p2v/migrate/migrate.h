@@ -42,6 +42,9 @@ struct migrate_progress {
 struct migrate_result {
 	uint64_t total_ns;
 	uint64_t downtime_ns;		/* from the source's pause to the target's MRUN */
+	uint64_t final_ns;		/* of it: from the pause until MEND was handed to the connection */
+	uint64_t load_ns;		/* of it: the target applying the machine state after MEND (its figure) */
+	uint64_t final_pages;		/* the non-zero pages sent while paused */
 	uint64_t bytes;
 	unsigned int rounds;
 	uint64_t pages;

@@ -14,12 +14,15 @@
 #include "p2v/migrate/stream.h"
 #include "vmm/kvm/memory_pages.h"
 #include "vmm/lib/clock.h"
+#include "vmm/lib/le.h"
 
 #define PAGE_SIZE 4096
 /* Waiting for the target to place and build the server (its RAM is allocated then). */
 #define MIGRATE_READY_TIMEOUT_MS 120000
 /* Waiting for the target to load the state, and to start the guest after MGO0. */
 #define MIGRATE_ANSWER_TIMEOUT_MS 30000
+/* A round's MRAK comes after whatever the buffers on the way still held (two with TLS): minutes on a slow link. */
+#define MIGRATE_ROUND_ACK_TIMEOUT_MS 120000
 /* A round of a large guest takes long: status and the progress line hear of it this often. */
 #define MIGRATE_REPORT_EVERY (64ULL << 20)
 
@@ -39,6 +42,7 @@ struct source_run {
 	uint64_t next_report;		/* bytes_sent at which a long round reports how far it got */
 	uint64_t pause_ns;
 	uint64_t start_ns;
+	uint64_t answer;		/* the number the target's last answer carried (MLOD: its load time) */
 	uint64_t ram_pages;
 	char *err;
 	size_t errlen;
@@ -86,8 +90,12 @@ static int send_hello(struct source_run *run, const struct server_config *cfg)
 {
 	struct checkpoint_info info;
 	struct state_writer w;
+	uint8_t version[4];
 	int ret = migrate_stream_send_raw(&run->st, MIGRATE_MAGIC, 8);
 
+	le_put(version, MIGRATE_PROTOCOL_VERSION, sizeof(version));
+	if (ret == 0)
+		ret = migrate_stream_send(&run->st, MIGRATE_HELLO, version, sizeof(version));
 	checkpoint_info_fill(&info, cfg);
 	state_writer_init(&w);
 	checkpoint_header_encode(&info, &w);
@@ -99,7 +107,11 @@ static int send_hello(struct source_run *run, const struct server_config *cfg)
 	return ret < 0 ? source_fail(run, ret, "sending to the target: %s", strerror(-ret)) : 0;
 }
 
-/* The target's answer: expected, or its refusal/failure with its reason. */
+/*
+ * The target's answer: expected, or its reason for not going on: MREF (it
+ * will not take this server: the operator's to change, -ECONNREFUSED) or
+ * MFAL (something failed there: -EREMOTEIO).
+ */
 static int await_answer(struct source_run *run, uint32_t expected, uint32_t refusal, int timeout_ms)
 {
 	struct state_section s;
@@ -114,10 +126,12 @@ static int await_answer(struct source_run *run, uint32_t expected, uint32_t refu
 	if (s.type == refusal) {
 		snprintf(text, sizeof(text), "%.*s", (int)(s.length < MIGRATE_TEXT_MAX ? s.length : MIGRATE_TEXT_MAX),
 			 (const char *)payload);
-		return source_fail(run, -ECONNREFUSED, "the target refused: %s", text);
+		return refusal == MIGRATE_REFUSED ? source_fail(run, -ECONNREFUSED, "the target refused: %s", text)
+						  : source_fail(run, -EREMOTEIO, "the target failed: %s", text);
 	}
 	if (s.type != expected)
 		return source_fail(run, -EPROTO, "%s", "the target answered out of turn");
+	run->answer = s.length >= 8 ? le_get(payload, 8) : 0;
 	return 0;
 }
 
@@ -133,7 +147,11 @@ static void report_round(struct source_run *run, unsigned int round, uint64_t pa
 		run->progress->update(run->progress->ctx, &r);
 }
 
-/* One round: the pages the log holds now; *rate: the bytes per second it achieved, *dirty: what is left. */
+/*
+ * One round: the pages the log holds now; *rate: the bytes per second that
+ * reached the target's RAM (timed to its MRAK, not into socket buffers, or a
+ * short last round would promise a pause it cannot keep); *dirty: what is left.
+ */
 static int send_round(struct source_run *run, unsigned int round, uint64_t *rate, uint64_t *dirty)
 {
 	struct memory_send_stats stats = { 0 };
@@ -141,14 +159,16 @@ static int send_round(struct source_run *run, unsigned int round, uint64_t *rate
 	uint8_t marker[12];
 	int ret = memory_send_dirty(&run->log, &run->sink, round == 1, &stats);
 
-	for (int i = 0; i < 4; i++)
-		marker[i] = (uint8_t)(round >> (8 * i));
-	for (int i = 0; i < 8; i++)
-		marker[4 + i] = (uint8_t)((stats.data_pages + stats.zero_pages) >> (8 * i));
+	le_put(marker, round, 4);
+	le_put(marker + 4, stats.data_pages + stats.zero_pages, 8);
 	if (ret == 0)
 		ret = migrate_stream_send(&run->st, MIGRATE_ROUND, marker, sizeof(marker));
-	if (ret == 0)
-		ret = dirty_log_fetch(&run->log, dirty);
+	if (ret < 0)
+		return source_fail(run, ret, "pre-copy: %s", strerror(-ret));
+	ret = await_answer(run, MIGRATE_ROUND_DONE, MIGRATE_FAILED, MIGRATE_ROUND_ACK_TIMEOUT_MS);
+	if (ret < 0)
+		return ret;
+	ret = dirty_log_fetch(&run->log, dirty);
 	if (ret < 0)
 		return source_fail(run, ret, "pre-copy: %s", strerror(-ret));
 	ns = clock_monotonic_ns() - start;
@@ -219,6 +239,7 @@ static int stop_and_copy(struct source_run *run)
 	if (ret == 0)
 		ret = memory_send_dirty(&run->log, &run->sink, false, &stats);
 	run->result->pages += stats.data_pages;
+	run->result->final_pages = stats.data_pages;
 	if (ret < 0)
 		return source_fail(run, ret, "sending the last pages: %s", strerror(-ret));
 	ret = vm_save_machine_state(run->vm, &run->sink, run->err, run->errlen);
@@ -226,7 +247,11 @@ static int stop_and_copy(struct source_run *run)
 		ret = migrate_stream_send(&run->st, MIGRATE_END, end, sizeof(end));
 	if (ret < 0)
 		return ret;
-	return await_answer(run, MIGRATE_LOADED, MIGRATE_FAILED, MIGRATE_ANSWER_TIMEOUT_MS);
+	run->result->final_ns = clock_monotonic_ns() - run->pause_ns;
+	ret = await_answer(run, MIGRATE_LOADED, MIGRATE_FAILED, MIGRATE_ANSWER_TIMEOUT_MS);
+	/* The target's own figure, for the report only: never more than the time the answer took. */
+	run->result->load_ns = run->answer < clock_monotonic_ns() - run->pause_ns ? run->answer : 0;
+	return ret;
 }
 
 /* Everything up to the target saying it has the whole machine; on failure the guest runs here as before. */

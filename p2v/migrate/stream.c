@@ -107,6 +107,13 @@ static int stream_fail(char *err, size_t errlen, int ret, const char *what, cons
 	return ret;
 }
 
+/* Why a read from the peer failed, as an operator reads it. */
+static const char *peer_failure(int ret)
+{
+	return ret == -ETIMEDOUT ? "the peer went quiet" : ret == -ECONNRESET ? "the peer closed the connection"
+										: strerror(-ret);
+}
+
 int migrate_stream_receive(struct migrate_stream *st, struct state_section *s, const uint8_t **payload, char *err,
 			   size_t errlen)
 {
@@ -114,15 +121,18 @@ int migrate_stream_receive(struct migrate_stream *st, struct state_section *s, c
 	int ret = migrate_stream_receive_raw(st, header, sizeof(header));
 
 	if (ret < 0)
-		return stream_fail(err, errlen, ret, ret == -ETIMEDOUT ? "the peer went quiet" :
-					    ret == -ECONNRESET ? "the peer closed the connection" : strerror(-ret), NULL);
+		return stream_fail(err, errlen, ret, peer_failure(ret), NULL);
 	if (state_header_decode(header, s) < 0)
 		return stream_fail(err, errlen, -EBADMSG, "corrupted section header", NULL);
 	if (s->length > MIGRATE_SECTION_MAX)
 		return stream_fail(err, errlen, -EBADMSG, "section too long", s);
 	ret = migrate_stream_receive_raw(st, st->buf, s->length);
-	if (ret < 0)
-		return stream_fail(err, errlen, ret, "truncated", s);
+	if (ret < 0) {
+		char why[96];
+
+		snprintf(why, sizeof(why), "truncated (%s)", peer_failure(ret));
+		return stream_fail(err, errlen, ret, why, s);
+	}
 	if (crc32c(0, st->buf, s->length) != s->payload_crc)
 		return stream_fail(err, errlen, -EBADMSG, "checksum mismatch (corrupted)", s);
 	*payload = st->buf;

@@ -16,6 +16,8 @@
 #include "p2v/migrate/stream.h"
 #include "vmm/kvm/cpuid.h"
 #include "vmm/kvm/memory_pages.h"
+#include "vmm/lib/clock.h"
+#include "vmm/lib/le.h"
 
 /* A source that sends nothing for this long is gone (pre-copy sends all the time). */
 #define MIGRATE_SOURCE_TIMEOUT_MS 60000
@@ -53,6 +55,13 @@ int migrate_receive_hello(int fd, struct migrate_hello *hello, char *err, size_t
 	if (ret == 0 && memcmp(magic, MIGRATE_MAGIC, sizeof(magic)) != 0) {
 		snprintf(err, errlen, "the peer does not speak sheer's migration stream");
 		ret = -EPROTO;
+	}
+	if (ret == 0)
+		ret = expect_section(&st, MIGRATE_HELLO, MIGRATE_SECTION_VERSION, &payload, &len, "hello", err, errlen);
+	if (ret == 0 && (len != 4 || le_get(payload, 4) != MIGRATE_PROTOCOL_VERSION)) {
+		snprintf(err, errlen, "the source speaks migration protocol version %llu; this sheer speaks version %u",
+			 len == 4 ? (unsigned long long)le_get(payload, 4) : 0ULL, MIGRATE_PROTOCOL_VERSION);
+		ret = -EPROTONOSUPPORT;
 	}
 	if (ret == 0)
 		ret = expect_section(&st, CHECKPOINT_HEADER_TYPE, CHECKPOINT_SECTION_VERSION, &payload, &len, "header",
@@ -105,8 +114,20 @@ static bool cancelled(const struct migrate_cancel *cancel, char *err, size_t err
 	return true;
 }
 
-static int receive_state(struct migrate_stream *st, struct vm *vm, const struct migrate_cancel *cancel, char *err,
-			 size_t errlen)
+/* One of the target's answers. A source gone by then ends the receive too, and err must say so. */
+static int send_answer(struct migrate_stream *st, uint32_t type, const void *payload, size_t len, const char *what,
+		       char *err, size_t errlen)
+{
+	int ret = migrate_stream_send(st, type, payload, len);
+
+	if (ret < 0)
+		snprintf(err, errlen, "telling the source %s: %s", what, strerror(-ret));
+	return ret;
+}
+
+/* *load_ns: from MEND to the machine applied, which the source counts into its downtime. */
+static int receive_state(struct migrate_stream *st, struct vm *vm, const struct migrate_cancel *cancel,
+			 uint64_t *load_ns, char *err, size_t errlen)
 {
 	for (;;) {
 		struct state_section s;
@@ -117,11 +138,17 @@ static int receive_state(struct migrate_stream *st, struct vm *vm, const struct 
 			ret = -ECANCELED;
 		if (ret < 0)
 			return ret;
-		if (s.type == MIGRATE_END)
-			return vm_restore_finish(vm, err, errlen);
+		if (s.type == MIGRATE_END) {
+			uint64_t start = clock_monotonic_ns();
+
+			ret = vm_restore_finish(vm, err, errlen);
+			*load_ns = clock_monotonic_ns() - start;
+			return ret;
+		}
 		if (s.type == MIGRATE_ROUND)
-			continue;
-		ret = vm_restore_section(vm, &s, payload, err, errlen);
+			ret = send_answer(st, MIGRATE_ROUND_DONE, NULL, 0, "the round is in", err, errlen);
+		else
+			ret = vm_restore_section(vm, &s, payload, err, errlen);
 		if (ret < 0)
 			return ret;
 	}
@@ -151,35 +178,29 @@ int migrate_receive_build(int fd, const struct migrate_hello *hello, const struc
 	return ret;
 }
 
-/* One of the target's answers. A source gone by then ends the receive too, and err must say so. */
-static int send_answer(struct migrate_stream *st, uint32_t type, const char *what, char *err, size_t errlen)
-{
-	int ret = migrate_stream_send(st, type, NULL, 0);
-
-	if (ret < 0)
-		snprintf(err, errlen, "telling the source %s: %s", what, strerror(-ret));
-	return ret;
-}
-
 int migrate_receive(int fd, struct vm *vm, const struct migrate_cancel *cancel, uint64_t *bytes, char *err,
 		    size_t errlen)
 {
 	struct migrate_stream st;
+	uint64_t load_ns = 0;
+	uint8_t loaded[8];
 	int ret = migrate_stream_init(&st, fd, MIGRATE_SOURCE_TIMEOUT_MS);
 
 	if (ret == 0)
-		ret = send_answer(&st, MIGRATE_READY, "this end is ready", err, errlen);
-	if (ret == 0 && (ret = receive_state(&st, vm, cancel, err, errlen)) == 0 && cancelled(cancel, err, errlen))
+		ret = send_answer(&st, MIGRATE_READY, NULL, 0, "this end is ready", err, errlen);
+	if (ret == 0 && (ret = receive_state(&st, vm, cancel, &load_ns, err, errlen)) == 0 &&
+	    cancelled(cancel, err, errlen))
 		ret = -ECANCELED;
 	/* The last moment this end may back out: after MLOD the source may switch over at once. */
 	if (ret < 0)
 		send_text(fd, MIGRATE_FAILED, err);
+	le_put(loaded, load_ns, sizeof(loaded));
 	if (ret == 0)
-		ret = send_answer(&st, MIGRATE_LOADED, "the machine is loaded", err, errlen);
+		ret = send_answer(&st, MIGRATE_LOADED, loaded, sizeof(loaded), "the machine is loaded", err, errlen);
 	if (ret == 0)
 		ret = await_go(&st, err, errlen);
 	if (ret == 0)
-		ret = send_answer(&st, MIGRATE_RUNNING, "the guest runs here", err, errlen);
+		ret = send_answer(&st, MIGRATE_RUNNING, NULL, 0, "the guest runs here", err, errlen);
 	*bytes = st.bytes_received;
 	migrate_stream_free(&st);
 	return ret;

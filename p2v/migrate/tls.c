@@ -108,30 +108,64 @@ struct relay {
 	size_t out_len;
 	size_t out_done;
 	bool want_write;	/* the last SSL_write needs the socket writable */
+	char why[200];		/* why the relay ended early, for the operator */
 };
 
+/* -1, with why saying what failed: the TLS library's reason, or errno's. */
+static int relay_broke(struct relay *r, const char *what, int ssl_error)
+{
+	unsigned long code = ERR_get_error();
+	char detail[120] = "";
+
+	if (code)
+		ERR_error_string_n(code, detail, sizeof(detail));
+	else if (ssl_error == SSL_ERROR_SYSCALL && errno)
+		snprintf(detail, sizeof(detail), "%s", strerror(errno));
+	else if (ssl_error == SSL_ERROR_SYSCALL)
+		snprintf(detail, sizeof(detail), "the peer hung up without closing TLS");
+	else
+		snprintf(detail, sizeof(detail), "TLS error %d", ssl_error);
+	snprintf(r->why, sizeof(r->why), "%s: %s", what, detail);
+	return -1;
+}
+
 /* 1: go on; 0: the peer closed; -1: an error. */
+/* What a failed call says is only its own: nothing left from an earlier one. */
+static void relay_clear_errors(void)
+{
+	ERR_clear_error();
+	errno = 0;
+}
+
 static int relay_from_tls(struct relay *r)
 {
 	for (;;) {
-		int got = SSL_read(r->ssl, r->in, sizeof(r->in)), why;
+		int got, why;
+
+		relay_clear_errors();
+		got = SSL_read(r->ssl, r->in, sizeof(r->in));
 
 		if (got > 0) {
-			if (!write_plain(r->plain_fd, r->in, (size_t)got))
-				return -1;
+			if (!write_plain(r->plain_fd, r->in, (size_t)got)) {
+				ERR_clear_error();
+				return relay_broke(r, "passing on what the peer sent", SSL_ERROR_SYSCALL);
+			}
 			continue;
 		}
 		why = SSL_get_error(r->ssl, got);
 		if (why == SSL_ERROR_WANT_READ || why == SSL_ERROR_WANT_WRITE)
 			return 1;
-		return why == SSL_ERROR_ZERO_RETURN ? 0 : -1;
+		return why == SSL_ERROR_ZERO_RETURN ? 0 : relay_broke(r, "reading from the peer", why);
 	}
 }
 
 static int relay_to_tls(struct relay *r)
 {
 	while (r->out_done < r->out_len) {
-		int put = SSL_write(r->ssl, r->out + r->out_done, (int)(r->out_len - r->out_done)), why;
+		int put, why;
+
+		relay_clear_errors();
+		put = SSL_write(r->ssl, r->out + r->out_done, (int)(r->out_len - r->out_done));
 
 		if (put > 0) {
 			r->out_done += (size_t)put;
@@ -139,7 +173,7 @@ static int relay_to_tls(struct relay *r)
 		}
 		why = SSL_get_error(r->ssl, put);
 		r->want_write = why == SSL_ERROR_WANT_WRITE;
-		return why == SSL_ERROR_WANT_WRITE || why == SSL_ERROR_WANT_READ ? 1 : -1;
+		return why == SSL_ERROR_WANT_WRITE || why == SSL_ERROR_WANT_READ ? 1 : relay_broke(r, "sending to the peer", why);
 	}
 	r->out_len = r->out_done = 0;
 	r->want_write = false;
@@ -158,13 +192,19 @@ static int relay_loop(struct relay *r)
 		ssize_t n;
 
 		if (!SSL_pending(r->ssl) && poll(fds, 2, -1) < 0 && errno != EINTR)
-			return 1;
+			return relay_broke(r, "poll", SSL_ERROR_SYSCALL), 1;
 		ret = relay_from_tls(r);
 		if (ret <= 0)
 			return ret < 0;
 		if (fds[1].revents && !r->out_len) {
 			n = read(r->plain_fd, r->out, sizeof(r->out));
-			if (n <= 0) {
+			if (n < 0 && errno == EINTR)
+				continue;
+			if (n < 0) {
+				ERR_clear_error();
+				return relay_broke(r, "reading what to send", SSL_ERROR_SYSCALL), 1;
+			}
+			if (n == 0) {
 				SSL_shutdown(r->ssl);
 				return 0;
 			}
@@ -198,7 +238,10 @@ static void relay_main(SSL *ssl, int tls_fd, int plain_fd)
 		fprintf(stderr, "sheer: migration relay: %s\n", err);
 		_exit(1);
 	}
-	_exit(relay_loop(&r));
+	if (relay_loop(&r) == 0)
+		_exit(0);
+	fprintf(stderr, "sheer: migration relay: %s\n", r.why[0] ? r.why : "ended");
+	_exit(1);
 }
 
 int migrate_tls_wrap(int fd, const char *dir, bool accepting, pid_t *relay, char *err, size_t errlen)

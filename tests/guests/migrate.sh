@@ -306,7 +306,7 @@ cut() {
 [ "$FULL_BYTES" = none ] && FULL_BYTES=1000000
 CUTS=${MIGRATE_CUTS:-$(shuf -i 1024-$((FULL_BYTES * 9 / 10)) -n 4 | tr '\n' ' ')}
 set -- $CUTS
-RETRY_CUT=${4:-$1}	# for e
+RETRY_CUT=${4:-$1}	# for f
 for at in $1 ${2:-} ${3:-}; do
 	cut "cut at byte $at of $FULL_BYTES" --cut-at "$at"
 done
@@ -379,7 +379,35 @@ else
 		"$WORK/gamma.poweroff" "$WORK/gamma.err"
 fi
 
-# ---- e. TCP on loopback, like unix:, as a retry: the first attempt is cut ----
+# ---- e. the server powered off during pre-copy: nothing moves, and migrate says so ----
+start_run epsilon "$HOST_A" epsilon
+wait_for "$WORK/epsilon.out" "dirty: pass 1 ok" 60 || fail "epsilon reached pass 1" "$WORK/epsilon.out" "$WORK/epsilon.err"
+start_receive epsilon_b "$HOST_B" "unix:$WORK/b.sock"
+background stopped env SHEER_RUN_DIR="$HOST_A" "$SHEER" migrate epsilon --to "unix:$WORK/b.sock" --bandwidth 1
+i=0
+until on "$HOST_A" status epsilon 2>/dev/null | grep -q "^state: *migrating" || [ $i -gt 100 ]; do i=$((i + 1)); sleep 0.1; done
+on "$HOST_A" poweroff epsilon >/dev/null 2>&1
+wait_exit stopped 30
+status=$?
+if [ $status -eq 1 ] && [ "$(wc -l <"$WORK/stopped.err")" -eq 1 ] &&
+   grep -q "epsilon: migrate: the server stopped during the migration" "$WORK/stopped.err"; then
+	ok "powered off during pre-copy: migrate exits 1: $(cat "$WORK/stopped.err")"
+else
+	fail "powered off during pre-copy: migrate exits 1 saying the server stopped: exit $status" "$WORK/stopped.err"
+fi
+wait_exit epsilon 30
+a_status=$?
+wait_exit epsilon_b 30
+b_status=$?
+if [ $a_status -eq 0 ] && [ $b_status -ne 0 ] && [ $b_status -ne 124 ] && nothing_registered "$HOST_A" &&
+   nothing_registered "$HOST_B"; then
+	ok "... sheer run exits 0, the target exits $b_status, nothing registered on either host"
+else
+	fail "... sheer run exits 0 ($a_status), the target non-zero ($b_status), nothing registered" \
+		"$WORK/epsilon.err" "$WORK/epsilon_b.err"
+fi
+
+# ---- f. TCP on loopback, like unix:, as a retry: the first attempt is cut ----
 # A failed attempt must leave the source as good as new for the next one.
 SOURCE="delta"
 start_run delta "$HOST_A" delta

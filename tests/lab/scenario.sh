@@ -63,6 +63,15 @@ machine_start() {
 	trap 'exit 130' INT
 	trap 'exit 143' TERM
 }
+# two_hosts_migrating SEGMENT: lab hosts a (10.9.0.1) and b (10.9.0.2) on one segment, with TLS
+# certificates from one CA, each running its side of tests/lab/inhost/sheer-migrate-hosts.sh: a
+# counting server moves from a to b and back. machines_wait ends them.
+two_hosts_migrating() {
+	"$TOP/tests/tls/make-certs" "$LOGS/tls" a b >/dev/null
+	local host=(host --cpus 2 --mem 1G --timeout 900 --put "$TOP/tests/lab/inhost:/lab/inhost" --put "$LOGS/tls:/lab/tls")
+	machine_start b "${host[@]}" --segment "$1:10.9.0.2/24" -- sh /lab/inhost/sheer-migrate-hosts.sh b
+	machine_start a "${host[@]}" --segment "$1:10.9.0.1/24" -- sh /lab/inhost/sheer-migrate-hosts.sh a
+}
 machines_wait() {
 	local i status
 	for i in "${!MACHINE_PIDS[@]}"; do
@@ -88,8 +97,10 @@ status_of() { cat "$LOGS/$1.status"; }
 exited_with() { [ "$(status_of "$1")" = "$2" ]; }
 exited_nonzero() { [ "$(status_of "$1")" != 0 ]; }
 # console_has NAME LINE: the console shows LINE exactly.
-console_has() { grep -qxF -- "$2" "$LOGS/$1.log" || { echo "  $1: no line '$2'"; return 1; }; }
-console_matches() { grep -qE -- "$2" "$LOGS/$1.log" || { echo "  $1: nothing matches /$2/"; return 1; }; }
+console_has() { grep -qxF -- "$2" "$LOGS/$1.log" || { echo "  $1: no line '$2'"; said "$1"; return 1; }; }
+console_matches() { grep -qE -- "$2" "$LOGS/$1.log" || { echo "  $1: nothing matches /$2/"; said "$1"; return 1; }; }
+# said NAME: what the in-host script reported (its "LAB:" lines), so a failed check shows what happened instead.
+said() { grep -a '^LAB: ' "$LOGS/$1.log" | tail -n 8 | cut -c 1-300 | sed "s/^/    $1 said: /"; }
 # The test OS image's markers, in order.
 markers() { grep '^SHEER-OS: ' "$LOGS/$1.log"; }
 same_markers() {

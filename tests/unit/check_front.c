@@ -521,6 +521,8 @@ static void fake_status(void *ctx, struct control_status *status)
 	status->host_cpu[0] = 8;
 	status->host_cpu[1] = 10;
 	status->exits = 1000;
+	status->n_devices = 1;
+	strcpy(status->devices[0], "0000:03:00.0");
 }
 
 static int fake_count(int *counter, struct fake_vm *vm)
@@ -651,6 +653,8 @@ START_TEST(handle_dispatches_to_ops)
 	ck_assert_int_eq(status.pid, getpid());
 	ck_assert_uint_eq(status.n_host_cpus, 2);
 	ck_assert_int_eq(status.host_cpu[1], 10);
+	ck_assert_uint_eq(status.n_devices, 1);
+	ck_assert_str_eq(status.devices[0], "0000:03:00.0");
 	json_decref(reply);
 
 	json_decref(handle(&vm, "{\"command\":\"pause\"}"));
@@ -683,6 +687,11 @@ START_TEST(status_json_types_are_checked)
 		"\"uptime_s\":1,\"numa_node\":0,\"host_cpus\":[\"x\"],\"exits\":0,\"unhandled_accesses\":0,\"dma_map_us\":0}",
 		"{\"ok\":true,\"name\":\"w\",\"state\":\"running\",\"pid\":1,\"cpus\":999,\"memory\":1,"
 		"\"uptime_s\":1,\"numa_node\":0,\"host_cpus\":[],\"exits\":0,\"unhandled_accesses\":0,\"dma_map_us\":0}",
+		"{\"ok\":true,\"name\":\"w\",\"state\":\"running\",\"pid\":1,\"cpus\":1,\"memory\":1,\"uptime_s\":1,"
+		"\"numa_node\":0,\"host_cpus\":[],\"devices\":[1],\"exits\":0,\"unhandled_accesses\":0,\"dma_map_us\":0}",
+		"{\"ok\":true,\"name\":\"w\",\"state\":\"running\",\"pid\":1,\"cpus\":1,\"memory\":1,\"uptime_s\":1,"
+		"\"numa_node\":0,\"host_cpus\":[],\"devices\":[\"0000:00:00.0-far-too-long\"],\"exits\":0,"
+		"\"unhandled_accesses\":0,\"dma_map_us\":0}",
 	};
 
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {

@@ -9,6 +9,7 @@
 
 #include "vmm/boot/boot_linux.h"
 #include "vmm/boot/direct_boot.h"
+#include "vmm/lib/le.h"
 #include "vmm/machine/layout.h"
 
 /* Offsets in the bzImage file and in the zero page (they coincide for the setup header). */
@@ -51,31 +52,16 @@ struct kernel_placement {
 	uint64_t end;
 };
 
-static uint32_t le(const uint8_t *p, unsigned int size)
-{
-	uint32_t v = 0;
-
-	for (unsigned int i = 0; i < size; i++)
-		v |= (uint32_t)p[i] << (8 * i);
-	return v;
-}
-
-static void put_le(uint8_t *p, uint64_t v, unsigned int size)
-{
-	for (unsigned int i = 0; i < size; i++)
-		p[i] = v >> (8 * i);
-}
-
 int bzimage_parse(const uint8_t *data, size_t size, struct bzimage *image, char *why, size_t why_len)
 {
 	unsigned int setup_sects;
 
-	if (size < HDR_MIN_SIZE || le(data + HDR_MAGIC, 4) != HDRS_MAGIC) {
+	if (size < HDR_MIN_SIZE || le_get(data + HDR_MAGIC, 4) != HDRS_MAGIC) {
 		snprintf(why, why_len, "not a bzImage (no HdrS header)");
 		return -ENOEXEC;
 	}
-	image->version = le(data + HDR_VERSION, 2);
-	if (le(data + HDR_BOOT_FLAG, 2) != BOOT_FLAG_MAGIC) {
+	image->version = le_get(data + HDR_VERSION, 2);
+	if (le_get(data + HDR_BOOT_FLAG, 2) != BOOT_FLAG_MAGIC) {
 		snprintf(why, why_len, "not a bzImage (no 0xaa55 boot flag)");
 		return -ENOEXEC;
 	}
@@ -84,7 +70,7 @@ int bzimage_parse(const uint8_t *data, size_t size, struct bzimage *image, char 
 			 image->version & 0xff);
 		return -ENOEXEC;
 	}
-	if (!(data[HDR_LOADFLAGS] & LOADFLAG_LOADED_HIGH) || !(le(data + HDR_XLOADFLAGS, 2) & XLF_KERNEL_64)) {
+	if (!(data[HDR_LOADFLAGS] & LOADFLAG_LOADED_HIGH) || !(le_get(data + HDR_XLOADFLAGS, 2) & XLF_KERNEL_64)) {
 		snprintf(why, why_len, "not a 64-bit bzImage (no 64-bit entry point)");
 		return -ENOEXEC;
 	}
@@ -97,9 +83,9 @@ int bzimage_parse(const uint8_t *data, size_t size, struct bzimage *image, char 
 		return -ENOEXEC;
 	}
 	image->kernel_size = size - image->kernel_offset;
-	image->init_size = le(data + HDR_INIT_SIZE, 4);
-	image->initrd_addr_max = le(data + HDR_INITRD_ADDR_MAX, 4);
-	image->cmdline_size = le(data + HDR_CMDLINE_SIZE, 4);
+	image->init_size = le_get(data + HDR_INIT_SIZE, 4);
+	image->initrd_addr_max = le_get(data + HDR_INITRD_ADDR_MAX, 4);
+	image->cmdline_size = le_get(data + HDR_CMDLINE_SIZE, 4);
 	return 0;
 }
 
@@ -246,10 +232,10 @@ static int load_initrd(struct guest_memory *mem, const struct boot_request *req,
 	}
 	memcpy(memory_at(mem, addr, size), data, size);
 	free(data);
-	put_le(zero_page + HDR_RAMDISK_IMAGE, addr, 4);
-	put_le(zero_page + HDR_RAMDISK_SIZE, size, 4);
-	put_le(zero_page + ZP_EXT_RAMDISK_IMAGE, addr >> 32, 4);
-	put_le(zero_page + ZP_EXT_RAMDISK_SIZE, (uint64_t)size >> 32, 4);
+	le_put(zero_page + HDR_RAMDISK_IMAGE, addr, 4);
+	le_put(zero_page + HDR_RAMDISK_SIZE, size, 4);
+	le_put(zero_page + ZP_EXT_RAMDISK_IMAGE, addr >> 32, 4);
+	le_put(zero_page + ZP_EXT_RAMDISK_SIZE, (uint64_t)size >> 32, 4);
 	return 0;
 }
 
@@ -266,8 +252,8 @@ static int load_cmdline(struct guest_memory *mem, const struct boot_request *req
 		return -E2BIG;
 	}
 	memcpy(dest, req->cmdline, len + 1);
-	put_le(zero_page + HDR_CMD_LINE_PTR, LAYOUT_CMDLINE, 4);
-	put_le(zero_page + ZP_EXT_CMD_LINE_PTR, 0, 4);
+	le_put(zero_page + HDR_CMD_LINE_PTR, LAYOUT_CMDLINE, 4);
+	le_put(zero_page + ZP_EXT_CMD_LINE_PTR, 0, 4);
 	return 0;
 }
 
@@ -275,8 +261,8 @@ static void zero_page_finish(uint8_t *zero_page, const struct boot_request *req)
 {
 	zero_page[HDR_TYPE_OF_LOADER] = LOADER_UNDEFINED;
 	zero_page[HDR_LOADFLAGS] |= LOADFLAG_CAN_USE_HEAP;
-	put_le(zero_page + HDR_HEAP_END_PTR, 0xfe00, 2);
-	put_le(zero_page + ZP_ACPI_RSDP_ADDR, req->rsdp, 8);
+	le_put(zero_page + HDR_HEAP_END_PTR, 0xfe00, 2);
+	le_put(zero_page + ZP_ACPI_RSDP_ADDR, req->rsdp, 8);
 	zero_page[ZP_E820_ENTRIES] = req->e820->n;
 	memcpy(zero_page + ZP_E820_TABLE, req->e820->entries, req->e820->n * sizeof(struct e820_entry));
 }

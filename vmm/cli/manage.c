@@ -171,6 +171,8 @@ static void print_status(const struct control_status *status)
 		printf("numa node:  none\n");
 	printf("uptime:     %llu s\n", (unsigned long long)status->uptime_s);
 	printf("exits:      %llu\n", (unsigned long long)status->exits);
+	for (unsigned int i = 0; i < status->n_devices; i++)
+		printf("device:     %s (passed through)\n", status->devices[i]);
 	if (status->dma_map_us)
 		printf("dma map:    %.1f ms (guest RAM mapped for its devices)\n", status->dma_map_us / 1000.0);
 }

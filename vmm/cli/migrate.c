@@ -142,14 +142,20 @@ static void migrate_progress_line(void *ctx, const struct control_migration *m)
 }
 
 /*
- * Only a running server migrates. The VMM refuses any other too, but only
- * once the target has been contacted, and a `sheer receive` takes one
- * connection: asked here, the target goes on waiting.
+ * Only a running server without passed-through devices migrates. The VMM
+ * refuses any other too, but only once the target has been contacted, and a
+ * `sheer receive` takes one connection: asked here, the target goes on waiting.
  */
-static int migrate_check_running(const char *name, json_t *status_reply)
+static int migrate_check_movable(const char *name, json_t *status_reply)
 {
 	const char *state = json_string_value(json_object_get(status_reply, "state"));
+	json_t *device = json_array_get(json_object_get(status_reply, "devices"), 0);
 
+	if (json_is_string(device)) {
+		cli_error("%s: migrate: device %.16s is passed through: %s", name, json_string_value(device),
+			  VM_DEVICE_NOT_MIGRATABLE);
+		return -EINVAL;
+	}
 	if (state && strcmp(state, "running") == 0)
 		return 0;
 	cli_error("%s: migrate: the server is %s, not running", name, state ? state : "in an unknown state");
@@ -171,7 +177,7 @@ static int migrate_check_server(const char *name)
 	}
 	ret = manage_call(&registry, name, &status, 10, NULL, &reply);
 	if (ret == 0)
-		ret = migrate_check_running(name, reply);
+		ret = migrate_check_movable(name, reply);
 	json_decref(reply);
 	registry_close(&registry);
 	return ret;

@@ -51,6 +51,9 @@ static void session_status(void *ctx, struct control_status *status)
 	status->exits = vm_status.exits;
 	status->unhandled_accesses = vm_status.unhandled_accesses;
 	status->dma_map_us = vm_status.dma_map_ns / 1000;
+	status->n_devices = cfg->n_devices;
+	for (unsigned int i = 0; i < cfg->n_devices; i++)
+		snprintf(status->devices[i], sizeof(status->devices[i]), "%s", cfg->devices[i].pci);
 	pthread_mutex_lock(&session->migration_lock);
 	status->migrating = session->migrating;
 	status->migration = session->migration;
@@ -177,7 +180,7 @@ static json_t *session_checkpoint(void *ctx, const struct control_request *reque
 
 	if (request->file_fd < 0)
 		return checkpoint_error("no file came with the request ('sheer checkpoint' passes one)", true);
-	if (vm_save_refusal(session->vm, why, sizeof(why)) < 0)
+	if (vm_save_refusal(session->vm, VM_SAVE_CHECKPOINT, why, sizeof(why)) < 0)
 		return checkpoint_error(why, true);
 	if (session_pause_for_checkpoint(session->vm, &was_running) < 0)
 		return checkpoint_error("the server is not running", true);
@@ -232,7 +235,14 @@ static json_t *session_migrate_reply(struct run_session *session, const struct c
 				     const struct migrate_result *result, const char *why)
 {
 	char detail[ERR_MAX];
+	struct vm_status status;
 
+	vm_get_status(session->vm, &status);
+	if (ret < 0 && !result->committed && status.state == VM_STATE_STOPPED) {
+		snprintf(detail, sizeof(detail), "the server stopped during the migration (its guest powered off, or it "
+			 "was stopped); nothing was moved and the target discards what it had");
+		return migrate_error(detail, false);
+	}
 	if (ret < 0 && result->committed) {
 		snprintf(detail, sizeof(detail), "%.300s after the switch-over: the guest stays paused here; it may run "
 			 "on %.200s: check there, and resume it here only if it does not", why, request->to);
@@ -244,9 +254,11 @@ static json_t *session_migrate_reply(struct run_session *session, const struct c
 	}
 	snprintf(detail, sizeof(detail), "migrated to %.300s, where it runs now", request->to);
 	vm_stop_saved(session->vm, detail);
-	return json_pack("{s:b, s:s, s:I, s:I, s:I, s:i, s:I}", "ok", 1, "to", request->to, "total_ns",
-			 (json_int_t)result->total_ns, "downtime_ns", (json_int_t)result->downtime_ns, "bytes",
-			 (json_int_t)result->bytes, "rounds", (int)result->rounds, "pages", (json_int_t)result->pages);
+	return json_pack("{s:b, s:s, s:I, s:I, s:I, s:i, s:I, s:{s:I, s:I, s:I}}", "ok", 1, "to", request->to,
+			 "total_ns", (json_int_t)result->total_ns, "downtime_ns", (json_int_t)result->downtime_ns,
+			 "bytes", (json_int_t)result->bytes, "rounds", (int)result->rounds, "pages",
+			 (json_int_t)result->pages, "downtime", "final_pages", (json_int_t)result->final_pages,
+			 "final_ns", (json_int_t)result->final_ns, "target_load_ns", (json_int_t)result->load_ns);
 }
 
 /* Pre-copy over the connection the client passed; the guest runs here until the target has it all. */
@@ -266,7 +278,7 @@ static json_t *session_migrate(void *ctx, const struct control_request *request,
 
 	if (request->file_fd < 0)
 		return migrate_error("no connection came with the request ('sheer migrate' passes one)", true);
-	if (vm_save_refusal(session->vm, why, sizeof(why)) < 0)
+	if (vm_save_refusal(session->vm, VM_SAVE_MIGRATE, why, sizeof(why)) < 0)
 		return migrate_error(why, true);
 	vm_get_status(session->vm, &status);
 	if (status.state != VM_STATE_RUNNING)

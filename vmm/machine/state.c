@@ -3,44 +3,30 @@
 #include <string.h>
 
 #include "vmm/lib/crc32c.h"
+#include "vmm/lib/le.h"
 #include "vmm/machine/state.h"
 
 #define HEADER_CRC_OFFSET 20
 
-static void put_le(uint8_t *p, uint64_t v, unsigned int size)
-{
-	for (unsigned int i = 0; i < size; i++)
-		p[i] = v >> (8 * i);
-}
-
-static uint64_t get_le(const uint8_t *p, unsigned int size)
-{
-	uint64_t v = 0;
-
-	for (unsigned int i = 0; i < size; i++)
-		v |= (uint64_t)p[i] << (8 * i);
-	return v;
-}
-
 void state_header_encode(const struct state_section *s, uint8_t out[STATE_HEADER_SIZE])
 {
-	put_le(out, s->type, 4);
-	put_le(out + 4, s->version, 2);
-	put_le(out + 6, s->instance, 2);
-	put_le(out + 8, s->length, 8);
-	put_le(out + 16, s->payload_crc, 4);
-	put_le(out + HEADER_CRC_OFFSET, crc32c(0, out, HEADER_CRC_OFFSET), 4);
+	le_put(out, s->type, 4);
+	le_put(out + 4, s->version, 2);
+	le_put(out + 6, s->instance, 2);
+	le_put(out + 8, s->length, 8);
+	le_put(out + 16, s->payload_crc, 4);
+	le_put(out + HEADER_CRC_OFFSET, crc32c(0, out, HEADER_CRC_OFFSET), 4);
 }
 
 int state_header_decode(const uint8_t in[STATE_HEADER_SIZE], struct state_section *s)
 {
-	if (get_le(in + HEADER_CRC_OFFSET, 4) != crc32c(0, in, HEADER_CRC_OFFSET))
+	if (le_get(in + HEADER_CRC_OFFSET, 4) != crc32c(0, in, HEADER_CRC_OFFSET))
 		return -EBADMSG;
-	s->type = get_le(in, 4);
-	s->version = get_le(in + 4, 2);
-	s->instance = get_le(in + 6, 2);
-	s->length = get_le(in + 8, 8);
-	s->payload_crc = get_le(in + 16, 4);
+	s->type = le_get(in, 4);
+	s->version = le_get(in + 4, 2);
+	s->instance = le_get(in + 6, 2);
+	s->length = le_get(in + 8, 8);
+	s->payload_crc = le_get(in + 16, 4);
 	return s->length > STATE_PAYLOAD_MAX ? -EBADMSG : 0;
 }
 
@@ -91,7 +77,7 @@ static void state_put_le(struct state_writer *w, uint64_t v, unsigned int size)
 {
 	uint8_t bytes[8];
 
-	put_le(bytes, v, size);
+	le_put(bytes, v, size);
 	state_put_bytes(w, bytes, size);
 }
 
@@ -135,7 +121,7 @@ static uint64_t state_get_le(struct state_reader *r, unsigned int size)
 	uint8_t bytes[8];
 
 	state_get_bytes(r, bytes, size);
-	return get_le(bytes, size);
+	return le_get(bytes, size);
 }
 
 uint8_t state_get_u8(struct state_reader *r) { return state_get_le(r, 1); }

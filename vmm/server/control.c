@@ -191,16 +191,18 @@ int control_migration_from_json(json_t *object, struct control_migration *m)
 
 json_t *control_status_to_json(const struct control_status *status)
 {
-	json_t *cpus = json_array(), *object;
+	json_t *cpus = json_array(), *devices = json_array(), *object;
 
 	for (unsigned int i = 0; cpus && i < status->n_host_cpus; i++)
 		json_array_append_new(cpus, json_integer(status->host_cpu[i]));
-	object = json_pack("{s:b, s:s, s:s, s:I, s:I, s:i, s:I, s:I, s:i, s:o, s:I, s:I, s:I}",
+	for (unsigned int i = 0; devices && i < status->n_devices; i++)
+		json_array_append_new(devices, json_string(status->devices[i]));
+	object = json_pack("{s:b, s:s, s:s, s:I, s:I, s:i, s:I, s:I, s:i, s:o, s:o, s:I, s:I, s:I}",
 			 "ok", 1, "name", status->name, "state", status->state, "pid", (json_int_t)status->pid,
 			 "vmm_pid", (json_int_t)status->vmm_pid,
 			 "cpus", (int)status->cpus, "memory", (json_int_t)status->memory_bytes,
 			 "uptime_s", (json_int_t)status->uptime_s, "numa_node", status->numa_node,
-			 "host_cpus", cpus, "exits", (json_int_t)status->exits,
+			 "host_cpus", cpus, "devices", devices, "exits", (json_int_t)status->exits,
 			 "unhandled_accesses", (json_int_t)status->unhandled_accesses,
 			 "dma_map_us", (json_int_t)status->dma_map_us);
 	if (object && status->migrating)
@@ -234,6 +236,25 @@ static int host_cpus_from_json(json_t *array, struct control_status *status)
 	return 0;
 }
 
+/* Absent from servers started before status listed them. */
+static int devices_from_json(json_t *array, struct control_status *status)
+{
+	size_t i;
+	json_t *device;
+
+	if (!array)
+		return 0;
+	if (!json_is_array(array) || json_array_size(array) > SERVER_MAX_DEVICES)
+		return -EPROTO;
+	json_array_foreach(array, i, device) {
+		if (!json_is_string(device) ||
+		    copy_string(status->devices[i], sizeof(status->devices[i]), json_string_value(device)) < 0)
+			return -EPROTO;
+	}
+	status->n_devices = (unsigned int)json_array_size(array);
+	return 0;
+}
+
 int control_status_from_json(json_t *object, struct control_status *status)
 {
 	json_t *name = json_object_get(object, "name"), *state = json_object_get(object, "state");
@@ -258,6 +279,8 @@ int control_status_from_json(json_t *object, struct control_status *status)
 	status->vmm_pid = (long long)vmm_pid;
 	status->cpus = (unsigned int)cpus;
 	status->numa_node = (int)json_integer_value(node);
+	if (devices_from_json(json_object_get(object, "devices"), status) < 0)
+		return -EPROTO;
 	return host_cpus_from_json(json_object_get(object, "host_cpus"), status);
 }
 

@@ -107,6 +107,8 @@ struct control_status {
 	uint64_t exits;
 	uint64_t unhandled_accesses;
 	uint64_t dma_map_us;	/* time to map guest RAM for device DMA; 0 without devices */
+	unsigned int n_devices;	/* passed through, by PCI address */
+	char devices[SERVER_MAX_DEVICES][16];
 	bool migrating;		/* state "migrating"; migration says where it stands */
 	struct control_migration migration;
 };

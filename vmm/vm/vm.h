@@ -64,8 +64,10 @@ struct vm_save_stats {
 	uint64_t zero_pages;	/* skipped */
 };
 
-/* -EOPNOTSUPP, with err naming the device, when the VM's state cannot be saved (passed-through devices). */
-int vm_save_refusal(struct vm *vm, char *err, size_t errlen);
+/* -EOPNOTSUPP, with err naming the device and why, when the VM's state cannot be saved (passed-through devices). */
+enum vm_save_purpose { VM_SAVE_CHECKPOINT, VM_SAVE_MIGRATE };
+#define VM_DEVICE_NOT_MIGRATABLE "its DMA writes into guest memory are invisible to KVM's dirty log, so pre-copy would miss them"
+int vm_save_refusal(struct vm *vm, enum vm_save_purpose purpose, char *err, size_t errlen);
 /* Write the paused VM's whole state to sink as sections; the VM stays paused. */
 int vm_save(struct vm *vm, struct state_sink *sink, struct vm_save_stats *stats, char *err, size_t errlen);
 /* The guest's CPUID as a section: what another host must offer before it takes the guest. */

@@ -48,13 +48,14 @@ struct vm_restore {
 
 /* ---- save ---- */
 
-int vm_save_refusal(struct vm *vm, char *err, size_t errlen)
+int vm_save_refusal(struct vm *vm, enum vm_save_purpose purpose, char *err, size_t errlen)
 {
 	if (vm->cfg.n_devices == 0)
 		return 0;
-	snprintf(err, errlen,
-		 "device %s is passed through: its internal state cannot be captured through vfio-pci",
-		 vm->cfg.devices[0].pci);
+	snprintf(err, errlen, "device %s is passed through: %s", vm->cfg.devices[0].pci,
+		 purpose == VM_SAVE_MIGRATE
+			 ? VM_DEVICE_NOT_MIGRATABLE
+			 : "its internal state cannot be captured through vfio-pci");
 	return -EOPNOTSUPP;
 }
 
@@ -123,7 +124,7 @@ static int vm_save_vcpus(struct vm *vm, struct state_sink *sink, char *err, size
 int vm_save_machine_state(struct vm *vm, struct state_sink *sink, char *err, size_t errlen)
 {
 	enum vm_state state;
-	int ret = vm_save_refusal(vm, err, errlen);
+	int ret = vm_save_refusal(vm, VM_SAVE_CHECKPOINT, err, errlen);
 
 	if (ret < 0)
 		return ret;

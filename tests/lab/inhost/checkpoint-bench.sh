@@ -14,44 +14,11 @@
 # resumed: after the restore the guest answered the ACPI power button (it prints
 #   "power button pressed"): it really runs on, not only the VMM.
 . /lab/inhost/lib.sh
+. /lab/inhost/bench-lib.sh
 CMDLINE="$OS_CMDLINE sheer.wait=powerbutton"
 # A monitor whose QEMU has died must not kill this script through SIGPIPE.
 trap '' PIPE
 
-now() { cut -d' ' -f1 /proc/uptime; }
-since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
-minus() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
-mib() { stat -c %s "$1" | awk '{ printf "%.1f", $1 / 1048576 }'; }
-# Deadlines count wall-clock seconds (/proc/uptime, read without a fork): on a loaded emulated
-# host every iteration of a wait loop is slow, so counting iterations would wait far longer.
-# expired DEADLINE: whether that uptime (whole seconds) has passed.
-deadline() { read -r up rest </proc/uptime; echo $((${up%.*} + $1)); }
-expired() { read -r up rest </proc/uptime; [ "${up%.*}" -ge "$1" ]; }
-# wait_nonempty FILE SECONDS
-wait_nonempty() {
-	local limit
-	limit=$(deadline "$2")
-	while [ ! -s "$1" ]; do
-		expired "$limit" && return 1
-		sleep 0.1
-	done
-}
-# wait_exit PID SECONDS: until the process is gone.
-wait_exit() {
-	local limit
-	limit=$(deadline "$2")
-	while kill -0 "$1" 2>/dev/null; do
-		expired "$limit" && return 1
-		sleep 0.1
-	done
-}
-# stamp LOG TEXT STAMPFILE: copy stdin to LOG; the uptime when TEXT first shows goes to STAMPFILE.
-stamp() {
-	while IFS= read -r line; do
-		case "$line" in *"$2"*) [ -s "$3" ] || now >"$3" ;; esac
-		echo "$line" >>"$1"
-	done
-}
 result() { echo "CKPT $*"; }
 
 sheer_bench() {
@@ -84,7 +51,7 @@ sheer_bench() {
 
 	start=$(now)
 	{ sheer restore "/tmp/$name.ckpt" --name "${name}r" </dev/null 2>&1 |
-		stamp "/tmp/$name.restore" "restored from" "/tmp/$name.at"; } &
+		stamp_first "/tmp/$name.restore" "restored from" "/tmp/$name.at"; } &
 	restore_pid=$!
 	if ! wait_nonempty "/tmp/$name.at" 150; then
 		result "vmm=sheer mem=$mem failed=restore"
@@ -106,96 +73,57 @@ sheer_bench() {
 	rm -f "/tmp/$name".*
 }
 
-# QEMU with its HMP monitor on two FIFOs (-monitor pipe:/tmp/mon: it reads /tmp/mon.in and
-# writes /tmp/mon.out); everything the monitor says collects in /tmp/mon.log.
-qemu_start() {
-	mem=$1 console=$2
-	shift 2
-	rm -f /tmp/mon.in /tmp/mon.out /tmp/mon.log
-	mkfifo /tmp/mon.in /tmp/mon.out
-	qemu-system-x86_64 -M q35 -accel kvm -cpu host -smp 1 -m "${mem}M" -nodefaults -display none -no-reboot \
-		-kernel "$OS_KERNEL" -initrd "$OS_INITRD" -append "$CMDLINE" \
-		-serial "file:$console" -monitor pipe:/tmp/mon "$@" </dev/null >/tmp/qemu.err 2>&1 &
-	qemu_pid=$!
-	cat /tmp/mon.out >>/tmp/mon.log &   # appends: emptying the log (below) is safe
-	cat_pid=$!
-	# Read-write: never blocks on the FIFO, and writes never raise SIGPIPE.
-	exec 3<>/tmp/mon.in
-}
-mon() { echo "$*" >&3; }
-# mon_until COMMAND EREGEX SECONDS: send COMMAND every 100 ms until the monitor's answer matches
-# EREGEX. Only the log's tail is searched, so the poller stays cheap and does not take the CPU
-# from what it measures.
-mon_until() {
-	local limit
-	limit=$(deadline "$3")
-	while ! tail -c 2000 /tmp/mon.log 2>/dev/null | grep -aEq "$2"; do
-		kill -0 "$qemu_pid" 2>/dev/null || return 1
-		expired "$limit" && return 1
-		mon "$1"
-		sleep 0.1
-	done
-}
-qemu_stop() {
-	wait_exit "$qemu_pid" "${1:-10}" || { mon quit; wait_exit "$qemu_pid" 10 || kill -9 "$qemu_pid"; }
-	wait "$qemu_pid"
-	wait_exit "$cat_pid" 5 || kill "$cat_pid" 2>/dev/null
-	wait "$cat_pid" 2>/dev/null
-	exec 3>&-
-}
 qemu_failed() {
 	result "vmm=qemu mem=$1 failed=$2"
-	echo "qemu| monitor's last words: $(tail -c 400 /tmp/mon.log | tr -d '\033' | tr '\r\n' '  ')"
-	mon quit
-	qemu_stop 0
-	sed 's/^/qemu| /' /tmp/qemu.err
+	qemu_last_words mon
+	mon mon quit
+	qemu_stop mon 0
 }
 
 qemu_bench() {
 	mem=$1 file=/tmp/q$1.mig
 	rm -f "$file" /tmp/q.console /tmp/qr.console
-	qemu_start "$mem" /tmp/q.console
+	qemu_start mon "$mem" /tmp/q.console "$CMDLINE"
 	if ! wait_for /tmp/q.console "waiting for power button" 150; then
 		qemu_failed "$mem" boot
 		return
 	fi
-	mon "migrate_set_parameter max-bandwidth 100G"
+	mon mon "migrate_set_parameter max-bandwidth 100G"
 	start=$(now)
-	mon stop
-	mon "migrate -d \"exec:cat > $file\""
-	if ! mon_until "info migrate" "Migration status: (completed|failed)" 150 ||
+	mon mon stop
+	mon mon "migrate -d \"exec:cat > $file\""
+	if ! mon_until mon "info migrate" "Migration status: (completed|failed)" 150 ||
 		grep -aq "Migration status: failed" /tmp/mon.log; then
 		qemu_failed "$mem" save
 		return
 	fi
 	ckpt_wall=$(since "$start")
 	: >/tmp/mon.log
-	mon "info migrate"
+	mon mon "info migrate"
 	sleep 0.5
-	ckpt_own=$(tr '\r' '\n' </tmp/mon.log | sed -n 's/^total time: \([0-9]*\) ms.*/\1/p' | tail -n 1 |
-		awk '{ printf "%.2f", $1 / 1000 }')
-	mon quit
-	qemu_stop 10
+	ckpt_own=$(mon_value mon "total time" | awk '{ printf "%.2f", $1 / 1000 }')
+	mon mon quit
+	qemu_stop mon 10
 	file_mib=$(mib "$file")
 	echo "qemu save: $(tr '\r' '\n' </tmp/mon.log | grep -a -E '^(Migration status|total time|transferred ram|duplicate|normal:)' | tail -n 5 | tr '\n' ';')"
 
 	start=$(now)
-	qemu_start "$mem" /tmp/qr.console -incoming "exec:cat $file"
+	qemu_start mon "$mem" /tmp/qr.console "$CMDLINE" -incoming "exec:cat $file"
 	# Saved paused (as virsh save does), so it stays paused once loaded; then cont.
-	if ! mon_until "info status" "VM status: (running|paused[[:space:]]*$)" 150; then
+	if ! mon_until mon "info status" "VM status: (running|paused[[:space:]]*$)" 150; then
 		qemu_failed "$mem" restore
 		return
 	fi
 	loaded=$(since "$start")
-	mon cont
-	if ! mon_until "info status" "VM status: running" 30; then
+	mon mon cont
+	if ! mon_until mon "info status" "VM status: running" 30; then
 		qemu_failed "$mem" cont
 		return
 	fi
 	restore_wall=$(since "$start")
 	echo "qemu restore: loaded (paused) after $loaded s, running after $restore_wall s"
-	mon system_powerdown
-	qemu_stop 60
+	mon mon system_powerdown
+	qemu_stop mon 60
 	resumed=no
 	grep -q "power button pressed" /tmp/qr.console && resumed=yes
 	result "vmm=qemu mem=$mem ckpt_wall=$ckpt_wall ckpt_own=${ckpt_own:--} file_mib=$file_mib" \

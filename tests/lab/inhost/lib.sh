@@ -45,12 +45,14 @@ prefixed() {
 	} 2>&1 | while IFS= read -r line; do echo "$name| $line"; done
 }
 status_of() { cat "/tmp/status.$1"; }
-# wait_for FILE TEXT SECONDS: until FILE contains TEXT, SECONDS of wall time at most (a loaded
+# wait_for FILE TEXT SECONDS [PID]: until FILE contains TEXT, SECONDS of wall time at most (a loaded
 # emulated host runs each grep slowly, so counting iterations would wait far longer).
 wait_for() {
 	local deadline=$(($(date +%s) + $3))
 	while ! grep -q "$2" "$1" 2>/dev/null; do
 		[ "$(date +%s)" -ge "$deadline" ] && return 1
+		# The process that writes FILE (4th argument) ended: TEXT will not come.
+		[ -n "${4:-}" ] && ! kill -0 "$4" 2>/dev/null && ! grep -q "$2" "$1" 2>/dev/null && return 1
 		sleep 0.1
 	done
 }
@@ -89,12 +91,22 @@ retry() {
 # The test OS image counting (sheer.count=N) across a checkpoint or a migration:
 # counters FILE: "N UPTIME BOOT" per counter line.
 counters() { sed -n 's/.*sheer-os-counter \([0-9]*\) uptime \([0-9.]*\) boot \([0-9a-f-]*\).*/\1 \2 \3/p' "$1"; }
-# continuity BEFORE AFTER: the counts run on to $COUNT without a gap or a repeat, one boot id, uptime never goes back.
+# continuity BEFORE AFTER [LAST]: both counted, and the counts run on without a gap or a repeat (to LAST
+# when given), one boot id, uptime never goes back.
 continuity() {
-	cat "$1" "$2" | awk -v want="$COUNT" '
+	[ -s "$1" ] && [ -s "$2" ] || { echo "bad: nothing counted before or after"; return; }
+	cat "$1" "$2" | awk -v want="${3:-}" '
 		{ if ($1 != n + 1) bad = bad " count " $1 " after " n; if (boot != "" && $3 != boot) bad = bad " new boot id";
 		  if ($2 + 0 < up + 0) bad = bad " uptime went back"; n = $1; up = $2; boot = $3 }
-		END { if (n != want) bad = bad " ended at " n; print bad == "" ? "ok" : "bad" bad }'
+		END { if (want != "" && n != want) bad = bad " ended at " n; print bad == "" ? "ok" : "bad" bad }'
+}
+# count_then_stop FILE NAME [PID]: once the image counted 5 more in FILE (the console of NAME's sheer,
+# process PID), the power button ends its count (sheer.count ends early on it); the image then powers off.
+count_then_stop() {
+	wait_for "$1" "sheer-os-counter " 300 "${3:-}" || return
+	from=$(counters "$1" | head -n 1 | cut -d' ' -f1)
+	wait_for "$1" "sheer-os-counter $((from + 5)) " 300 "${3:-}"
+	sheer shutdown "$2" --timeout 60 >/dev/null 2>&1 || sheer poweroff "$2" >/dev/null 2>&1
 }
 # memsums FILE...: how many different memory checksums the image printed (1: memory intact).
 memsums() { sed -n 's/.*sheer-os-memsum \([0-9a-f]*\).*/\1/p' "$@" | sort -u | wc -l; }

@@ -60,6 +60,8 @@ nic() {
 		say "web03 vmm $(confinement "$(vmm_pid web03)")"
 		refused checkpoint-device checkpoint web03 /tmp/web03.ckpt
 		say "checkpoint-device file left: $(ls /tmp/web03.ckpt* 2>/dev/null | wc -l) state $(sheer status web03 | grep -o 'running' | head -n 1)"
+		refused migrate-device migrate web03 --to unix:/tmp/web03.mig
+		say "migrate-device: state $(sheer status web03 | grep -o 'running' | head -n 1), $NIC $(drv $NIC)"
 		sheer pause web03
 		say "paused web03: $NIC bus master $(( $(od -An -tu2 -j4 -N2 /sys/bus/pci/devices/$NIC/config) & 4 ))"
 		sheer resume web03
