@@ -75,14 +75,17 @@ int migrate_receive_build(int fd, const struct migrate_hello *hello, const struc
 			  struct vm **out, char *err, size_t errlen);
 /*
  * Then, confined: say ready, take pages and state, confirm, wait for the
- * switch-over and answer that the guest runs. 0: vm is to vm_run(); < 0:
- * the source goes on, the caller destroys vm.
+ * switch-over, start the guest (hooks->start_guest) and answer that it runs.
+ * 0: the guest is this host's; 1: it is, but the source did not hear so (it
+ * stays paused there, err says why); < 0: the source goes on, the caller
+ * discards vm.
  */
-struct migrate_cancel {
-	bool (*requested)(void *ctx);	/* true: back out while the source can still keep the guest */
+struct migrate_receiver {
+	bool (*stop_requested)(void *ctx);	/* true: back out while the source can still keep the guest */
+	void (*start_guest)(void *ctx);		/* after MGO0, before MRUN: MRUN says the guest runs */
 	void *ctx;
 };
-int migrate_receive(int fd, struct vm *vm, const struct migrate_cancel *cancel, uint64_t *bytes, char *err,
+int migrate_receive(int fd, struct vm *vm, const struct migrate_receiver *hooks, uint64_t *bytes, char *err,
 		    size_t errlen);
 
 #endif

@@ -17,7 +17,8 @@
  *     | -- MPG0 ... (the rest), machine state sections, MEND ----> | vm_restore_finish
  *     | <---------------- MLOD (load time), or MFAL "reason" ----- |
  *     | -- MGO0 ------------------------------------------------> | ===== switch-over =====
- *     | <------------------------------------------------- MRUN -- | the target runs the guest
+ *     | <------------------------------------------------- MRUN -- | the target runs the guest (its
+ *     |                                                            | threads waited, held, since MRDY)
  *   stop: `sheer run` exits 0, "migrated to ADDR"                  |
  *
  * The rule: until the source has sent MGO0, the source runs the guest

@@ -152,6 +152,24 @@ static void report_round(struct source_run *run, unsigned int round, uint64_t pa
  * reached the target's RAM (timed to its MRAK, not into socket buffers, or a
  * short last round would promise a pause it cannot keep); *dirty: what is left.
  */
+/*
+ * Sending failed: a target that backs out says why (MFAL) before it closes,
+ * and the source, busy writing, hits the closed socket first. Its last
+ * words, if they are there to read, name the cause better than EPIPE.
+ */
+#define MIGRATE_LAST_WORDS_MS 1000
+static int send_failed(struct source_run *run, int ret, const char *what)
+{
+	int said;
+
+	if (ret != -EPIPE && ret != -ECONNRESET)
+		return source_fail(run, ret, what, strerror(-ret));
+	said = await_answer(run, 0, MIGRATE_FAILED, MIGRATE_LAST_WORDS_MS);
+	if (said == -EREMOTEIO || said == -ECONNREFUSED)
+		return said;
+	return source_fail(run, ret, what, strerror(-ret));
+}
+
 static int send_round(struct source_run *run, unsigned int round, uint64_t *rate, uint64_t *dirty)
 {
 	struct memory_send_stats stats = { 0 };
@@ -164,7 +182,7 @@ static int send_round(struct source_run *run, unsigned int round, uint64_t *rate
 	if (ret == 0)
 		ret = migrate_stream_send(&run->st, MIGRATE_ROUND, marker, sizeof(marker));
 	if (ret < 0)
-		return source_fail(run, ret, "pre-copy: %s", strerror(-ret));
+		return send_failed(run, ret, "pre-copy: %s");
 	ret = await_answer(run, MIGRATE_ROUND_DONE, MIGRATE_FAILED, MIGRATE_ROUND_ACK_TIMEOUT_MS);
 	if (ret < 0)
 		return ret;
@@ -241,7 +259,7 @@ static int stop_and_copy(struct source_run *run)
 	run->result->pages += stats.data_pages;
 	run->result->final_pages = stats.data_pages;
 	if (ret < 0)
-		return source_fail(run, ret, "sending the last pages: %s", strerror(-ret));
+		return send_failed(run, ret, "sending the last pages: %s");
 	ret = vm_save_machine_state(run->vm, &run->sink, run->err, run->errlen);
 	if (ret == 0)
 		ret = migrate_stream_send(&run->st, MIGRATE_END, end, sizeof(end));

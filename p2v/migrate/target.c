@@ -106,9 +106,9 @@ void migrate_refuse(int fd, const char *why)
 }
 
 /* Pages and state until MEND; then the whole machine is checked and applied. */
-static bool cancelled(const struct migrate_cancel *cancel, char *err, size_t errlen)
+static bool cancelled(const struct migrate_receiver *hooks, char *err, size_t errlen)
 {
-	if (!cancel || !cancel->requested(cancel->ctx))
+	if (!hooks || !hooks->stop_requested(hooks->ctx))
 		return false;
 	snprintf(err, errlen, "stopped on the target before the switch-over");
 	return true;
@@ -126,7 +126,7 @@ static int send_answer(struct migrate_stream *st, uint32_t type, const void *pay
 }
 
 /* *load_ns: from MEND to the machine applied, which the source counts into its downtime. */
-static int receive_state(struct migrate_stream *st, struct vm *vm, const struct migrate_cancel *cancel,
+static int receive_state(struct migrate_stream *st, struct vm *vm, const struct migrate_receiver *hooks,
 			 uint64_t *load_ns, char *err, size_t errlen)
 {
 	for (;;) {
@@ -134,7 +134,7 @@ static int receive_state(struct migrate_stream *st, struct vm *vm, const struct 
 		const uint8_t *payload;
 		int ret = migrate_stream_receive(st, &s, &payload, err, errlen);
 
-		if (ret == 0 && cancelled(cancel, err, errlen))
+		if (ret == 0 && cancelled(hooks, err, errlen))
 			ret = -ECANCELED;
 		if (ret < 0)
 			return ret;
@@ -178,7 +178,7 @@ int migrate_receive_build(int fd, const struct migrate_hello *hello, const struc
 	return ret;
 }
 
-int migrate_receive(int fd, struct vm *vm, const struct migrate_cancel *cancel, uint64_t *bytes, char *err,
+int migrate_receive(int fd, struct vm *vm, const struct migrate_receiver *hooks, uint64_t *bytes, char *err,
 		    size_t errlen)
 {
 	struct migrate_stream st;
@@ -188,8 +188,8 @@ int migrate_receive(int fd, struct vm *vm, const struct migrate_cancel *cancel, 
 
 	if (ret == 0)
 		ret = send_answer(&st, MIGRATE_READY, NULL, 0, "this end is ready", err, errlen);
-	if (ret == 0 && (ret = receive_state(&st, vm, cancel, &load_ns, err, errlen)) == 0 &&
-	    cancelled(cancel, err, errlen))
+	if (ret == 0 && (ret = receive_state(&st, vm, hooks, &load_ns, err, errlen)) == 0 &&
+	    cancelled(hooks, err, errlen))
 		ret = -ECANCELED;
 	/* The last moment this end may back out: after MLOD the source may switch over at once. */
 	if (ret < 0)
@@ -199,8 +199,11 @@ int migrate_receive(int fd, struct vm *vm, const struct migrate_cancel *cancel, 
 		ret = send_answer(&st, MIGRATE_LOADED, loaded, sizeof(loaded), "the machine is loaded", err, errlen);
 	if (ret == 0)
 		ret = await_go(&st, err, errlen);
-	if (ret == 0)
-		ret = send_answer(&st, MIGRATE_RUNNING, NULL, 0, "the guest runs here", err, errlen);
+	/* The guest is this host's now, whatever happens to the connection: the source never resumes it. */
+	if (ret == 0 && hooks)
+		hooks->start_guest(hooks->ctx);
+	if (ret == 0 && send_answer(&st, MIGRATE_RUNNING, NULL, 0, "that the guest runs here", err, errlen) < 0)
+		ret = 1;
 	*bytes = st.bytes_received;
 	migrate_stream_free(&st);
 	return ret;

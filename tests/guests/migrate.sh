@@ -407,6 +407,37 @@ else
 		"$WORK/epsilon.err" "$WORK/epsilon_b.err"
 fi
 
+# The target stopped (SIGTERM to its sheer receive) during pre-copy: it backs out, the source goes on.
+SOURCE="zeta"
+start_run zeta "$HOST_A" zeta
+wait_for "$WORK/zeta.out" "dirty: pass 1 ok" 60 || fail "zeta reached pass 1" "$WORK/zeta.out" "$WORK/zeta.err"
+SOURCE_STATUS=$(source_status)
+start_receive zeta_b "$HOST_B" "unix:$WORK/b.sock"
+background backout env SHEER_RUN_DIR="$HOST_A" "$SHEER" migrate zeta --to "unix:$WORK/b.sock" --bandwidth 1
+i=0
+until on "$HOST_B" status zeta 2>/dev/null | grep -q "^state: *receiving" || [ $i -gt 100 ]; do i=$((i + 1)); sleep 0.1; done
+kill -TERM "$PID_zeta_b"
+wait_exit backout 30
+status=$?
+if [ $status -eq 1 ] && [ "$(wc -l <"$WORK/backout.err")" -eq 1 ] &&
+   grep -q "zeta: migrate: the target failed: stopped on the target before the switch-over; the server keeps running here" \
+	"$WORK/backout.err"; then
+	ok "target stopped during pre-copy: migrate exits 1: $(cat "$WORK/backout.err")"
+else
+	fail "target stopped during pre-copy: migrate exits 1 saying the target backed out: exit $status" "$WORK/backout.err"
+fi
+wait_exit zeta_b 30
+status=$?
+if [ $status -ne 0 ] && [ $status -ne 124 ] && nothing_registered "$HOST_B" &&
+   tail -n 1 "$WORK/zeta_b.err" | grep -q "stopped on the target before the switch-over; the source keeps it$"; then
+	ok "... the target exits $status, nothing registered: $(tail -n 1 "$WORK/zeta_b.err")"
+else
+	fail "... the target exits non-zero saying it backed out, nothing registered: exit $status" "$WORK/zeta_b.err"
+fi
+source_goes_on "target stopped during pre-copy"
+on "$HOST_A" poweroff zeta >/dev/null 2>&1
+wait_exit zeta 30 || fail "zeta powers off: exit $?" "$WORK/zeta.err"
+
 # ---- f. TCP on loopback, like unix:, as a retry: the first attempt is cut ----
 # A failed attempt must leave the source as good as new for the next one.
 SOURCE="delta"

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "passthru/host/assign.h"
@@ -595,75 +596,121 @@ static int report_exit(const struct server_config *cfg, int ret, enum vm_exit_re
 	return SHEER_EXIT_FAILURE;
 }
 
+/* The operator stopped the server (a signal, through the signal thread) while the stream came in. */
+static bool session_receive_stopped(void *ctx)
+{
+	return vm_stop_is_requested(((struct run_session *)ctx)->vm);
+}
+
+/* The switch-over: the vCPUs, held since vm_run started them, run the guest from here. */
+static void session_receive_start_guest(void *ctx)
+{
+	vm_release(((struct run_session *)ctx)->vm);
+}
+
+/*
+ * The incoming stream, on a thread of its own kind (the peer's bytes are
+ * parsed confined), while vm_run holds the vCPUs: at the switch-over every
+ * thread is up, and only the vCPUs are let go.
+ */
+static void *session_receive_thread(void *arg)
+{
+	struct run_session *session = arg;
+	const struct migrate_receiver hooks = { session_receive_stopped, session_receive_start_guest, session };
+	const char *name = session->spec.cfg.name;
+	uint64_t start = clock_monotonic_ns();
+	int ret = migrate_receive(session->receive_fd, session->vm, &hooks, &session->received_bytes,
+				  session->receive_err, sizeof(session->receive_err));
+
+	session->receive_ret = ret;
+	atomic_store(&session->receiving, false);
+	if (ret < 0) {
+		/* The guest never ran here: the VM ends, and sheer with the reason (session_receive_finish). */
+		vm_abort(session->vm, "the incoming migration failed");
+		return NULL;
+	}
+	fprintf(stderr, "sheer: %s: received from %s (%llu MiB in %.2f s)\n", name, session->receive_from,
+		(unsigned long long)(session->received_bytes >> 20), (clock_monotonic_ns() - start) / 1e9);
+	if (ret > 0)
+		cli_error("warning: %s: the guest runs here, but telling the source failed (%s); it stays paused "
+			  "there", name, session->receive_err);
+	return NULL;
+}
+
+/*
+ * After vm_run: the stream's thread is done. Stopped while the stream still
+ * came in, the thread backs out at the next section and tells the source
+ * (MFAL); a source that sends nothing for RECEIVE_BACKOUT_S is cut off.
+ */
+#define RECEIVE_BACKOUT_S 5
+static int session_receive_finish(struct run_session *session, pthread_t thread)
+{
+	struct timespec deadline;
+	bool cut = false;
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += RECEIVE_BACKOUT_S;
+	if (pthread_timedjoin_np(thread, NULL, &deadline) != 0) {
+		cut = true;
+		shutdown(session->receive_fd, SHUT_RDWR);
+		pthread_join(thread, NULL);
+	}
+	close(session->receive_fd);
+	session->receive_fd = -1;
+	if (session->receive_ret < 0 && cut)
+		snprintf(session->receive_err, sizeof(session->receive_err), "stopped on the target before the switch-over");
+	if (session->receive_ret < 0)
+		cli_error("%s: receiving from %s: %s; the source keeps it", session->spec.cfg.name,
+			  session->receive_from, session->receive_err);
+	return session->receive_ret;
+}
+
+/* With an incoming stream, vm_run starts held and the stream's thread lets the vCPUs go at the switch-over. */
+static int session_start_receiver(struct run_session *session, pthread_t *receiver)
+{
+	int ret;
+
+	vm_hold(session->vm);
+	atomic_store(&session->receiving, true);
+	ret = sandbox_thread_start(&session->sandbox, SANDBOX_RECEIVE, receiver, session_receive_thread, session, -1);
+	if (ret < 0) {
+		atomic_store(&session->receiving, false);
+		session->receive_ret = ret;
+		snprintf(session->receive_err, sizeof(session->receive_err), "%s", strerror(-ret));
+	}
+	return ret;
+}
+
 static int session_run(struct run_session *session)
 {
 	enum vm_exit_reason reason = VM_EXIT_VMM_ERROR;
 	char detail[ERR_MAX] = "";
-	int ret;
+	bool receiving = session->receive_fd >= 0;
+	pthread_t receiver;
+	int ret, received = 0;
 
+	if (receiving && session_start_receiver(session, &receiver) < 0) {
+		cli_error("%s: receiving from %s: %s; the source keeps it", session->spec.cfg.name,
+			  session->receive_from, session->receive_err);
+		control_server_stop(&session->control);
+		vm_destroy(session->vm);
+		return SHEER_EXIT_FAILURE;
+	}
 	ret = sandbox_thread_start(&session->sandbox, SANDBOX_MAIN, &session->signal_thread, session_signal_loop,
 				   session, -1);
-	if (ret == 0) {
+	if (ret < 0) {
+		vm_abort(session->vm, "could not start the signal thread");
+	} else {
 		ret = vm_run(session->vm, &reason, detail, sizeof(detail));
 		atomic_store(&session->finished, true);
 		pthread_kill(session->signal_thread, SIGTERM);
 		pthread_join(session->signal_thread, NULL);
 	}
+	if (receiving)
+		received = session_receive_finish(session, receiver);
 	control_server_stop(&session->control);
 	vm_destroy(session->vm);
-	return report_exit(&session->spec.cfg, ret, reason, detail);
-}
-
-/* A stop signal (the operator's Ctrl-C, a SIGTERM passed on by the supervisor) waiting to be taken. */
-static bool session_stop_pending(void *ctx)
-{
-	struct run_session *session = ctx;
-	sigset_t pending;
-
-	if (sigpending(&pending) < 0)
-		return false;
-	for (int sig = 1; sig < NSIG; sig++)
-		if (sigismember(&session->stop_signals, sig) && sigismember(&pending, sig))
-			return true;
-	return false;
-}
-
-static void *session_receive_thread(void *arg)
-{
-	struct run_session *session = arg;
-	const struct migrate_cancel cancel = { session_stop_pending, session };
-
-	session->receive_ret = migrate_receive(session->receive_fd, session->vm, &cancel, &session->received_bytes,
-					       session->receive_err, sizeof(session->receive_err));
-	return NULL;
-}
-
-/* The incoming stream, in a thread of its own kind: the peer's bytes are parsed confined. */
-static int session_receive(struct run_session *session)
-{
-	const char *name = session->spec.cfg.name;
-	uint64_t start = clock_monotonic_ns();
-	pthread_t thread;
-	int ret;
-
-	atomic_store(&session->receiving, true);
-	ret = sandbox_thread_start(&session->sandbox, SANDBOX_RECEIVE, &thread, session_receive_thread, session, -1);
-	if (ret == 0) {
-		pthread_join(thread, NULL);
-		ret = session->receive_ret;
-	} else {
-		snprintf(session->receive_err, sizeof(session->receive_err), "%s", strerror(-ret));
-	}
-	close(session->receive_fd);
-	atomic_store(&session->receiving, false);
-	if (ret < 0) {
-		cli_error("%s: receiving from %s: %s; the source keeps it", name, session->receive_from,
-			  session->receive_err);
-		return ret;
-	}
-	fprintf(stderr, "sheer: %s: received from %s (%llu MiB in %.2f s)\n", name, session->receive_from,
-		(unsigned long long)(session->received_bytes >> 20), (clock_monotonic_ns() - start) / 1e9);
-	return 0;
+	return received < 0 ? SHEER_EXIT_FAILURE : report_exit(&session->spec.cfg, ret, reason, detail);
 }
 
 /* The VMM: build the VM as the caller, confine, tell the supervisor, run; the exit status is sheer's. */
@@ -694,11 +741,6 @@ static int session_vmm_main(void *ctx, int ready_fd)
 	 * servers while the migration (minutes, perhaps) comes in.
 	 */
 	supervisor_signal_ready(ready_fd);
-	if (session->receive_fd >= 0 && session_receive(session) < 0) {
-		control_server_stop(&session->control);
-		vm_destroy(session->vm);
-		return SHEER_EXIT_FAILURE;
-	}
 	return session_run(session);
 }
 

@@ -49,6 +49,18 @@ int vm_create(const struct server_config *cfg, const struct report *report, stru
 void vm_set_sandbox(struct vm *vm, const struct sandbox *sandbox);
 /* Run until the guest stops; *reason says why, *detail a one-line reason on crash. */
 int vm_run(struct vm *vm, enum vm_exit_reason *reason, char *detail, size_t detail_len);
+/*
+ * Before vm_run: start its threads but hold the vCPUs before their first
+ * KVM_RUN (state paused) until vm_release(), which another thread calls,
+ * before or after vm_run has started them. A migration target gets every
+ * thread up while the state still comes in, so its switch-over only
+ * releases vCPUs that wait. vm_stop_is_requested: someone asked the run to end.
+ */
+void vm_hold(struct vm *vm);
+void vm_release(struct vm *vm);
+bool vm_stop_is_requested(struct vm *vm);
+/* End the run, or the run to come if vm_run has not started yet, as a VMM error with detail. */
+void vm_abort(struct vm *vm, const char *detail);
 void vm_destroy(struct vm *vm);
 
 int vm_press_power_button(struct vm *vm);

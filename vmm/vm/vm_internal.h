@@ -74,6 +74,7 @@ struct vm {
 	bool stop_requested;
 	bool stopping;		/* vCPU threads must leave */
 	bool pause_requested;
+	bool held;		/* vm_hold: vm_run starts with its vCPUs paused until vm_release */
 	unsigned int paused_vcpus;
 	unsigned int live_vcpus;
 	uint64_t paused_clock_ns;	/* the guest's KVM clock when it was paused */

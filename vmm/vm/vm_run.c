@@ -223,6 +223,11 @@ int vm_run(struct vm *vm, enum vm_exit_reason *reason, char *detail, size_t deta
 		return -EALREADY;
 	}
 	vm->state = VM_STATE_RUNNING;
+	if (vm->held) {
+		vm->state_before_pause = VM_STATE_RUNNING;
+		vm->state = VM_STATE_PAUSED;
+		vm->pause_requested = true;
+	}
 	vm->start_ns = clock_monotonic_ns();
 	pthread_mutex_unlock(&vm->lock);
 
@@ -352,6 +357,41 @@ static void vm_thaw(struct vm *vm)
 	pthread_mutex_unlock(&vm->devices_lock);
 }
 
+void vm_hold(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->lock);
+	vm->held = true;
+	pthread_mutex_unlock(&vm->lock);
+}
+
+/* Nothing to thaw: a held VM never ran, so its clock and devices are as its state was restored. */
+void vm_release(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->lock);
+	if (vm->held && vm->state == VM_STATE_PAUSED) {
+		vm->pause_requested = false;
+		vm->state = vm->state_before_pause;
+		pthread_cond_broadcast(&vm->changed);
+	}
+	vm->held = false;
+	pthread_mutex_unlock(&vm->lock);
+}
+
+void vm_abort(struct vm *vm, const char *detail)
+{
+	vm_request_stop(vm, VM_EXIT_VMM_ERROR, detail);
+}
+
+bool vm_stop_is_requested(struct vm *vm)
+{
+	bool requested;
+
+	pthread_mutex_lock(&vm->lock);
+	requested = vm->stop_requested;
+	pthread_mutex_unlock(&vm->lock);
+	return requested;
+}
+
 int vm_pause(struct vm *vm)
 {
 	pthread_mutex_lock(&vm->lock);
@@ -374,10 +414,14 @@ int vm_pause(struct vm *vm)
 
 int vm_resume(struct vm *vm)
 {
+	int refusal;
+
 	pthread_mutex_lock(&vm->lock);
-	if (vm->state != VM_STATE_PAUSED) {
+	/* A held VM is not the operator's to resume: vm_release starts it. */
+	refusal = vm->held ? -EBUSY : vm->state != VM_STATE_PAUSED ? -EINVAL : 0;
+	if (refusal) {
 		pthread_mutex_unlock(&vm->lock);
-		return -EINVAL;
+		return refusal;
 	}
 	pthread_mutex_unlock(&vm->lock);
 	vm_thaw(vm);
