@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "vmm/boot/aml.h"
+#include "vmm/lib/le.h"
 
 enum {
 	AML_ZERO = 0x00,
@@ -93,8 +94,7 @@ static void aml_le(struct aml *aml, uint64_t value, unsigned int size)
 {
 	uint8_t bytes[8];
 
-	for (unsigned int i = 0; i < size; i++)
-		bytes[i] = value >> (8 * i);
+	le_put(bytes, value, size);
 	aml_bytes(aml, bytes, size);
 }
 

@@ -4,6 +4,7 @@
 
 #include "vmm/kvm/memory_pages.h"
 #include "vmm/kvm/memory_state.h"
+#include "vmm/lib/le.h"
 
 #define PAGE_SIZE 4096
 #define MAP_BYTES (MEMORY_BLOCK_PAGES / 8)
@@ -55,8 +56,7 @@ static int send_block(const struct dirty_slot *slot, uint64_t first, struct stat
 	}
 	if (!any)
 		return 0;
-	for (int i = 0; i < 8; i++)
-		header[i] = gpa >> (8 * i);
+	le_put(header, gpa, 8);
 	iov[0] = (struct iovec){ header, sizeof(header) };
 	iov[1] = (struct iovec){ copy, copied };
 	return state_sink_section(sink, MEMORY_PAGES_TYPE, MEMORY_PAGES_VERSION, 0, iov, copied ? 2 : 1);
@@ -99,8 +99,7 @@ int memory_restore_pages(struct guest_memory *mem, const void *payload, uint64_t
 
 	if (len < PAGES_HEADER)
 		return -EBADMSG;
-	for (int i = 0; i < 8; i++)
-		gpa |= (uint64_t)p[i] << (8 * i);
+	gpa = le_get(p, 8);
 	span = 0;
 	for (unsigned int page = 0; page < MEMORY_BLOCK_PAGES; page++) {
 		if (map_test(with_data, page) && !map_test(covered, page))

@@ -3,6 +3,7 @@
 
 #include "vmm/kvm/memory_state.h"
 #include "vmm/machine/layout.h"
+#include "vmm/lib/le.h"
 
 #define PAGE_SIZE 4096
 
@@ -41,8 +42,7 @@ static int memory_save_block(uint64_t gpa, const uint8_t *host, struct state_sin
 	stats->zero_pages += MEMORY_BLOCK_PAGES - present;
 	if (!present)
 		return 0;
-	for (int i = 0; i < 8; i++)
-		header[i] = gpa >> (8 * i);
+	le_put(header, gpa, 8);
 	iov[0] = (struct iovec){ header, sizeof(header) };
 	return state_sink_section(sink, MEMORY_STATE_TYPE, MEMORY_STATE_VERSION, 0, iov, n_iov);
 }
@@ -79,8 +79,7 @@ int memory_restore_block(struct guest_memory *mem, const void *payload, uint64_t
 
 	if (len < MEMORY_BLOCK_HEADER)
 		return -EBADMSG;
-	for (int i = 0; i < 8; i++)
-		gpa |= (uint64_t)p[i] << (8 * i);
+	gpa = le_get(p, 8);
 	for (unsigned int i = 0; i < MEMORY_BLOCK_PAGES / 8; i++)
 		present += __builtin_popcount(map[i]);
 	host = gpa % MEMORY_BLOCK_SIZE ? NULL : memory_at(mem, gpa, MEMORY_BLOCK_SIZE);

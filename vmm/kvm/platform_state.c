@@ -4,6 +4,7 @@
 #include <sys/ioctl.h>
 
 #include "vmm/kvm/platform_state.h"
+#include "vmm/lib/le.h"
 
 static int vm_ioctl(int vm_fd, unsigned long request, void *arg)
 {
@@ -55,8 +56,7 @@ int platform_state_save(int vm_fd, uint64_t clock_ns, struct state_sink *sink)
 	    (ret = save_irqchip(vm_fd, sink, KVM_IRQCHIP_PIC_SLAVE, PIC_STATE_TYPE, 1)) < 0 ||
 	    (ret = save_irqchip(vm_fd, sink, KVM_IRQCHIP_IOAPIC, IOAPIC_STATE_TYPE, 0)) < 0)
 		return ret;
-	for (int i = 0; i < 8; i++)
-		clock_le[i] = clock_ns >> (8 * i);
+	le_put(clock_le, clock_ns, 8);
 	return save_blob(sink, CLOCK_STATE_TYPE, 0, clock_le, sizeof(clock_le));
 }
 

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "vmm/machine/bus.h"
+#include "vmm/lib/le.h"
 
 void bus_init(struct bus *bus, const char *name, pthread_mutex_t *lock)
 {
@@ -58,26 +59,11 @@ static const struct bus_range *bus_find(const struct bus *bus, uint64_t addr, un
 	return NULL;
 }
 
-static uint64_t load_le(const uint8_t *data, unsigned int size)
-{
-	uint64_t value = 0;
-
-	for (unsigned int i = 0; i < size; i++)
-		value |= (uint64_t)data[i] << (8 * i);
-	return value;
-}
-
-static void store_le(uint8_t *data, unsigned int size, uint64_t value)
-{
-	for (unsigned int i = 0; i < size; i++)
-		data[i] = value >> (8 * i);
-}
-
 /* A debugging aid (SHEER_TRACE_UNHANDLED=N): which accesses a guest makes that no device claims. */
 static void bus_trace_unhandled(struct bus *bus, uint64_t addr, const uint8_t *data, unsigned int size,
 				bool is_write)
 {
-	uint64_t value = size <= 8 ? load_le(data, size) : 0;
+	uint64_t value = size <= 8 ? le_get(data, size) : 0;
 
 	bus->trace_unhandled--;
 	if (is_write)
@@ -104,11 +90,11 @@ bool bus_access(struct bus *bus, uint64_t addr, uint8_t *data, unsigned int size
 			memset(data, 0xff, size);
 	} else if (is_write) {
 		if (r->ops->write)
-			r->ops->write(r->dev, addr - r->base, size, load_le(data, size));
+			r->ops->write(r->dev, addr - r->base, size, le_get(data, size));
 	} else {
 		uint64_t value = r->ops->read ? r->ops->read(r->dev, addr - r->base, size) : ~0ULL;
 
-		store_le(data, size, value);
+		le_put(data, value, size);
 	}
 	pthread_mutex_unlock(bus->lock);
 	return r != NULL;

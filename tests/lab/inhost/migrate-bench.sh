@@ -20,7 +20,14 @@ CONVERGE_LIMIT_S=120
 trap '' PIPE
 
 result() { echo "MIG $*"; }
-cmdline() { echo "$OS_CMDLINE sheer.dhcp=0 sheer.tick=$1"; }
+# no_timer_check: two VMMs on an emulated host's two CPUs can make the boot's timer check come too late (the
+# lab hosts boot with it too); the same for both VMMs.
+cmdline() { echo "$OS_CMDLINE no_timer_check sheer.dhcp=0 sheer.tick=$1"; }
+# boot_failed VMM RATE: the result line, and the last the guest said.
+boot_failed() {
+	result "vmm=$1 rate=$2 failed=boot"
+	echo "$1| the guest's console ended with: $(tail -c 300 /tmp/src.log | tr '\r\n' '  ')"
+}
 
 # stamped NAME: a FIFO whose lines /lab/bin/stamp copies, stamped, to /tmp/NAME.log; its pid in STAMP_PIDS.
 # A stamper whose writer never came is still in open(): unstamp ends them all.
@@ -60,7 +67,7 @@ sheer_bench() {
 	src_pid=$!
 	listening "$SHEER_PORT" 60
 	if ! ticking /tmp/src.log 300 300; then
-		result "vmm=sheer rate=$rate failed=boot"
+		boot_failed sheer "$rate"
 	elif ! SHEER_RUN_DIR=$SRC sheer migrate "$name" --to "tcp:127.0.0.1:$SHEER_PORT" --json >/tmp/mig.json \
 		2>/tmp/mig.err; then
 		result "vmm=sheer rate=$rate failed=migrate"
@@ -92,7 +99,7 @@ qemu_bench() {
 	qemu_start qdst "$MEM" /tmp/dst.fifo "$(cmdline "$rate")" -incoming "tcp:127.0.0.1:$QEMU_PORT"
 	qemu_start qsrc "$MEM" /tmp/src.fifo "$(cmdline "$rate")"
 	if ! ticking /tmp/src.log 300 300; then
-		result "vmm=$label rate=$rate failed=boot"
+		boot_failed "$label" "$rate"
 		qemu_last_words qsrc
 	else
 		[ -n "$capability" ] && mon qsrc "migrate_set_capability $capability on"
