@@ -15,6 +15,7 @@
 
 #define MIGRATE_DEFAULT_DOWNTIME_MS 300
 #define MIGRATE_DEFAULT_TIMEOUT_S 600
+/* The rounds a result records one by one (later ones are only counted). */
 #define MIGRATE_MAX_ROUNDS 30
 
 struct migrate_options {
@@ -39,6 +40,15 @@ struct migrate_progress {
 	void *ctx;
 };
 
+/* One pre-copy round, as `sheer migrate --json` lists it. */
+struct migrate_round_record {
+	uint64_t pages;			/* sent in it, zero pages too */
+	uint64_t bytes;
+	uint64_t ns;			/* to the target's MRAK */
+	uint64_t dirty_pages;		/* found dirty after it */
+	unsigned int throttle_pct;	/* in force when it ended */
+};
+
 struct migrate_result {
 	uint64_t total_ns;
 	uint64_t downtime_ns;		/* from the source's pause to the target's MRUN */
@@ -49,6 +59,8 @@ struct migrate_result {
 	unsigned int rounds;
 	uint64_t pages;
 	bool committed;			/* MGO0 was sent: the source must never resume */
+	unsigned int n_round_log;
+	struct migrate_round_record round_log[MIGRATE_MAX_ROUNDS];
 };
 
 /*

@@ -62,7 +62,6 @@ static int throttled_write(void *ctx, const struct iovec *iov, int iovcnt)
 	int ret = inner.write(inner.ctx, iov, iovcnt);
 	uint64_t due_ns, elapsed;
 
-	vm_throttle_tick(run->vm);
 	if (run->progress && run->st.bytes_sent >= run->next_report) {
 		struct migrate_round r = run->last;
 
@@ -143,6 +142,9 @@ static void report_round(struct source_run *run, unsigned int round, uint64_t pa
 				   run->throttle_pct };
 
 	run->last = r;
+	if (run->result->n_round_log < MIGRATE_MAX_ROUNDS)
+		run->result->round_log[run->result->n_round_log++] = (struct migrate_round_record){
+			pages, round_bytes, round_ns, dirty, run->throttle_pct };
 	if (run->progress)
 		run->progress->update(run->progress->ctx, &r);
 }
@@ -209,7 +211,8 @@ static void throttle_if_outrun(struct source_run *run, uint64_t dirty_pages, uin
 	run->throttle_pct = run->throttle_pct ? run->throttle_pct + 10 : 20;
 	if (run->throttle_pct > 99)
 		run->throttle_pct = 99;
-	vm_set_throttle(run->vm, run->throttle_pct);
+	/* Without its timers (a host out of them) pre-copy goes on unthrottled, bounded by the time limit. */
+	(void)vm_set_throttle(run->vm, run->throttle_pct);
 }
 
 /* Rounds until what is dirty can be sent within the downtime limit; -ETIMEDOUT past the time limit. */
@@ -308,7 +311,7 @@ int migrate_source(struct vm *vm, const struct server_config *cfg, int fd, const
 			ret = await_answer(&run, MIGRATE_RUNNING, MIGRATE_FAILED, MIGRATE_ANSWER_TIMEOUT_MS);
 	}
 	if (run.throttle_pct)
-		vm_set_throttle(vm, 0);
+		(void)vm_set_throttle(vm, 0);
 	if (run.logging)
 		vm_dirty_log_stop(vm, &run.log);
 	if (!result->committed && run.paused)

@@ -231,6 +231,22 @@ static json_t *migrate_error(const char *why, bool refused)
 	return request_error("migrate", why, refused);
 }
 
+/* Each pre-copy round (the first MIGRATE_MAX_ROUNDS): what it sent, how long it took, what it left dirty. */
+static json_t *migrate_round_log_json(const struct migrate_result *result)
+{
+	json_t *log = json_array();
+
+	for (unsigned int i = 0; log && i < result->n_round_log; i++) {
+		const struct migrate_round_record *r = &result->round_log[i];
+
+		json_array_append_new(log, json_pack("{s:I, s:I, s:I, s:I, s:i}", "pages", (json_int_t)r->pages,
+						     "bytes", (json_int_t)r->bytes, "ns", (json_int_t)r->ns,
+						     "dirty_pages", (json_int_t)r->dirty_pages, "throttle_pct",
+						     (int)r->throttle_pct));
+	}
+	return log;
+}
+
 /* The answer once the target has the guest, or why the guest still runs here (or, after the switch-over, waits). */
 static json_t *session_migrate_reply(struct run_session *session, const struct control_request *request, int ret,
 				     const struct migrate_result *result, const char *why)
@@ -255,11 +271,12 @@ static json_t *session_migrate_reply(struct run_session *session, const struct c
 	}
 	snprintf(detail, sizeof(detail), "migrated to %.300s, where it runs now", request->to);
 	vm_stop_saved(session->vm, detail);
-	return json_pack("{s:b, s:s, s:I, s:I, s:I, s:i, s:I, s:{s:I, s:I, s:I}}", "ok", 1, "to", request->to,
+	return json_pack("{s:b, s:s, s:I, s:I, s:I, s:i, s:I, s:{s:I, s:I, s:I}, s:o}", "ok", 1, "to", request->to,
 			 "total_ns", (json_int_t)result->total_ns, "downtime_ns", (json_int_t)result->downtime_ns,
 			 "bytes", (json_int_t)result->bytes, "rounds", (int)result->rounds, "pages",
 			 (json_int_t)result->pages, "downtime", "final_pages", (json_int_t)result->final_pages,
-			 "final_ns", (json_int_t)result->final_ns, "target_load_ns", (json_int_t)result->load_ns);
+			 "final_ns", (json_int_t)result->final_ns, "target_load_ns", (json_int_t)result->load_ns,
+			 "round_log", migrate_round_log_json(result));
 }
 
 /* Pre-copy over the connection the client passed; the guest runs here until the target has it all. */

@@ -23,6 +23,7 @@ struct vcpu {
 	struct kvm_run *run;
 	size_t run_size;
 	pthread_t thread;
+	pid_t tid;		/* the thread's, once it runs (atomic): its throttle timer signals it */
 	bool thread_started;
 	void *owner;		/* the VM, for the thread's entry point */
 };

@@ -39,6 +39,7 @@ static const int control_calls[] = {
 	SYS_poll, SYS_ppoll, SYS_accept4, SYS_recvmsg, SYS_recvfrom, SYS_read, SYS_sendto, SYS_sendmsg,
 	SYS_writev, SYS_setsockopt, SYS_close, SYS_fsync, SYS_fdatasync, SYS_fstat, SYS_newfstatat, SYS_lseek,
 	SYS_fcntl, SYS_pread64, SYS_pwrite64,
+	SYS_timer_create, SYS_timer_settime, SYS_timer_delete,	/* migration's vCPU throttle, a timer per vCPU */
 };
 static const unsigned long control_ioctls[] = {
 	KVM_GET_REGS, KVM_GET_SREGS, KVM_GET_XSAVE, KVM_GET_XSAVE2, KVM_GET_XCRS, KVM_GET_DEBUGREGS,

@@ -91,11 +91,11 @@ int vm_dirty_log_start(struct vm *vm, struct dirty_log *log);
 void vm_dirty_log_stop(struct vm *vm, struct dirty_log *log);
 /*
  * Take pct% of each vCPU's time away (0: none), in 10 ms periods, for
- * migration's auto-converge. vm_throttle_tick(), called often by whoever
- * throttles, makes sure even a vCPU that never exits gets its pause.
+ * migration's auto-converge. While it is on, a timer per vCPU kicks its
+ * thread out of KVM_RUN every period, so that even a guest that never exits
+ * gets its pause, however busy or blocked the caller is.
  */
-void vm_set_throttle(struct vm *vm, unsigned int pct);
-void vm_throttle_tick(struct vm *vm);
+int vm_set_throttle(struct vm *vm, unsigned int pct);
 /* End a paused VM's run after its state was saved: vm_run returns VM_EXIT_SAVED with detail. */
 void vm_stop_saved(struct vm *vm, const char *detail);
 

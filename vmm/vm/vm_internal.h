@@ -84,7 +84,8 @@ struct vm {
 	uint64_t stop_ns;
 	uint64_t exits;		/* atomic */
 	unsigned int throttle_pct;	/* atomic: vm_set_throttle */
-	uint64_t throttle_kick_ns;	/* the last kick of vm_throttle_tick */
+	bool throttle_timers;		/* one per vCPU, kicking it each period, while throttled */
+	timer_t throttle_timer[SERVER_MAX_CPUS];
 };
 
 /* vm_devices.c */

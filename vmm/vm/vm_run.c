@@ -17,6 +17,10 @@
 #include "vmm/lib/clock.h"
 
 #define CONSOLE_FLUSH_MS 2000
+/* glibc names the thread of a SIGEV_THREAD_ID only from 2.35 on, and only in some headers. */
+#ifndef sigev_notify_thread_id
+#define sigev_notify_thread_id _sigev_un._tid
+#endif
 
 const char *vm_state_name(enum vm_state state)
 {
@@ -111,6 +115,7 @@ static void *vcpu_thread(void *arg)
 	sigdelset(&only_kick, SIGSYS);
 	sandbox_test_hook(vm->sandbox, SANDBOX_VCPU);
 	pthread_sigmask(SIG_SETMASK, &only_kick, NULL);
+	__atomic_store_n(&vcpu->tid, gettid(), __ATOMIC_RELEASE);
 	while (!vm_is_stopping(vm)) {
 		int step;
 
@@ -267,19 +272,47 @@ int vm_run(struct vm *vm, enum vm_exit_reason *reason, char *detail, size_t deta
 	return ret;
 }
 
-void vm_set_throttle(struct vm *vm, unsigned int pct)
+static void vm_throttle_timers_stop(struct vm *vm, unsigned int n)
 {
-	__atomic_store_n(&vm->throttle_pct, pct > 99 ? 99 : pct, __ATOMIC_RELAXED);
+	for (unsigned int i = 0; i < n; i++)
+		timer_delete(vm->throttle_timer[i]);
+	vm->throttle_timers = false;
 }
 
-void vm_throttle_tick(struct vm *vm)
+/* A timer per vCPU signalling its thread (the kick signal) every period: KVM_RUN returns, the throttle sleeps. */
+static int vm_throttle_timers_start(struct vm *vm)
 {
-	uint64_t now = clock_monotonic_ns();
+	const struct itimerspec every = { { 0, THROTTLE_PERIOD_NS }, { 0, THROTTLE_PERIOD_NS } };
 
-	if (!__atomic_load_n(&vm->throttle_pct, __ATOMIC_RELAXED) || now - vm->throttle_kick_ns < THROTTLE_PERIOD_NS)
-		return;
-	vm->throttle_kick_ns = now;
-	vm_kick_all(vm);
+	for (unsigned int i = 0; i < vm->n_vcpus; i++) {
+		struct sigevent kick = { .sigev_notify = SIGEV_THREAD_ID, .sigev_signo = VCPU_KICK_SIGNAL };
+
+		kick.sigev_notify_thread_id = __atomic_load_n(&vm->vcpus[i].tid, __ATOMIC_ACQUIRE);
+		if (!kick.sigev_notify_thread_id || timer_create(CLOCK_MONOTONIC, &kick, &vm->throttle_timer[i]) < 0) {
+			int ret = kick.sigev_notify_thread_id ? -errno : -ESRCH;
+
+			vm_throttle_timers_stop(vm, i);
+			return ret;
+		}
+		if (timer_settime(vm->throttle_timer[i], 0, &every, NULL) < 0) {
+			int ret = -errno;
+
+			vm_throttle_timers_stop(vm, i + 1);
+			return ret;
+		}
+	}
+	vm->throttle_timers = true;
+	return 0;
+}
+
+int vm_set_throttle(struct vm *vm, unsigned int pct)
+{
+	__atomic_store_n(&vm->throttle_pct, pct > 99 ? 99 : pct, __ATOMIC_RELAXED);
+	if (pct && !vm->throttle_timers)
+		return vm_throttle_timers_start(vm);
+	if (!pct && vm->throttle_timers)
+		vm_throttle_timers_stop(vm, vm->n_vcpus);
+	return 0;
 }
 
 void vm_set_sandbox(struct vm *vm, const struct sandbox *sandbox)

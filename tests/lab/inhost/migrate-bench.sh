@@ -51,8 +51,9 @@ gap_ms() {
 	first=$(grep -a '^[0-9.]* tick [0-9]*' /tmp/dst.log | head -n 1 | cut -d' ' -f1)
 	[ -n "$last" ] && [ -n "$first" ] && awk -v a="$last" -v b="$first" 'BEGIN { printf "%.0f", (b - a) * 1000 }'
 }
-# field NAME: a number in sheer migrate's --json answer.
-field() { sed -n "s/.*\"$1\": *\([0-9]*\).*/\1/p" /tmp/mig.json; }
+# field NAME: a number of sheer migrate's --json answer, at its top level or in "downtime" (round_log has
+# keys of the same names).
+field() { sed 's/,"round_log":.*//' /tmp/mig.json | sed -n "s/.*\"$1\": *\([0-9]*\).*/\1/p"; }
 # ticking FILE N SECONDS: the guest printed tick N (it runs, with its workload, for N/100 s).
 ticking() { wait_for "$1" " tick $2" "$3"; }
 
