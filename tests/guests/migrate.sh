@@ -231,37 +231,35 @@ migrate unix "$HOST_A" alpha "unix:$WORK/b.sock" --json
 FULL_BYTES=$(json_get "$WORK/unix.out" bytes)
 migrated unix alpha alpha alpha_b "unix:$WORK/b.sock"
 
+# rounds_between LABEL GUEST MIN MAX CMDLINE WHAT: GUEST (a dirty guest with CMDLINE) migrates with
+# --bandwidth from LABEL's flags and takes MIN to MAX pre-copy rounds; then the checks after a migration.
+rounds_between() {
+	# Its own names: background, migrate and migrated set label, guest and the others as they go.
+	rb_label=$1 rb_guest=$2 rb_min=$3 rb_max=$4 rb_what=$6
+	start_run "$rb_guest" "$HOST_A" "$rb_guest" "$5"
+	wait_for "$WORK/$rb_guest.out" "dirty: pass 2 ok" 60 ||
+		fail "$rb_guest reached pass 2" "$WORK/$rb_guest.out" "$WORK/$rb_guest.err"
+	start_receive "${rb_guest}_b" "$HOST_B" "unix:$WORK/b.sock"
+	migrate "$rb_label" "$HOST_A" "$rb_guest" "unix:$WORK/b.sock" --bandwidth "${rb_label#*-}" --json
+	rounds=$(json_get "$WORK/$rb_label.out" rounds)
+	if [ "$rounds" != none ] && [ "$rounds" -ge "$rb_min" ] && [ "$rounds" -le "$rb_max" ]; then
+		ok "$rb_label: $rb_what: $rounds pre-copy rounds"
+	else
+		fail "$rb_label: $rb_what: $rb_min to $rb_max pre-copy rounds, not $rounds" "$WORK/$rb_label.out" \
+			"$WORK/$rb_label.err"
+	fi
+	migrated "$rb_label" "$rb_guest" "$rb_guest" "${rb_guest}_b" "unix:$WORK/b.sock"
+}
 # ---- b. 1 MiB/s: a round takes seconds, so the guest dirties pages meanwhile ----
 # 2.6 MiB to send first (the 2 MiB cold region, 640 KiB hot), then the hot pages, dirtied at 640 KiB/s
 # (a pass a second): each round finds fewer dirty pages than the one before, and the rest fits the
 # 300 ms downtime after two or three.
-start_run beta "$HOST_A" beta "dirty.kib=640 dirty.pass_ms=1000"
-wait_for "$WORK/beta.out" "dirty: pass 1 ok" 60 || fail "beta reached pass 1" "$WORK/beta.out" "$WORK/beta.err"
-start_receive beta_b "$HOST_B" "unix:$WORK/b.sock"
-migrate bandwidth "$HOST_A" beta "unix:$WORK/b.sock" --bandwidth 1 --json
-rounds=$(json_get "$WORK/bandwidth.out" rounds)
-if [ "$rounds" != none ] && [ "$rounds" -ge 2 ]; then
-	ok "bandwidth: --bandwidth 1 takes $rounds pre-copy rounds"
-else
-	fail "bandwidth: --bandwidth 1 takes 2 pre-copy rounds or more: $rounds" "$WORK/bandwidth.out" "$WORK/bandwidth.err"
-fi
-migrated bandwidth beta beta beta_b "unix:$WORK/b.sock"
+rounds_between bandwidth-1 beta 2 30 "dirty.kib=640 dirty.pass_ms=1000" "the guest dirties pages while a round goes"
 
 # The 2 MiB hot region rewritten without pause, more than --bandwidth 2 carries: only auto-converge's throttle
 # (every vCPU kicked each 10 ms period, however long the sender blocks) makes pre-copy converge; without it a
 # round never ends with less dirty than it sent.
-start_run theta "$HOST_A" theta
-wait_for "$WORK/theta.out" "dirty: pass 2 ok" 60 || fail "theta reached pass 2" "$WORK/theta.out" "$WORK/theta.err"
-start_receive theta_b "$HOST_B" "unix:$WORK/b.sock"
-migrate converge "$HOST_A" theta "unix:$WORK/b.sock" --bandwidth 2 --json
-rounds=$(json_get "$WORK/converge.out" rounds)
-if [ "$rounds" != none ] && [ "$rounds" -le 20 ]; then
-	ok "converge: a guest outrunning --bandwidth 2 is throttled and moves after $rounds pre-copy rounds"
-else
-	fail "converge: a guest outrunning --bandwidth 2 moves within 20 rounds: $rounds" "$WORK/converge.out" \
-		"$WORK/converge.err"
-fi
-migrated converge theta theta theta_b "unix:$WORK/b.sock"
+rounds_between bandwidth-2 theta 2 20 "console=ttyS0" "a guest outrunning the link is throttled and moves"
 
 # ---- c. the connection cut: the source goes on, the target discards it all ----
 # The source of c, d and e: the server SOURCE on host A (label and name alike), its console in SOURCE.out.
