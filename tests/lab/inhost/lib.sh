@@ -89,15 +89,16 @@ retry() {
 }
 
 # The test OS image counting (sheer.count=N) across a checkpoint or a migration:
-# counters FILE: "N UPTIME BOOT" per counter line.
-counters() { sed -n 's/.*sheer-os-counter \([0-9]*\) uptime \([0-9.]*\) boot \([0-9a-f-]*\).*/\1 \2 \3/p' "$1"; }
-# continuity BEFORE AFTER [LAST]: both counted, and the counts run on without a gap or a repeat (to LAST
-# when given), one boot id, uptime never goes back.
+# counters FILE...: "N UPTIME BOOT" per counter line of the consoles FILE... read in order as one stream
+# (a line cut by a move is joined again: counters.awk).
+counters() { sed 's/^[a-z0-9]*| //' "$@" | awk -f /lab/inhost/counters.awk; }
+# continuity BEFORE AFTER [LAST]: the consoles before and after a move both counted, and the counts run on
+# without a gap or a repeat (to LAST when given), one boot id, uptime never goes back.
 continuity() {
-	[ -s "$1" ] && [ -s "$2" ] || { echo "bad: nothing counted before or after"; return; }
-	cat "$1" "$2" | awk -v want="${3:-}" '
-		{ if ($1 != n + 1) bad = bad " count " $1 " after " n; if (boot != "" && $3 != boot) bad = bad " new boot id";
-		  if ($2 + 0 < up + 0) bad = bad " uptime went back"; n = $1; up = $2; boot = $3 }
+	[ -n "$(counters "$1")" ] && [ -n "$(counters "$2")" ] || { echo "bad: nothing counted before or after"; return; }
+	counters "$1" "$2" | awk -v want="${3:-}" '
+		{ if ($1 != n + 1) bad = bad " count " $1 " after " n; if (boot != "" && length($3) == 36 && $3 != boot) bad = bad " new boot id";
+		  if ($2 + 0 < up + 0) bad = bad " uptime went back"; n = $1; up = $2; if (boot == "" && length($3) == 36) boot = $3 }
 		END { if (want != "" && n != want) bad = bad " ended at " n; print bad == "" ? "ok" : "bad" bad }'
 }
 # count_then_stop FILE NAME [PID]: once the image counted 5 more in FILE (the console of NAME's sheer,
