@@ -135,11 +135,9 @@ static int await_answer(struct source_run *run, uint32_t expected, uint32_t refu
 }
 
 static void report_round(struct source_run *run, unsigned int round, uint64_t pages, uint64_t dirty,
-			 uint64_t round_ns, uint64_t round_bytes)
+			 uint64_t round_ns, uint64_t round_bytes, uint64_t rate)
 {
-	struct migrate_round r = { round, pages, dirty, run->st.bytes_sent, run->ram_pages,
-				   round_ns ? (uint64_t)((double)round_bytes * 1e9 / (double)round_ns) : 0,
-				   run->throttle_pct };
+	struct migrate_round r = { round, pages, dirty, run->st.bytes_sent, run->ram_pages, rate, run->throttle_pct };
 
 	run->last = r;
 	if (run->result->n_round_log < MIGRATE_MAX_ROUNDS)
@@ -149,11 +147,6 @@ static void report_round(struct source_run *run, unsigned int round, uint64_t pa
 		run->progress->update(run->progress->ctx, &r);
 }
 
-/*
- * One round: the pages the log holds now; *rate: the bytes per second that
- * reached the target's RAM (timed to its MRAK, not into socket buffers, or a
- * short last round would promise a pause it cannot keep); *dirty: what is left.
- */
 /*
  * Sending failed: a target that backs out says why (MFAL) before it closes,
  * and the source, busy writing, hits the closed socket first. Its last
@@ -172,6 +165,11 @@ static int send_failed(struct source_run *run, int ret, const char *what)
 	return source_fail(run, ret, what, strerror(-ret));
 }
 
+/*
+ * One round: the pages the log holds now; *rate: the bytes per second that
+ * reached the target's RAM (timed to its MRAK, not into socket buffers, or a
+ * short last round would promise a pause it cannot keep); *dirty: what is left.
+ */
 static int send_round(struct source_run *run, unsigned int round, uint64_t *rate, uint64_t *dirty)
 {
 	struct memory_send_stats stats = { 0 };
@@ -195,7 +193,7 @@ static int send_round(struct source_run *run, unsigned int round, uint64_t *rate
 	*rate = ns ? (uint64_t)((double)(run->st.bytes_sent - bytes) * 1e9 / (double)ns) : 0;
 	run->result->rounds = round;
 	run->result->pages += stats.data_pages;
-	report_round(run, round, stats.data_pages + stats.zero_pages, *dirty, ns, run->st.bytes_sent - bytes);
+	report_round(run, round, stats.data_pages + stats.zero_pages, *dirty, ns, run->st.bytes_sent - bytes, *rate);
 	return 0;
 }
 
