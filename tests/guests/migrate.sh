@@ -16,9 +16,11 @@
 #     paused one (the target keeps waiting), plain TCP to a non-loopback
 #     address, a target where a server of that name runs already (its
 #     reason on the line); then that source powers off cleanly;
-#  e. over TCP on loopback, like a, after a first attempt that was cut.
+#  e. the server powered off, and the target stopped, during pre-copy;
+#  f. over TCP on loopback, like a, after a first attempt that was cut.
+# (count_moves.sh moves a guest that prints without pause.)
 # Each check prints "ok"/"FAIL"; the run ends with "migrate: N passed, M failed".
-# MIGRATE_CUTS="BYTES..." replaces the random cut points (to repeat a run): c's three, then e's.
+# MIGRATE_CUTS="BYTES..." replaces the random cut points (to repeat a run): c's three, then f's.
 #
 # usage: tests/guests/migrate.sh BUILD_DIR     (needs BUILD_DIR/sheer and BUILD_DIR/guests/dirty.bzImage)
 set -u

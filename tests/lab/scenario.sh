@@ -94,7 +94,13 @@ machines_stop() {
 }
 
 status_of() { cat "$LOGS/$1.status"; }
-exited_with() { [ "$(status_of "$1")" = "$2" ]; }
+# exited_with NAME STATUS: on failure the end of NAME's console shows why (a hang, a panic, a timeout).
+exited_with() {
+	[ "$(status_of "$1")" = "$2" ] && return
+	echo "  $1 exited with status $(status_of "$1"), not $2; its console ended:"
+	grep -av '^LAB: ' "$LOGS/$1.log" | tail -n 30 | cut -c 1-300 | sed "s/^/    $1| /"
+	return 1
+}
 exited_nonzero() { [ "$(status_of "$1")" != 0 ]; }
 # console_has NAME LINE: the console shows LINE exactly.
 console_has() { grep -qxF -- "$2" "$LOGS/$1.log" || { echo "  $1: no line '$2'"; said "$1"; return 1; }; }

@@ -152,11 +152,52 @@ static enum vcpu_step vcpu_system_event(struct vcpu *vcpu, struct vcpu_stop *sto
 	}
 }
 
+/* Dispatch an IO or MMIO exit; false for any other exit. */
+static bool vcpu_handle_access(struct vcpu *vcpu, struct bus *pio, struct bus *mmio)
+{
+	if (vcpu->run->exit_reason == KVM_EXIT_IO)
+		vcpu_handle_io(vcpu, pio);
+	else if (vcpu->run->exit_reason == KVM_EXIT_MMIO)
+		vcpu_handle_mmio(vcpu, mmio);
+	else
+		return false;
+	vcpu->access_unfinished = true;
+	return true;
+}
+
+/* A string instruction finishes in page-sized pieces, each its own exit; more than this is not one instruction. */
+#define VCPU_SETTLE_MAX_EXITS 64
+
+/*
+ * KVM finishes an IO or MMIO exit (stores an IN's data, moves rip past the
+ * instruction) only when KVM_RUN is entered again. Registers saved before
+ * that make the guest repeat the access where they are restored: a serial
+ * byte printed twice, a read's side effect twice. With immediate_exit set,
+ * KVM_RUN finishes the access and returns without running the guest further.
+ */
+int vcpu_settle(struct vcpu *vcpu, struct bus *pio, struct bus *mmio)
+{
+	struct kvm_run *run = vcpu->run;
+	int ret = 0;
+
+	for (int exits = 0; vcpu->access_unfinished && !ret; exits++) {
+		vcpu->access_unfinished = false;
+		__atomic_store_n(&run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0)
+			ret = errno == EINTR || errno == EAGAIN ? 0 : -errno;
+		else if (!vcpu_handle_access(vcpu, pio, mmio) || exits >= VCPU_SETTLE_MAX_EXITS)
+			ret = -EPROTO;
+	}
+	__atomic_store_n(&run->immediate_exit, 0, __ATOMIC_SEQ_CST);
+	return ret;
+}
+
 int vcpu_step(struct vcpu *vcpu, struct bus *pio, struct bus *mmio, struct vcpu_stop *stop)
 {
 	struct kvm_run *run = vcpu->run;
 	char what[64];
 
+	vcpu->access_unfinished = false;
 	if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
 		if (errno == EINTR || errno == EAGAIN) {
 			__atomic_store_n(&run->immediate_exit, 0, __ATOMIC_SEQ_CST);
@@ -165,13 +206,9 @@ int vcpu_step(struct vcpu *vcpu, struct bus *pio, struct bus *mmio, struct vcpu_
 		return -errno;
 	}
 	stop->triple_fault = false;
+	if (vcpu_handle_access(vcpu, pio, mmio))
+		return VCPU_STEP_CONTINUE;
 	switch (run->exit_reason) {
-	case KVM_EXIT_IO:
-		vcpu_handle_io(vcpu, pio);
-		return VCPU_STEP_CONTINUE;
-	case KVM_EXIT_MMIO:
-		vcpu_handle_mmio(vcpu, mmio);
-		return VCPU_STEP_CONTINUE;
 	case KVM_EXIT_INTR:
 		return VCPU_STEP_KICKED;
 	case KVM_EXIT_SHUTDOWN:

@@ -25,6 +25,7 @@ struct vcpu {
 	pthread_t thread;
 	pid_t tid;		/* the thread's, once it runs (atomic): its throttle timer signals it */
 	bool thread_started;
+	bool access_unfinished;	/* an IO/MMIO exit KVM completes on the next KVM_RUN (vcpu_settle) */
 	void *owner;		/* the VM, for the thread's entry point */
 };
 
@@ -47,6 +48,7 @@ int vcpu_set_cpuid(struct vcpu *vcpu, struct kvm_cpuid2 *cpuid);
 int vcpu_init_lapic(struct vcpu *vcpu);
 int vcpu_wait_for_sipi(struct vcpu *vcpu);
 int vcpu_step(struct vcpu *vcpu, struct bus *pio, struct bus *mmio, struct vcpu_stop *stop);
+int vcpu_settle(struct vcpu *vcpu, struct bus *pio, struct bus *mmio);
 void vcpu_kick(struct vcpu *vcpu);
 
 #endif

@@ -47,16 +47,26 @@ void vm_request_stop(struct vm *vm, enum vm_exit_reason reason, const char *deta
 	pthread_mutex_unlock(&vm->lock);
 }
 
-static void vcpu_thread_wait_while_paused(struct vm *vm)
+/* A paused vCPU's registers may be saved: it parks on an instruction boundary (vcpu_settle). */
+static int vcpu_thread_wait_while_paused(struct vm *vm, struct vcpu *vcpu)
 {
+	int ret = 0;
+
 	pthread_mutex_lock(&vm->lock);
-	while (vm->pause_requested && !vm->stopping) {
+	while (vm->pause_requested && !vm->stopping && !ret) {
+		if (vcpu->access_unfinished) {
+			pthread_mutex_unlock(&vm->lock);
+			ret = vcpu_settle(vcpu, &vm->pio, &vm->mmio);
+			pthread_mutex_lock(&vm->lock);
+			continue;
+		}
 		vm->paused_vcpus++;
 		pthread_cond_broadcast(&vm->changed);
 		pthread_cond_wait(&vm->changed, &vm->lock);
 		vm->paused_vcpus--;
 	}
 	pthread_mutex_unlock(&vm->lock);
+	return ret;
 }
 
 static bool vm_is_stopping(struct vm *vm)
@@ -79,6 +89,14 @@ static void vcpu_thread_stop(struct vm *vm, const struct vcpu_stop *stop)
 		}
 	}
 	vm_request_stop(vm, stop->reason, stop->detail);
+}
+
+static void vcpu_thread_fail(struct vm *vm, const struct vcpu *vcpu, const char *what, int err)
+{
+	char detail[96];
+
+	snprintf(detail, sizeof(detail), "vCPU %u: %s: %s", vcpu->id, what, strerror(-err));
+	vm_request_stop(vm, VM_EXIT_VMM_ERROR, detail);
 }
 
 #define THROTTLE_PERIOD_NS 10000000ull
@@ -119,7 +137,11 @@ static void *vcpu_thread(void *arg)
 	while (!vm_is_stopping(vm)) {
 		int step;
 
-		vcpu_thread_wait_while_paused(vm);
+		step = vcpu_thread_wait_while_paused(vm, vcpu);
+		if (step < 0) {
+			vcpu_thread_fail(vm, vcpu, "finishing an IO exit", step);
+			break;
+		}
 		if (vm_is_stopping(vm))
 			break;
 		vcpu_thread_throttle(vm, &ran_since);
@@ -130,10 +152,7 @@ static void *vcpu_thread(void *arg)
 			vcpu_thread_stop(vm, &stop);
 			break;
 		} else if (step < 0) {
-			char detail[96];
-
-			snprintf(detail, sizeof(detail), "vCPU %u: KVM_RUN: %s", vcpu->id, strerror(-step));
-			vm_request_stop(vm, VM_EXIT_VMM_ERROR, detail);
+			vcpu_thread_fail(vm, vcpu, "KVM_RUN", step);
 			break;
 		}
 	}
