@@ -16,8 +16,8 @@ SANITIZE ?=
 DEB_PACKAGES := gcc clang libclang-rt-14-dev make pkg-config check libpci-dev libnuma-dev libhwloc-dev libjansson-dev \
                 linux-libc-dev qemu-system-x86 qemu-utils busybox-static cpio kmod gzip xz-utils \
                 zstd ipmitool openipmi seabios ipxe-qemu iproute2 procps psmisc pci.ids python3 acpica-tools \
-                liblzma-dev zlib1g-dev libseccomp-dev libssl-dev openssl
-PKG_MODULES  := libpci numa hwloc jansson check liblzma zlib libseccomp openssl
+                liblzma-dev zlib1g-dev libseccomp-dev libssl-dev openssl libfreeipmi-dev libcurl4-openssl-dev
+PKG_MODULES  := libpci numa hwloc jansson check liblzma zlib libseccomp openssl libfreeipmi libcurl
 
 MISSING_PKG := $(shell for m in $(PKG_MODULES); do pkg-config --exists $$m 2>/dev/null || echo $$m; done)
 ifneq ($(filter-out deps clean,$(or $(MAKECMDGOALS),all)),)
@@ -27,8 +27,8 @@ endif
 endif
 
 CFLAGS   := -std=gnu11 -Wall -Wextra -Werror -O2 -g -D_GNU_SOURCE -I. \
-            $(shell pkg-config --cflags libpci numa hwloc jansson liblzma zlib libseccomp openssl 2>/dev/null)
-LDLIBS   := $(shell pkg-config --libs libpci numa hwloc jansson liblzma zlib libseccomp openssl 2>/dev/null) -lpthread -lm
+            $(shell pkg-config --cflags libpci numa hwloc jansson liblzma zlib libseccomp openssl libfreeipmi libcurl 2>/dev/null)
+LDLIBS   := $(shell pkg-config --libs libpci numa hwloc jansson liblzma zlib libseccomp openssl libfreeipmi libcurl 2>/dev/null) -lpthread -lm
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
 ifneq ($(SANITIZE),)
@@ -92,10 +92,12 @@ deps:
 		$$SUDO useradd --system --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin sheer; }
 
 # Each Check binary prints its own summary line; every binary runs even if one fails.
-# cli_errors.sh drives the built program with bad input (exit 2, one line, nothing left).
+# cli_errors.sh drives the built program with bad input (exit 2, one line, nothing left);
+# bmc.sh drives `sheer bmc` against ipmi_sim and the test Redfish BMC.
 unit-check: $(UNIT_BINS) $(BUILD)/sheer
 	@rc=0; for t in $(UNIT_BINS); do echo "== $$t"; CK_FORK=yes SHEER_TEST_ROOT=$(CURDIR) $$t || rc=1; done; \
-	echo "== tests/unit/cli_errors.sh"; tests/unit/cli_errors.sh $(BUILD)/sheer || rc=1; exit $$rc
+	echo "== tests/unit/cli_errors.sh"; tests/unit/cli_errors.sh $(BUILD)/sheer || rc=1; \
+	echo "== tests/bmc/bmc.sh"; tests/bmc/bmc.sh $(BUILD) || rc=1; exit $$rc
 
 lab-assets: $(BUILD)/sheer
 	tests/lab/lab assets

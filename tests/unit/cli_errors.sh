@@ -142,6 +142,29 @@ expect receive-plain-tcp-on-network "0.0.0.0:7000 is not a loopback address: pla
 	-- receive --listen tcp:0.0.0.0:7000
 
 expect host-check-bad-flag "host check: usage: sheer host check [--json]" -- host check --jsn
+# sheer bmc: refused before anything is sent (tests/bmc/bmc.sh talks to real BMCs).
+printf 'secret\n' >"$WORK/bmc-password" && chmod 600 "$WORK/bmc-password"
+printf 'secret\n' >"$WORK/bmc-shared" && chmod 644 "$WORK/bmc-shared"
+BMC=ipmi://admin@127.0.0.1:9
+expect bmc-no-words "bmc: want TARGET power|bootdev WHAT" -- bmc "$BMC" power --password-file "$WORK/bmc-password"
+expect bmc-unknown-request "bmc: unknown request 'reboot' (power or bootdev)" -- bmc "$BMC" reboot now
+expect bmc-unknown-power "bmc: power: unknown 'reset' (status, on, off, soft or cycle)" -- bmc "$BMC" power reset
+expect bmc-persistent-power "bmc: --persistent is for bootdev" -- bmc "$BMC" power on --persistent
+expect bmc-not-a-url "'http://bmc': not a BMC URL" -- bmc http://bmc power status --password-file "$WORK/bmc-password"
+expect bmc-no-user "the user before '@' is missing" -- bmc ipmi://bmc power status
+expect bmc-long-ipmi-user "not a plain name of at most 16 characters" -- bmc ipmi://a-user-name-too-long@h power status
+expect bmc-bad-port "the port is not a number from 1 to 65535" -- bmc ipmi://admin@h:70000 power status
+expect bmc-ipmi-path "unexpected '/1' after the host" -- bmc ipmi://admin@h/1 power status
+expect bmc-redfish-no-system "no system id after the host" -- bmc redfish://admin@h power status
+expect bmc-no-password-file "--password-file FILE is required" -- bmc "$BMC" power status
+expect bmc-missing-password-file "password file $WORK/nonexistent: No such file or directory" \
+	-- bmc "$BMC" power status --password-file "$WORK/nonexistent"
+expect bmc-shared-password-file "group or others may access it (mode 644; chmod 600 it)" \
+	-- bmc "$BMC" power status --password-file "$WORK/bmc-shared"
+expect bmc-password-directory "not a regular file" -- bmc "$BMC" power status --password-file "$WORK/a-directory"
+expect bmc-bad-timeout "--timeout-ms wants a whole number from 1 to 600000, not '0'" \
+	-- bmc "$BMC" power status --timeout-ms 0
+expect bmc-bad-retries "--retries wants a whole number from 0 to 10, not 'many'" -- bmc "$BMC" power status --retries many
 
 # sheer host check as a user (run PREFIX... before it: setpriv to become another): its kvm line
 # agrees with whether that user can open /dev/kvm read-write as the shell's <> does, it has a

@@ -8,6 +8,7 @@
 
 #include "iommu/host_check.h"
 #include "passthru/cli/commands.h"
+#include "power/cli/commands.h"
 #include "power/planner/power.h"
 #include "vmm/lib/cli.h"
 #include "vmm/cli/commands.h"
@@ -38,6 +39,7 @@ static const struct subcommand subcommands[] = {
 	{ "devices", cmd_devices, "list PCI devices and whether each can be assigned ([--json])" },
 	{ "release", cmd_release, "give back a device a killed server left behind (BDF)" },
 	{ "power", cmd_power, "simulate consolidation policies on traces" },
+	{ "bmc", cmd_bmc, "a physical server's BMC: power and boot device (TARGET power|bootdev ...)" },
 };
 
 #define N_SUBCOMMANDS (sizeof(subcommands) / sizeof(subcommands[0]))

@@ -1,0 +1,7 @@
+/* The power-control subcommands of `sheer` (besides `sheer power`, power/planner/power.h). */
+#ifndef SHEER_POWER_CLI_COMMANDS_H
+#define SHEER_POWER_CLI_COMMANDS_H
+
+int cmd_bmc(int argc, char **argv);	/* power/cli/bmc_cmd.c */
+
+#endif
