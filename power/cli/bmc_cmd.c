@@ -13,20 +13,22 @@
 
 #include "power/bmc/bmc.h"
 #include "power/cli/commands.h"
+#include "power/physical/inventory.h"
 #include "vmm/lib/cli.h"
+#include "vmm/lib/parse.h"
 
-#define BMC_DEFAULT_TIMEOUT_MS 5000
-#define BMC_DEFAULT_RETRIES 2
 #define BMC_MAX_TIMEOUT_MS 600000
 #define BMC_MAX_RETRIES 10
 
 static void bmc_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: sheer bmc TARGET power status|on|off|soft|cycle --password-file FILE [OPTIONS]\n"
-		"       sheer bmc TARGET bootdev disk|pxe [--persistent] --password-file FILE [OPTIONS]\n"
-		"  TARGET: ipmi://USER@HOST[:PORT] or redfish://USER@HOST[:PORT]/SYSTEM-ID\n"
-		"  --password-file FILE  the BMC user's password, one line (the file: yours, mode 600)\n"
+		"usage: sheer bmc TARGET power status|on|off|soft|cycle [OPTIONS]\n"
+		"       sheer bmc TARGET bootdev disk|pxe [--persistent] [OPTIONS]\n"
+		"  TARGET: a physical server of the inventory (sheer physical list), or\n"
+		"          ipmi://USER@HOST[:PORT] or redfish://USER@HOST[:PORT]/SYSTEM-ID\n"
+		"  --password-file FILE  the BMC user's password, one line (the file: yours, mode 600);\n"
+		"                        required with a URL, the inventory's otherwise\n"
 		"  --timeout-ms N        wait per attempt (default %d)\n"
 		"  --retries N           attempts after one that timed out (default %d)\n"
 		"  --ca-file FILE        Redfish: the CA of the BMC's certificate (default: the system's)\n",
@@ -35,9 +37,13 @@ static void bmc_usage(FILE *out)
 
 struct bmc_request {
 	struct bmc_target target;
-	const char *password_file;
 	const char *url, *verb, *what;
 	bool persistent;
+	/* Given on the command line (over the inventory's): NULL or 0 when not. */
+	const char *password_file, *ca_file;
+	unsigned int timeout_ms, retries;
+	bool retries_given;
+	struct physical_server physical;
 };
 
 static int parse_number(const char *opt, const char *arg, unsigned long min, unsigned long max, unsigned int *out)
@@ -57,20 +63,21 @@ static int parse_number(const char *opt, const char *arg, unsigned long min, uns
 
 static int parse_option(int c, struct bmc_request *req)
 {
-	struct bmc_target *t = &req->target;
-
 	switch (c) {
 	case 'p':
 		req->password_file = optarg;
 		return 0;
 	case 't':
-		return parse_number("--timeout-ms", optarg, 1, BMC_MAX_TIMEOUT_MS, &t->timeout_ms);
+		return parse_number("--timeout-ms", optarg, 1, BMC_MAX_TIMEOUT_MS, &req->timeout_ms);
 	case 'r':
-		return parse_number("--retries", optarg, 0, BMC_MAX_RETRIES, &t->retries);
+		req->retries_given = true;
+		return parse_number("--retries", optarg, 0, BMC_MAX_RETRIES, &req->retries);
 	case 'c':
-		if (snprintf(t->ca_file, sizeof(t->ca_file), "%s", optarg) < (int)sizeof(t->ca_file))
+		if (strlen(optarg) < sizeof(req->target.ca_file)) {
+			req->ca_file = optarg;
 			return 0;
-		cli_error("bmc: --ca-file: path longer than %zu bytes", sizeof(t->ca_file) - 1);
+		}
+		cli_error("bmc: --ca-file: path longer than %zu bytes", sizeof(req->target.ca_file) - 1);
 		return -EINVAL;
 	case 'P':
 		req->persistent = true;
@@ -114,6 +121,41 @@ static int check_words(int argc, char **argv, struct bmc_request *req)
 	return -EINVAL;
 }
 
+/* TARGET: a URL (its password file on the command line) or a server of the inventory. */
+static int bmc_resolve(struct bmc_request *req)
+{
+	const char *password_file = req->password_file;
+	char err[PATH_MAX + 128];
+	int ret;
+
+	req->target.timeout_ms = BMC_DEFAULT_TIMEOUT_MS;
+	req->target.retries = BMC_DEFAULT_RETRIES;
+	if (strstr(req->url, "://")) {
+		ret = bmc_target_parse(req->url, &req->target, err, sizeof(err));
+	} else {
+		ret = physical_load(req->url, &req->physical, err, sizeof(err));
+		req->target = req->physical.bmc;
+		password_file = password_file ? password_file : req->physical.password_file;
+	}
+	if (ret < 0) {
+		cli_error("bmc: %s", err);
+		return -EINVAL;
+	}
+	if (req->timeout_ms)
+		req->target.timeout_ms = req->timeout_ms;
+	if (req->retries_given)
+		req->target.retries = req->retries;
+	if (req->ca_file)
+		copy_string(req->target.ca_file, sizeof(req->target.ca_file), req->ca_file);
+	if (!password_file) {
+		cli_error("bmc: --password-file FILE is required (a password is never given on the command line)");
+		return -EINVAL;
+	}
+	if ((ret = bmc_password_load(&req->target, password_file, err, sizeof(err))) < 0)
+		cli_error("bmc: %s", err);
+	return ret;
+}
+
 static int bmc_parse(int argc, char **argv, struct bmc_request *req)
 {
 	static const struct option opts[] = {
@@ -125,11 +167,8 @@ static int bmc_parse(int argc, char **argv, struct bmc_request *req)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char err[256];
 	int c, ret;
 
-	req->target.timeout_ms = BMC_DEFAULT_TIMEOUT_MS;
-	req->target.retries = BMC_DEFAULT_RETRIES;
 	opterr = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
@@ -140,19 +179,8 @@ static int bmc_parse(int argc, char **argv, struct bmc_request *req)
 		if ((ret = parse_option(c, req)) < 0)
 			return ret;
 	}
-	if ((ret = check_words(argc, argv, req)) < 0)
-		return ret;
-	if (bmc_target_parse(req->url, &req->target, err, sizeof(err)) < 0) {
-		cli_error("bmc: %s", err);
-		return -EINVAL;
-	}
-	if (!req->password_file) {
-		cli_error("bmc: --password-file FILE is required (a password is never given on the command line)");
-		return -EINVAL;
-	}
-	if ((ret = bmc_password_load(&req->target, req->password_file, err, sizeof(err))) < 0)
-		cli_error("bmc: %s", err);
-	return ret;
+	ret = check_words(argc, argv, req);
+	return ret < 0 ? ret : bmc_resolve(req);
 }
 
 static enum bmc_power_action power_action(const char *what)
@@ -174,11 +202,13 @@ static int bmc_exit_status(int ret)
 static int bmc_do(const struct bmc_request *req)
 {
 	const struct bmc_target *t = &req->target;
-	char err[384], name[3 * BMC_FIELD_MAX];
+	char err[384], name[3 * BMC_FIELD_MAX + SERVER_NAME_MAX + 4];
 	bool on;
 	int ret;
 
 	bmc_target_describe(t, name, sizeof(name));
+	if (req->physical.name[0])
+		snprintf(name + strlen(name), sizeof(name) - strlen(name), " (%s)", req->physical.name);
 	if (strcmp(req->verb, "bootdev") == 0)
 		ret = bmc_set_boot_device(t, strcmp(req->what, "pxe") == 0 ? BMC_BOOT_PXE : BMC_BOOT_DISK,
 					  req->persistent, err, sizeof(err));

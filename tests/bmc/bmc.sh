@@ -154,5 +154,55 @@ refused_untouched wrong-ca "redfish: a certificate from a CA it was not given" 2
 refused_untouched silent "redfish: a BMC that does not answer" 1 "redfish://admin@localhost:" \
 	"redfish://admin@localhost:$(free_port tcp)/1" power on --password-file "$WORK/password" --timeout-ms 200 --retries 1
 
+# ---- the inventory: both BMCs as physical servers, by name ----
+IPMI_URL="ipmi://admin@127.0.0.1:$(sed -n 's/^  addr 127.0.0.1 //p' "$WORK/ipmi/lan.conf")"
+export SHEER_CONFIG_DIR=$WORK/config
+mkdir -p "$SHEER_CONFIG_DIR/physical"
+cp "$WORK/password" "$SHEER_CONFIG_DIR/physical/bmc.pw"
+cp "$WORK/tls/ca.pem" "$SHEER_CONFIG_DIR/physical/bmc-ca.pem"
+cat >"$SHEER_CONFIG_DIR/physical/rack1.ini" <<INI
+# an IPMI server, its password next to it
+[physical]
+bmc = $IPMI_URL
+password_file = bmc.pw
+boot = disk
+disk = nvme-serial:sheer-lun-1
+macs = 52:54:00:00:01:01, 52:54:00:00:01:02
+ready = tcp:10.0.2.15:22
+INI
+cat >"$SHEER_CONFIG_DIR/physical/rack2.ini" <<INI
+[physical]
+bmc = $URL
+password_file = $SHEER_CONFIG_DIR/physical/bmc.pw
+ca_file = bmc-ca.pem
+boot = pxe
+timeout_ms = 2000
+INI
+printf '[physical]\nbmc = %s\npassword_file = bmc.pw\ncolour = blue\n' "$IPMI_URL" >"$SHEER_CONFIG_DIR/physical/rack3.ini"
+check name-on "inventory: bmc rack1 power on (its password file from the inventory)" 0 "power on sent" rack1 power on
+check name-off "inventory: bmc rack2 power off (Redfish, its CA from the inventory)" 0 "power off sent" rack2 power off
+check unknown-name "inventory: an unknown physical server" 2 "unknown physical server 'rack9'" rack9 power status
+check bad-entry "inventory: an entry with an unknown key, named by file and line" 2 "rack3.ini:4: unknown key 'colour'" \
+	rack3 power status
+"$SHEER" physical list >"$WORK/list.out" 2>"$WORK/list.err"
+status=$?
+if [ $status -eq 0 ] && grep -Eq '^rack1 +on +disk +ipmi://admin@127.0.0.1:' "$WORK/list.out" &&
+   grep -Eq '^rack2 +off +pxe +redfish://admin@localhost:' "$WORK/list.out" &&
+   grep -Eq "^rack3 +unknown .*# .*unknown key 'colour'" "$WORK/list.out"; then
+	ok "physical list: rack1 on (disk), rack2 off (pxe), rack3 unknown with its reason"
+else
+	fail "physical list: rack1 on, rack2 off, rack3 unknown: exit $status" "$WORK/list.out" "$WORK/list.err"
+fi
+"$SHEER" physical list --json >"$WORK/list.json" 2>"$WORK/list.err"
+if python3 -c 'import json, sys
+rows = {r["name"]: r for r in json.load(open(sys.argv[1]))}
+assert rows["rack1"]["power"] == "on" and rows["rack1"]["disk"] == "nvme-serial:sheer-lun-1", rows["rack1"]
+assert rows["rack2"]["power"] == "off" and rows["rack2"]["boot"] == "pxe", rows["rack2"]
+assert rows["rack3"]["power"] is None and "colour" in rows["rack3"]["error"], rows["rack3"]' "$WORK/list.json"; then
+	ok "physical list --json: the same, with disk and error fields"
+else
+	fail "physical list --json" "$WORK/list.json" "$WORK/list.err"
+fi
+
 echo "bmc: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

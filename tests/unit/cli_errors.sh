@@ -165,6 +165,22 @@ expect bmc-password-directory "not a regular file" -- bmc "$BMC" power status --
 expect bmc-bad-timeout "--timeout-ms wants a whole number from 1 to 600000, not '0'" \
 	-- bmc "$BMC" power status --timeout-ms 0
 expect bmc-bad-retries "--retries wants a whole number from 0 to 10, not 'many'" -- bmc "$BMC" power status --retries many
+# The inventory of physical servers ($SHEER_CONFIG_DIR/physical/NAME.ini): what is wrong, by file and line.
+export SHEER_CONFIG_DIR="$WORK/config"
+INV=$SHEER_CONFIG_DIR/physical
+mkdir -p "$INV"
+printf '[physical]\npassword_file = pw\n' >"$INV/nobmc.ini"
+printf '[physical]\nbmc = %s\npassword_file = pw\n[physical]\n' "$BMC" >"$INV/twice.ini"
+printf '[physical]\nbmc = %s\npassword_file = pw\nmacs = 52:54:00:00:00:01, 52:54:00:00:00\n' "$BMC" >"$INV/badmac.ini"
+printf '[physical]\nbmc = %s\npassword_file = pw\nready = http://x\n' "$BMC" >"$INV/badready.ini"
+printf 'bmc = %s\n' "$BMC" >"$INV/nosection.ini"
+expect physical-unknown "unknown physical server 'rack9' (no $INV/rack9.ini)" -- bmc rack9 power status
+expect physical-no-bmc "nobmc.ini:1: [physical] needs bmc = URL" -- bmc nobmc power status
+expect physical-two-sections "twice.ini:4: a second section (a file describes one server: [physical])" -- bmc twice power on
+expect physical-bad-mac "badmac.ini:4: macs: '52:54:00:00:00' is not a MAC address" -- bmc badmac power on
+expect physical-bad-ready "badready.ini:4: ready: 'http://x' is not valid here" -- bmc badready power on
+expect physical-no-section "nosection.ini:1: key 'bmc' before any section (start with [physical])" -- bmc nosection power on
+expect physical-usage "physical: usage: sheer physical list [--json]" -- physical lst
 
 # sheer host check as a user (run PREFIX... before it: setpriv to become another): its kvm line
 # agrees with whether that user can open /dev/kvm read-write as the shell's <> does, it has a

@@ -40,6 +40,7 @@ static const struct subcommand subcommands[] = {
 	{ "release", cmd_release, "give back a device a killed server left behind (BDF)" },
 	{ "power", cmd_power, "simulate consolidation policies on traces" },
 	{ "bmc", cmd_bmc, "a physical server's BMC: power and boot device (TARGET power|bootdev ...)" },
+	{ "physical", cmd_physical, "the inventory of physical servers and their power (list [--json])" },
 };
 
 #define N_SUBCOMMANDS (sizeof(subcommands) / sizeof(subcommands[0]))

@@ -9,9 +9,10 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "vmm/lib/ini.h"
 #include "vmm/server/spec.h"
 
-#define PROFILE_LINE_MAX 4096
+#define PROFILE_LINE_MAX INI_LINE_MAX
 
 /* Apply the profile at path on top of spec. On error err reads "path:line: reason". */
 int profile_load(const char *path, struct server_spec *spec, char *err, size_t errlen);
