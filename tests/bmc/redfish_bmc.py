@@ -5,23 +5,26 @@ HTTP basic authentication: GET /redfish/v1/Systems/ID (PowerState, Boot),
 POST .../Actions/ComputerSystem.Reset and PATCH of Boot's override, as a BMC does.
 
   redfish_bmc.py --port N --cert CERT --key KEY --user USER --password-file FILE
-                 --system ID --dir DIR [--on-cmd CMD] [--off-cmd CMD]
+                 --system ID --dir DIR [--on-cmd CMD [--soft-cmd CMD]]
 
 DIR/power holds 1 or 0, DIR/boot "TARGET ENABLED", DIR/calls.log one line per
-request that changed something ("reset On", "boot Pxe Continuous"). --on-cmd and
---off-cmd run (through sh) when the power goes on or off, so a lab machine can be
-the system. It prints "redfish-bmc: listening on PORT" once it answers.
+request that changed something ("reset On", "boot Pxe Continuous"). With --on-cmd
+the system is a machine, as tests/bmc/ipmi_chassis makes it for ipmi_sim: power on
+runs the command (through sh, in a session of its own), the power is on while it
+runs, power off stops it (SIGTERM), GracefulShutdown runs --soft-cmd (the ACPI
+power button). It prints "redfish-bmc: listening on PORT" once it answers.
 """
 import argparse
 import base64
 import json
 import os
+import signal
 import ssl
 import subprocess
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-RESETS = {"On": 1, "ForceOff": 0, "GracefulShutdown": 0, "ForceRestart": 1, "PowerCycle": 1}
+RESETS = {"On": 1, "ForceOff": 0, "GracefulShutdown": 0, "ForceRestart": 1, "PowerCycle": 1}  # power after
 TARGETS = {"None", "Pxe", "Hdd", "Cd", "BiosSetup"}
 ENABLED = {"Disabled", "Once", "Continuous"}
 
@@ -31,7 +34,7 @@ def main():
     for opt in ("--port", "--cert", "--key", "--user", "--password-file", "--system", "--dir"):
         ap.add_argument(opt, required=True)
     ap.add_argument("--on-cmd")
-    ap.add_argument("--off-cmd")
+    ap.add_argument("--soft-cmd")
     args = ap.parse_args()
     with open(args.password_file) as f:
         password = f.read().rstrip("\r\n")
@@ -53,12 +56,35 @@ def main():
         with open(os.path.join(args.dir, "calls.log"), "a") as f:
             f.write(line + "\n")
 
+    machine = {}
+
+    def machine_alive():
+        proc = machine.get("proc")
+        return proc is not None and proc.poll() is None
+
+    def power_on():
+        if args.on_cmd:
+            return machine_alive()
+        return read("power", "0") == "1"
+
     def set_power(on):
-        was = read("power", "0") == "1"
-        write("power", "1" if on else "0")
-        cmd = args.on_cmd if on and not was else args.off_cmd if was and not on else None
-        if cmd:
-            subprocess.Popen(["sh", "-c", cmd])
+        if not args.on_cmd:
+            write("power", "1" if on else "0")
+        elif on and not machine_alive():
+            machine["proc"] = subprocess.Popen(["sh", "-c", args.on_cmd], start_new_session=True,
+                                               stdin=subprocess.DEVNULL)
+        elif not on and machine_alive():
+            machine["proc"].terminate()
+            try:
+                machine["proc"].wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                machine["proc"].kill()
+
+    def soft_off():
+        if args.on_cmd and args.soft_cmd:
+            subprocess.run(["sh", "-c", args.soft_cmd], timeout=30)
+        else:
+            set_power(False)
 
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, fmt, *a):
@@ -98,7 +124,7 @@ def main():
                 return self.error(404, "no resource " + self.path)
             target, enabled = read("boot", "None Disabled").split()
             self.answer(200, {"@odata.id": system_path, "Id": args.system,
-                              "PowerState": "On" if read("power", "0") == "1" else "Off",
+                              "PowerState": "On" if power_on() else "Off",
                               "Boot": {"BootSourceOverrideTarget": target, "BootSourceOverrideEnabled": enabled}})
 
         def do_POST(self):
@@ -111,9 +137,12 @@ def main():
             if kind not in RESETS:
                 return self.error(400, "ResetType must be one of " + ", ".join(sorted(RESETS)))
             log("reset " + kind)
-            if kind in ("ForceRestart", "PowerCycle"):
-                set_power(False)
-            set_power(RESETS[kind] == 1)
+            if kind == "GracefulShutdown":
+                soft_off()
+            else:
+                if kind in ("ForceRestart", "PowerCycle"):
+                    set_power(False)
+                set_power(RESETS[kind] == 1)
             self.answer(204)
 
         def do_PATCH(self):
@@ -135,6 +164,12 @@ def main():
     ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     ctx.load_cert_chain(args.cert, args.key)
     server.socket = ctx.wrap_socket(server.socket, server_side=True)
+    # Stopping the BMC stops the machine it powers, as pulling a server's plug would.
+    def stop(signum, frame):
+        set_power(False)
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
     print("redfish-bmc: listening on %s" % args.port, flush=True)
     server.serve_forever()
 

@@ -6,7 +6,9 @@ COUNT=40
 
 
 say "starting ck01"
-prefixed ck01 sheer run --name ck01 --cpus 2 --memory 256M $OS --cmdline "$OS_CMDLINE sheer.count=$COUNT" >/tmp/ck01.log &
+# One vCPU: in the lab's emulated hosts a restored 2-vCPU guest sometimes dies (a triple fault or a hang
+# of its second vCPU), under QEMU as under sheer (tests/lab/README.md, "Known limits").
+prefixed ck01 sheer run --name ck01 --cpus 1 --memory 256M $OS --cmdline "$OS_CMDLINE sheer.count=$COUNT" >/tmp/ck01.log &
 if wait_for /tmp/ck01.log "sheer-os-counter 5 " 300; then
 	sheer checkpoint ck01 /tmp/ck01.ckpt >/tmp/checkpoint.out 2>&1
 	say "checkpoint exit $? lines $(wc -l </tmp/checkpoint.out): $(cat /tmp/checkpoint.out)"

@@ -11,7 +11,9 @@ SRC=/run/src DST=/run/dst
 processes() { for p in /proc/[0-9]*; do case "$(cat "$p/comm" 2>/dev/null)" in sheer|sheer-vmm) echo "${p#/proc/}" ;; esac; done | wc -l; }
 
 SHEER_RUN_DIR=$DST prefixed dst sheer receive --listen tcp:127.0.0.1:7000 >/tmp/dst.log &
-SHEER_RUN_DIR=$SRC prefixed src sheer run --name m01 --cpus 2 --memory 256M $OS \
+# One vCPU: in the lab's emulated hosts a moved 2-vCPU guest sometimes dies (a triple fault or a hang
+# of its second vCPU), under QEMU as under sheer (tests/lab/README.md, "Known limits").
+SHEER_RUN_DIR=$SRC prefixed src sheer run --name m01 --cpus 1 --memory 256M $OS \
 	--cmdline "$OS_CMDLINE sheer.count=$COUNT" >/tmp/src.log &
 if wait_for /tmp/src.log "sheer-os-counter 5 " 300; then
 	SHEER_RUN_DIR=$SRC sheer migrate m01 --to tcp:127.0.0.1:7000 >/tmp/migrate.out 2>&1
