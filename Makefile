@@ -16,7 +16,8 @@ SANITIZE ?=
 DEB_PACKAGES := gcc clang libclang-rt-14-dev make pkg-config check libpci-dev libnuma-dev libhwloc-dev libjansson-dev \
                 linux-libc-dev qemu-system-x86 qemu-utils busybox-static cpio kmod gzip xz-utils \
                 zstd ipmitool openipmi seabios ipxe-qemu iproute2 procps psmisc pci.ids python3 acpica-tools \
-                liblzma-dev zlib1g-dev libseccomp-dev libssl-dev openssl libfreeipmi-dev libcurl4-openssl-dev
+                liblzma-dev zlib1g-dev libseccomp-dev libssl-dev openssl libfreeipmi-dev libcurl4-openssl-dev \
+                syslinux syslinux-common mtools dosfstools fdisk
 PKG_MODULES  := libpci numa hwloc jansson check liblzma zlib libseccomp openssl libfreeipmi libcurl
 
 MISSING_PKG := $(shell for m in $(PKG_MODULES); do pkg-config --exists $$m 2>/dev/null || echo $$m; done)
