@@ -38,6 +38,10 @@ static int ipmi_failure(ipmi_ctx_t ctx, fiid_obj_t rs, const char *what, char *e
 	case IPMI_ERR_HOSTNAME_INVALID:
 		snprintf(err, errlen, "%s: no such host", what);
 		return -EHOSTUNREACH;
+	case IPMI_ERR_COMMAND_INVALID_OR_UNSUPPORTED:
+	case IPMI_ERR_BMC_BUSY:
+		snprintf(err, errlen, "%s: the BMC refused the request (%s)", what, ipmi_ctx_errormsg(ctx));
+		return -EIO;
 	case IPMI_ERR_BAD_COMPLETION_CODE:
 		if (!rs || ipmi_completion_code_strerror_cmd_r(rs, IPMI_NET_FN_CHASSIS_RQ, code, sizeof(code)) < 0)
 			snprintf(code, sizeof(code), "%s", ipmi_ctx_errormsg(ctx));

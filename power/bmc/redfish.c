@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <curl/curl.h>
 #include <jansson.h>
@@ -44,10 +45,16 @@ void redfish_parse_error_message(const char *data, size_t len, char *out, size_t
 	const char *msg = json_string_value(json_object_get(json_object_get(root, "error"), "message"));
 
 	snprintf(out, outlen, "%s%.120s", msg ? ": " : "", msg ? msg : "");
+	/* A BMC's words reach a terminal and a JSON string: printable ASCII only. */
+	for (char *c = out; *c; c++)
+		if (*c < 0x20 || *c > 0x7e)
+			*c = '?';
 	json_decref(root);
 }
 
-static int redfish_status_error(long status, const struct answer *a, const char *what, char *err, size_t errlen)
+/* system_itself: the request was for the ComputerSystem's own URL, so a 404 means no such system. */
+static int redfish_status_error(long status, const struct answer *a, bool system_itself, const char *what, char *err,
+				size_t errlen)
 {
 	char msg[128];
 
@@ -56,8 +63,9 @@ static int redfish_status_error(long status, const struct answer *a, const char 
 		return -EACCES;
 	}
 	redfish_parse_error_message(a->data, a->len, msg, sizeof(msg));
-	snprintf(err, errlen, "%s: HTTP %ld%s%s", what, status, status == 404 ? " (no such system)" : "", msg);
-	return status == 404 ? -ENOENT : -EIO;
+	snprintf(err, errlen, "%s: HTTP %ld%s%s", what, status, system_itself && status == 404 ? " (no such system)" : "",
+		 msg);
+	return system_itself && status == 404 ? -ENOENT : -EIO;
 }
 
 static int redfish_curl_error(CURLcode code, const struct answer *a, const char *what, char *err, size_t errlen)
@@ -67,7 +75,8 @@ static int redfish_curl_error(CURLcode code, const struct answer *a, const char 
 		return -EPROTO;
 	}
 	if (code == CURLE_PEER_FAILED_VERIFICATION)
-		snprintf(err, errlen, "%s: the BMC's certificate did not verify (its CA: --ca-file)", what);
+		snprintf(err, errlen, "%s: the BMC's certificate did not verify (not signed by the CA given, or "
+			 "not for this host name)", what);
 	else
 		snprintf(err, errlen, "%s: %s", what, code == CURLE_OPERATION_TIMEDOUT ? "the BMC did not answer"
 											  : curl_easy_strerror(code));
@@ -79,7 +88,6 @@ static int redfish_curl_error(CURLcode code, const struct answer *a, const char 
 		return -EHOSTUNREACH;
 	case CURLE_PEER_FAILED_VERIFICATION:
 	case CURLE_SSL_CACERT_BADFILE:
-	case CURLE_SSL_CONNECT_ERROR:
 		return -EACCES;
 	default:
 		return -EPROTO;
@@ -123,18 +131,26 @@ static int redfish_call(const struct bmc_target *t, const char *method, const ch
 		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
 	}
 	for (unsigned int attempt = 0; attempt <= t->retries; attempt++) {
+		if (attempt)
+			sleep(1);	/* a BMC restarting its web server takes a moment */
 		a->len = 0, a->data[0] = '\0', a->too_long = false;
 		code = curl_easy_perform(curl);
-		if (code != CURLE_OPERATION_TIMEDOUT && code != CURLE_COULDNT_CONNECT)
+		/* A request that timed out may have been carried out: only a GET is asked again then. */
+		if (code != CURLE_COULDNT_CONNECT && (code != CURLE_OPERATION_TIMEDOUT || strcmp(method, "GET")))
 			break;
 	}
 	if (code == CURLE_OK)
 		curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
 	curl_slist_free_all(headers);
 	curl_easy_cleanup(curl);
+	if (code == CURLE_OPERATION_TIMEDOUT && strcmp(method, "GET")) {
+		snprintf(err, errlen, "%s: the BMC did not answer in time; it may have carried the request out (check "
+			 "its power status)", what);
+		return -ETIMEDOUT;
+	}
 	if (code != CURLE_OK)
 		return redfish_curl_error(code, a, what, err, errlen);
-	return status >= 200 && status < 300 ? 0 : redfish_status_error(status, a, what, err, errlen);
+	return status >= 200 && status < 300 ? 0 : redfish_status_error(status, a, path[0] == '\0', what, err, errlen);
 }
 
 /* A request whose answer only matters when it is an error. */

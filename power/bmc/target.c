@@ -108,6 +108,7 @@ static int password_read(int fd, char *out, size_t max)
 	char buf[BMC_PASSWORD_MAX + 3];
 	ssize_t n = read(fd, buf, sizeof(buf));
 	size_t len;
+	int ret = 0;
 
 	if (n < 0)
 		return -errno;
@@ -117,13 +118,16 @@ static int password_read(int fd, char *out, size_t max)
 	if (len && buf[len - 1] == '\r')
 		len--;
 	if (len == 0 || len > max)
-		return -EMSGSIZE;
-	for (size_t i = 0; i < len; i++)
+		ret = -EMSGSIZE;
+	for (size_t i = 0; ret == 0 && i < len; i++)
 		if (!isprint((unsigned char)buf[i]))
-			return -EILSEQ;
-	memcpy(out, buf, len);
-	out[len] = '\0';
-	return 0;
+			ret = -EILSEQ;
+	if (ret == 0) {
+		memcpy(out, buf, len);
+		out[len] = '\0';
+	}
+	explicit_bzero(buf, sizeof(buf));
+	return ret;
 }
 
 int bmc_password_load(struct bmc_target *t, const char *path, char *err, size_t errlen)
@@ -134,7 +138,8 @@ int bmc_password_load(struct bmc_target *t, const char *path, char *err, size_t 
 
 	if (fd < 0) {
 		ret = -errno;
-		snprintf(err, errlen, "password file %s: %s", path, strerror(-ret));
+		snprintf(err, errlen, "password file %s: %s", path,
+			 ret == -ELOOP ? "a symbolic link (name the file itself)" : strerror(-ret));
 		return ret;
 	}
 	ret = fstat(fd, &st) < 0 ? -errno : 0;

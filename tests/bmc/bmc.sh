@@ -148,7 +148,10 @@ until_true 10 grep -q listening "$DIR/bmc.log" || fail "the Redfish BMC listens 
 URL="redfish://admin@localhost:$PORT/1"
 suite "$URL" "Pxe Continuous" "Hdd Once" "reset GracefulShutdown" --ca-file "$WORK/tls/ca.pem"
 refused_untouched unknown-system "redfish: an unknown system" 2 "no such system" "redfish://admin@localhost:$PORT/2" \
-	power on --password-file "$WORK/password" --ca-file "$WORK/tls/ca.pem"
+	power status --password-file "$WORK/password" --ca-file "$WORK/tls/ca.pem"
+refused_untouched unknown-system-action "redfish: an action on an unknown system (exit 1: the BMC refused it)" 1 \
+	"HTTP 404: no action" "redfish://admin@localhost:$PORT/2" power on --password-file "$WORK/password" \
+	--ca-file "$WORK/tls/ca.pem"
 refused_untouched wrong-ca "redfish: a certificate from a CA it was not given" 2 "certificate" "$URL" power on \
 	--password-file "$WORK/password"
 refused_untouched silent "redfish: a BMC that does not answer" 1 "redfish://admin@localhost:" \

@@ -186,7 +186,7 @@ int vcpu_settle(struct vcpu *vcpu, struct bus *pio, struct bus *mmio)
 		if (ioctl(vcpu->fd, KVM_RUN, 0) < 0)
 			ret = errno == EINTR || errno == EAGAIN ? 0 : -errno;
 		else if (!vcpu_handle_access(vcpu, pio, mmio) || exits >= VCPU_SETTLE_MAX_EXITS)
-			ret = -EPROTO;
+			ret = -EPROTO;	/* the caller names run->exit_reason */
 	}
 	__atomic_store_n(&run->immediate_exit, 0, __ATOMIC_SEQ_CST);
 	return ret;

@@ -158,10 +158,17 @@ int ini_load(const char *path, const char *what, const struct ini_handler *h, ch
 		snprintf(err, errlen, "%s %s: %s", what, path, strerror(-ret));
 		return ret;
 	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || !(file = fdopen(fd, "r"))) {
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		close(fd);
 		snprintf(err, errlen, "%s %s: not a regular file", what, path);
 		return -EINVAL;
+	}
+	file = fdopen(fd, "r");
+	if (!file) {
+		ret = -errno;
+		close(fd);
+		snprintf(err, errlen, "%s %s: %s", what, path, strerror(-ret));
+		return ret;
 	}
 	ret = ini_read(file, path, h, err, errlen);
 	fclose(file);

@@ -93,7 +93,7 @@ static void vcpu_thread_stop(struct vm *vm, const struct vcpu_stop *stop)
 
 static void vcpu_thread_fail(struct vm *vm, const struct vcpu *vcpu, const char *what, int err)
 {
-	char detail[96];
+	char detail[160];
 
 	snprintf(detail, sizeof(detail), "vCPU %u: %s: %s", vcpu->id, what, strerror(-err));
 	vm_request_stop(vm, VM_EXIT_VMM_ERROR, detail);
@@ -139,7 +139,11 @@ static void *vcpu_thread(void *arg)
 
 		step = vcpu_thread_wait_while_paused(vm, vcpu);
 		if (step < 0) {
-			vcpu_thread_fail(vm, vcpu, "finishing an IO exit", step);
+			char what[64];
+
+			snprintf(what, sizeof(what), "finishing an IO/MMIO access before a pause (KVM exit %u)",
+				 vcpu->run->exit_reason);
+			vcpu_thread_fail(vm, vcpu, what, step);
 			break;
 		}
 		if (vm_is_stopping(vm))
@@ -459,6 +463,14 @@ int vm_pause(struct vm *vm)
 	pthread_mutex_lock(&vm->lock);
 	while (vm->paused_vcpus < vm->live_vcpus && !vm->stop_requested)
 		pthread_cond_wait(&vm->changed, &vm->lock);
+	if (vm->stop_requested) {
+		/* The guest stopped, or a vCPU failed, while pausing: nothing whole is left to save. */
+		vm->pause_requested = false;
+		vm->state = vm->state_before_pause;
+		pthread_cond_broadcast(&vm->changed);
+		pthread_mutex_unlock(&vm->lock);
+		return -ECANCELED;
+	}
 	pthread_mutex_unlock(&vm->lock);
 	vm_freeze(vm);
 	return 0;
