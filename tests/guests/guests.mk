@@ -64,4 +64,4 @@ guest-lab-check: $(GUEST_IMAGES) $(GUEST_DIR)/runner-static
 	tests/lab/lab host --put $(GUEST_DIR)/runner-static:/usr/bin/guest-runner \
 	    --put tests/guests/count_moves.sh:/lab/guests/count_moves.sh \
 	    $(foreach g,$(GUEST_IMAGES),--put $(g):/lab/guests/$(notdir $(g))) -- \
-	    'guest-runner /lab/guests && sh /lab/guests/count_moves.sh sheer /lab/guests/count.bzImage'
+	    'guest-runner /lab/guests && COUNT_MOVES_LAB=1 sh /lab/guests/count_moves.sh sheer /lab/guests/count.bzImage'
