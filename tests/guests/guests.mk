@@ -63,7 +63,7 @@ $(GUEST_DIR)/runner-static: tests/guests/runner.c $(BUILD)/libsheer.a
 GUEST_LAB_HOST := tests/lab/lab host --timeout 600 --put $(GUEST_DIR)/runner-static:/usr/bin/guest-runner \
 	    --put tests/guests/count_moves.sh:/lab/guests/count_moves.sh \
 	    $(foreach g,$(GUEST_IMAGES),--put $(g):/lab/guests/$(notdir $(g))) -- \
-	    'guest-runner /lab/guests && COUNT_MOVES_LAB=1 sh /lab/guests/count_moves.sh sheer /lab/guests/count.bzImage'
+	    'GUEST_RETRY_CRASH=1 guest-runner /lab/guests && COUNT_MOVES_LAB=1 sh /lab/guests/count_moves.sh sheer /lab/guests/count.bzImage'
 
 .PHONY: guest-lab-check
 guest-lab-check: $(GUEST_IMAGES) $(GUEST_DIR)/runner-static
