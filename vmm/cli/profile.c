@@ -12,8 +12,7 @@
 struct profile_reader {
 	char base_dir[PATH_MAX];	/* relative paths in the profile are relative to it */
 	unsigned int device_line;	/* where the current [device] began */
-	enum spec_section section;
-	bool in_section;
+	enum spec_section section;	/* SPEC_SECTION_DEVICE only once a [device] opened */
 	bool server_seen;
 	struct server_spec *spec;
 };
@@ -26,7 +25,7 @@ static int profile_fail(struct ini_error *e, int ret, const char *reason)
 
 static int reader_finish_device(struct profile_reader *reader, struct ini_error *e)
 {
-	if (reader->in_section && reader->section == SPEC_SECTION_DEVICE && !spec_device_is_complete(reader->spec)) {
+	if (reader->section == SPEC_SECTION_DEVICE && !spec_device_is_complete(reader->spec)) {
 		e->line_no = reader->device_line;
 		return profile_fail(e, -EINVAL, "[device] without a 'pci =' key");
 	}
@@ -56,7 +55,6 @@ static int profile_section(void *ctx, const char *name, unsigned int line_no, st
 		snprintf(e->reason, sizeof(e->reason), "unknown section [%.64s] (expected [server] or [device])", name);
 		return -EINVAL;
 	}
-	reader->in_section = true;
 	return 0;
 }
 

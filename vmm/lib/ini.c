@@ -13,7 +13,6 @@
 
 struct ini_reader {
 	const struct ini_handler *h;
-	const char *path;
 	unsigned int line_no;
 	bool in_section;
 	/* Keys seen in the open section: a repeated key is a mistake, not an override. */
@@ -123,7 +122,7 @@ static int reader_take_line(struct ini_reader *r, char *raw)
 
 int ini_read(FILE *file, const char *path, const struct ini_handler *h, char *err, size_t errlen)
 {
-	struct ini_reader r = { .h = h, .path = path };
+	struct ini_reader r = { .h = h };
 	char line[INI_LINE_MAX + 2];	/* the line, its newline and the NUL */
 	ssize_t len;
 	int ret = 0;

@@ -413,6 +413,14 @@ static void vm_thaw(struct vm *vm)
 	pthread_mutex_unlock(&vm->devices_lock);
 }
 
+/* Let the paused vCPUs go on as the VM was before the pause (vm->lock held). */
+static void vm_unpause_locked(struct vm *vm)
+{
+	vm->pause_requested = false;
+	vm->state = vm->state_before_pause;
+	pthread_cond_broadcast(&vm->changed);
+}
+
 void vm_hold(struct vm *vm)
 {
 	pthread_mutex_lock(&vm->lock);
@@ -424,11 +432,8 @@ void vm_hold(struct vm *vm)
 void vm_release(struct vm *vm)
 {
 	pthread_mutex_lock(&vm->lock);
-	if (vm->held && vm->state == VM_STATE_PAUSED) {
-		vm->pause_requested = false;
-		vm->state = vm->state_before_pause;
-		pthread_cond_broadcast(&vm->changed);
-	}
+	if (vm->held && vm->state == VM_STATE_PAUSED)
+		vm_unpause_locked(vm);
 	vm->held = false;
 	pthread_mutex_unlock(&vm->lock);
 }
@@ -465,9 +470,7 @@ int vm_pause(struct vm *vm)
 		pthread_cond_wait(&vm->changed, &vm->lock);
 	if (vm->stop_requested) {
 		/* The guest stopped, or a vCPU failed, while pausing: nothing whole is left to save. */
-		vm->pause_requested = false;
-		vm->state = vm->state_before_pause;
-		pthread_cond_broadcast(&vm->changed);
+		vm_unpause_locked(vm);
 		pthread_mutex_unlock(&vm->lock);
 		return -ECANCELED;
 	}
@@ -490,9 +493,7 @@ int vm_resume(struct vm *vm)
 	pthread_mutex_unlock(&vm->lock);
 	vm_thaw(vm);
 	pthread_mutex_lock(&vm->lock);
-	vm->pause_requested = false;
-	vm->state = vm->state_before_pause;
-	pthread_cond_broadcast(&vm->changed);
+	vm_unpause_locked(vm);
 	pthread_mutex_unlock(&vm->lock);
 	return 0;
 }
