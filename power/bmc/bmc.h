@@ -18,6 +18,8 @@
 #define BMC_REDFISH_PORT 443
 #define BMC_DEFAULT_TIMEOUT_MS 5000
 #define BMC_DEFAULT_RETRIES 2
+#define BMC_MAX_TIMEOUT_MS 600000
+#define BMC_MAX_RETRIES 10
 
 enum bmc_protocol { BMC_IPMI, BMC_REDFISH };
 
@@ -55,5 +57,8 @@ int bmc_set_boot_device(const struct bmc_target *t, enum bmc_boot_device device,
 
 const char *bmc_power_action_name(enum bmc_power_action action);
 const char *bmc_boot_device_name(enum bmc_boot_device device);
+/* The reverse of the names above ("on", ..., "disk", "pxe"): 0, or -EINVAL for any other word. */
+int bmc_power_action_parse(const char *name, enum bmc_power_action *action);
+int bmc_boot_device_parse(const char *name, enum bmc_boot_device *device);
 
 #endif

@@ -96,7 +96,8 @@ static int redfish_curl_error(CURLcode code, const struct answer *a, const char 
 
 /*
  * One request (method GET, POST or PATCH; body JSON or NULL) to PATH under the
- * system, retried after a timeout or a refused connection (a BMC rebooting).
+ * system, asked again after a refused connection (a BMC rebooting), and a GET
+ * also after a timeout.
  */
 static int redfish_call(const struct bmc_target *t, const char *method, const char *path, const char *body,
 			struct answer *a, const char *what, char *err, size_t errlen)

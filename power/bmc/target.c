@@ -170,14 +170,44 @@ void bmc_target_describe(const struct bmc_target *t, char *out, size_t outlen)
 		snprintf(out, outlen, "redfish://%s@%s:%u/%s", t->user, t->host, t->port, t->system_id);
 }
 
+static const char *const power_action_names[] = {
+	[BMC_POWER_ON] = "on", [BMC_POWER_OFF] = "off", [BMC_POWER_SOFT] = "soft", [BMC_POWER_CYCLE] = "cycle",
+};
+static const char *const boot_device_names[] = { [BMC_BOOT_DISK] = "disk", [BMC_BOOT_PXE] = "pxe" };
+
 const char *bmc_power_action_name(enum bmc_power_action action)
 {
-	static const char *const names[] = { "on", "off", "soft", "cycle" };
-
-	return names[action];
+	return power_action_names[action];
 }
 
 const char *bmc_boot_device_name(enum bmc_boot_device device)
 {
-	return device == BMC_BOOT_PXE ? "pxe" : "disk";
+	return boot_device_names[device];
+}
+
+/* The index of name in names[n], or -EINVAL. */
+static int name_index(const char *name, const char *const *names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(name, names[i]) == 0)
+			return (int)i;
+	return -EINVAL;
+}
+
+int bmc_power_action_parse(const char *name, enum bmc_power_action *action)
+{
+	int i = name_index(name, power_action_names, sizeof(power_action_names) / sizeof(power_action_names[0]));
+
+	if (i >= 0)
+		*action = (enum bmc_power_action)i;
+	return i < 0 ? i : 0;
+}
+
+int bmc_boot_device_parse(const char *name, enum bmc_boot_device *device)
+{
+	int i = name_index(name, boot_device_names, sizeof(boot_device_names) / sizeof(boot_device_names[0]));
+
+	if (i >= 0)
+		*device = (enum bmc_boot_device)i;
+	return i < 0 ? i : 0;
 }

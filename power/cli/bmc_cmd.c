@@ -17,8 +17,6 @@
 #include "vmm/lib/cli.h"
 #include "vmm/lib/parse.h"
 
-#define BMC_MAX_TIMEOUT_MS 600000
-#define BMC_MAX_RETRIES 10
 
 static void bmc_usage(FILE *out)
 {
@@ -38,6 +36,9 @@ static void bmc_usage(FILE *out)
 struct bmc_request {
 	struct bmc_target target;
 	const char *url, *verb, *what;
+	bool bootdev, status;			/* bootdev WHAT, power status, or else power ACTION */
+	enum bmc_power_action action;
+	enum bmc_boot_device device;
 	bool persistent;
 	/* Given on the command line (over the inventory's): NULL or 0 when not. */
 	const char *password_file, *ca_file;
@@ -46,19 +47,12 @@ struct bmc_request {
 	struct physical_server physical;
 };
 
-static int parse_number(const char *opt, const char *arg, unsigned long min, unsigned long max, unsigned int *out)
+static int parse_number(const char *opt, const char *arg, unsigned int min, unsigned int max, unsigned int *out)
 {
-	char *end;
-	unsigned long v;
-
-	errno = 0;
-	v = strtoul(arg, &end, 10);
-	if (errno || *end || !arg[0] || arg[0] == '-' || v < min || v > max) {
-		cli_error("bmc: %s wants a whole number from %lu to %lu, not '%s'", opt, min, max, arg);
-		return -EINVAL;
-	}
-	*out = (unsigned int)v;
-	return 0;
+	if (parse_uint(arg, max, out) == 0 && *out >= min)
+		return 0;
+	cli_error("bmc: %s wants a whole number from %u to %u, not '%s'", opt, min, max, arg);
+	return -EINVAL;
 }
 
 static int parse_option(int c, struct bmc_request *req)
@@ -88,28 +82,20 @@ static int parse_option(int c, struct bmc_request *req)
 	}
 }
 
-static bool word_in(const char *word, const char *const *list)
-{
-	for (; *list; list++)
-		if (strcmp(word, *list) == 0)
-			return true;
-	return false;
-}
-
 /* TARGET VERB WHAT after the options, each a word this command knows. */
 static int check_words(int argc, char **argv, struct bmc_request *req)
 {
-	static const char *const power_words[] = { "status", "on", "off", "soft", "cycle", NULL };
-	static const char *const boot_words[] = { "disk", "pxe", NULL };
-
 	if (argc - optind != 3) {
 		cli_error("bmc: want TARGET power|bootdev WHAT (try 'sheer bmc --help')");
 		return -EINVAL;
 	}
 	req->url = argv[optind], req->verb = argv[optind + 1], req->what = argv[optind + 2];
-	if (strcmp(req->verb, "power") == 0 && word_in(req->what, power_words) && !req->persistent)
+	req->bootdev = strcmp(req->verb, "bootdev") == 0;
+	req->status = strcmp(req->verb, "power") == 0 && strcmp(req->what, "status") == 0;
+	if (strcmp(req->verb, "power") == 0 && !req->persistent &&
+	    (req->status || bmc_power_action_parse(req->what, &req->action) == 0))
 		return 0;
-	if (strcmp(req->verb, "bootdev") == 0 && word_in(req->what, boot_words))
+	if (req->bootdev && bmc_boot_device_parse(req->what, &req->device) == 0)
 		return 0;
 	if (strcmp(req->verb, "power") && strcmp(req->verb, "bootdev"))
 		cli_error("bmc: unknown request '%s' (power or bootdev)", req->verb);
@@ -183,14 +169,6 @@ static int bmc_parse(int argc, char **argv, struct bmc_request *req)
 	return ret < 0 ? ret : bmc_resolve(req);
 }
 
-static enum bmc_power_action power_action(const char *what)
-{
-	return strcmp(what, "on") == 0	  ? BMC_POWER_ON
-	       : strcmp(what, "off") == 0 ? BMC_POWER_OFF
-	       : strcmp(what, "soft") == 0 ? BMC_POWER_SOFT
-					   : BMC_POWER_CYCLE;
-}
-
 /* Refusals of who we are or which system: nothing changed, as for bad input. */
 static int bmc_exit_status(int ret)
 {
@@ -209,18 +187,17 @@ static int bmc_do(const struct bmc_request *req)
 	bmc_target_describe(t, name, sizeof(name));
 	if (req->physical.name[0])
 		snprintf(name + strlen(name), sizeof(name) - strlen(name), " (%s)", req->physical.name);
-	if (strcmp(req->verb, "bootdev") == 0)
-		ret = bmc_set_boot_device(t, strcmp(req->what, "pxe") == 0 ? BMC_BOOT_PXE : BMC_BOOT_DISK,
-					  req->persistent, err, sizeof(err));
-	else if (strcmp(req->what, "status") == 0)
+	if (req->bootdev)
+		ret = bmc_set_boot_device(t, req->device, req->persistent, err, sizeof(err));
+	else if (req->status)
 		ret = bmc_power_state(t, &on, err, sizeof(err));
 	else
-		ret = bmc_power(t, power_action(req->what), err, sizeof(err));
+		ret = bmc_power(t, req->action, err, sizeof(err));
 	if (ret < 0)
 		cli_error("bmc: %s: %s", name, err);
-	else if (strcmp(req->what, "status") == 0)
+	else if (req->status)
 		printf("%s\n", on ? "on" : "off");
-	else if (strcmp(req->verb, "bootdev") == 0)
+	else if (req->bootdev)
 		printf("%s: boots from %s %s\n", name, req->what, req->persistent ? "from now on" : "next time");
 	else
 		printf("%s: power %s sent\n", name, req->what);

@@ -97,17 +97,15 @@ static bool inventory_take(struct inventory_reader *r, const char *key, const ch
 	}
 	if (strcmp(key, "ca_file") == 0)
 		return take_path(r, value, ps->bmc.ca_file, sizeof(ps->bmc.ca_file)) == 0;
-	if (strcmp(key, "boot") == 0) {
-		ps->boot = strcmp(value, "pxe") == 0 ? BMC_BOOT_PXE : BMC_BOOT_DISK;
-		return strcmp(value, "disk") == 0 || strcmp(value, "pxe") == 0;
-	}
+	if (strcmp(key, "boot") == 0)
+		return bmc_boot_device_parse(value, &ps->boot) == 0;
 	if (strcmp(key, "disk") == 0)
 		return disk_is_valid(value) && copy_string(ps->disk, sizeof(ps->disk), value) == 0;
 	if (strcmp(key, "ready") == 0)
 		return ready_is_valid(value) && copy_string(ps->ready, sizeof(ps->ready), value) == 0;
 	if (strcmp(key, "timeout_ms") == 0)
-		return parse_uint(value, 600000, &ps->bmc.timeout_ms) == 0 && ps->bmc.timeout_ms > 0;
-	return parse_uint(value, 10, &ps->bmc.retries) == 0;	/* retries */
+		return parse_uint(value, BMC_MAX_TIMEOUT_MS, &ps->bmc.timeout_ms) == 0 && ps->bmc.timeout_ms > 0;
+	return parse_uint(value, BMC_MAX_RETRIES, &ps->bmc.retries) == 0;	/* retries */
 }
 
 static int inventory_key(void *ctx, const char *key, const char *value, struct ini_error *e)
