@@ -111,18 +111,7 @@ suite() {
 # ---- IPMI: ipmi_sim with a chassis program that keeps the state in DIR ----
 DIR=$WORK/ipmi PORT=$(free_port udp)
 mkdir -p "$DIR/state"
-cat >"$DIR/lan.conf" <<CONF
-name "sheer-test"
-set_working_mc 0x20
-startlan 1
-  addr 127.0.0.1 $PORT
-  priv_limit admin
-  allowed_auths_admin none md2 md5 straight
-  guid a123456789abcdefa123456789abcdef
-endlan
-chassis_control "$HERE/ipmi_chassis 0x20"
-user 2 true "admin" "secret" admin 10 none md2 md5 straight
-CONF
+"$HERE/ipmi_lan_conf" "$PORT" admin secret >"$DIR/lan.conf"
 BMC_DIR=$DIR ipmi_sim -c "$DIR/lan.conf" -f "$HERE/bmc.emu" -s "$DIR/state" -n >"$DIR/sim.log" 2>&1 &
 PIDS="$PIDS $!"
 IPMITOOL="ipmitool -I lanplus -C 3 -H 127.0.0.1 -p $PORT -U admin -P secret"
