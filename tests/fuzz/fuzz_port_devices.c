@@ -113,7 +113,7 @@ static uint16_t pick_port(struct fuzz_input *in)
 		uint16_t base, len;
 	} windows[] = {
 		{ PORT_I8042_DATA, 5 }, { PORT_RTC, 2 }, { PORT_POST, 1 },
-		{ PORT_COM1, 8 }, { PORT_PM_BASE, 12 }, { PORT_PCI_CONFIG, 8 },
+		{ PORT_COM1, 8 }, { PORT_PM_BASE, 12 }, { PORT_PCI_CONFIG, 8 }, { PORT_FW_CFG, 2 },
 	};
 	unsigned int w = (unsigned int)fuzz_take(in, 1) % (sizeof(windows) / sizeof(windows[0]));
 

@@ -117,8 +117,9 @@ static void child_run(const struct guest_test *t)
 	struct vm *vm;
 	int ret;
 
-	snprintf(kernel, sizeof(kernel), "%s/%s", dir, t->image);
-	fill_config(&cfg, kernel, t->cpus, t->cmdline, t->initrd ? initrd_path : NULL);
+	snprintf(kernel, sizeof(kernel), "%s/%s", dir, t->image ? t->image : "");
+	fill_config(&cfg, t->image ? kernel : "", t->cpus, t->cmdline, t->initrd ? initrd_path : NULL);
+	cfg.boot = t->image ? SERVER_BOOT_KERNEL : SERVER_BOOT_DISK;
 	ret = vm_create(&cfg, &stderr_report, &vm, err, sizeof(err));
 	if (ret < 0) {
 		dprintf(1, "RUNNER: vm_create failed: %s\n", err);
@@ -367,6 +368,10 @@ int main(int argc, char **argv)
 		  { "irq: serial THRI interrupts seen, received [ping|]", "RUNNER: pause 0", "RUNNER: resume 0",
 		    "RUNNER: state after the button shutting-down", "irq: SCI vector 0x29 first status 0x100, now 0x0", "detail=[guest powered off (ACPI S5)]" },
 		  "ping\n" },
+		/* boot = disk without a disk: SeaBIOS, told everything by fw_cfg, finds nothing and resets. */
+		{ "firmware", NULL, 2, "", false, false, VM_EXIT_REBOOT, 300,
+		  { "SeaBIOS (version", "No bootable device.  Retrying in 1 seconds.",
+		    "detail=[guest reset through port 0xcf9]" }, NULL },
 		{ "garbage", "garbage.bzImage", 1, "", false, false, VM_EXIT_POWEROFF, 600,
 		  { "garbage: 65536 ports done", "garbage: 327679 mmio pages done",
 		    "detail=[guest powered off (ACPI S5)]" }, NULL },

@@ -328,7 +328,7 @@ START_TEST(check_requires_name_memory_kernel_files)
 	ck_assert_str_eq(err, "w: no memory size (give 'memory =' in [server] or --memory)");
 	spec.cfg.memory_bytes = 64 * MiB;
 	ck_assert_int_eq(spec_check(&spec, err, sizeof(err)), -EINVAL);
-	ck_assert_str_eq(err, "w: no kernel (give 'kernel =' in [server] or --kernel)");
+	ck_assert_str_eq(err, "w: no kernel (give 'kernel =' in [server] or --kernel, or boot = disk)");
 	strcpy(spec.cfg.kernel, "/nonexistent/vmlinuz");
 	ck_assert_int_eq(spec_check(&spec, err, sizeof(err)), -EINVAL);
 	ck_assert_str_eq(err, "kernel /nonexistent/vmlinuz: No such file or directory");
@@ -341,6 +341,37 @@ START_TEST(check_requires_name_memory_kernel_files)
 	strcpy(spec.cfg.initrd, "/nonexistent/initrd");
 	ck_assert_int_eq(spec_check(&spec, err, sizeof(err)), -EINVAL);
 	ck_assert_str_eq(err, "initrd /nonexistent/initrd: No such file or directory");
+	spec.cfg.initrd[0] = '\0';
+	strcpy(spec.cfg.firmware, "/nonexistent/bios.bin");
+	ck_assert_int_eq(spec_check(&spec, err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "w: firmware is for boot = disk; this server boots its kernel directly");
+}
+END_TEST
+
+/* boot = disk: the disk's loader picks the kernel, the firmware needs a controller to find the disk on. */
+START_TEST(check_disk_boot_requirements)
+{
+	struct server_spec spec;
+
+	spec_init(&spec);
+	ck_assert_int_eq(spec_set(&spec, SPEC_SECTION_SERVER, "boot", "floppy", NULL, err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "invalid boot 'floppy' (expected kernel or disk)");
+	ck_assert_int_eq(spec_set(&spec, SPEC_SECTION_SERVER, "boot", "disk", NULL, err, sizeof(err)), 0);
+	strcpy(spec.cfg.name, "d");
+	spec.cfg.memory_bytes = 64 * MiB;
+	strcpy(spec.cfg.cmdline, "console=ttyS0");
+	ck_assert_int_eq(spec_check(&spec, err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "d: boot = disk takes no kernel, initrd or cmdline (the disk's boot loader has them)");
+	spec.cfg.cmdline[0] = '\0';
+	ck_assert_int_eq(spec_check(&spec, err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "d: boot = disk needs the disk's controller passed through ([device] pci = ...)");
+	ck_assert_int_eq(spec_add_device(&spec, err, sizeof(err)), 0);
+	strcpy(spec.cfg.devices[0].pci, "0000:03:00.0");
+	strcpy(spec.cfg.firmware, "/nonexistent/bios.bin");
+	ck_assert_int_eq(spec_check(&spec, err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "firmware /nonexistent/bios.bin: No such file or directory");
+	strcpy(spec.cfg.firmware, scratch_file("bios.bin", "a ROM"));
+	ck_assert_int_eq(spec_check(&spec, err, sizeof(err)), 0);
 }
 END_TEST
 
@@ -1177,6 +1208,7 @@ Suite *unit_suite(void)
 	tcase_add_test(profile, flags_alone_are_enough);
 	tcase_add_test(profile, flag_errors);
 	tcase_add_test(profile, check_requires_name_memory_kernel_files);
+	tcase_add_test(profile, check_disk_boot_requirements);
 
 	tcase_add_checked_fixture(placement, placement_setup, placement_teardown);
 	tcase_add_test(placement, placement_prefers_node_with_most_free_memory);

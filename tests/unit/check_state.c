@@ -13,6 +13,7 @@
 
 #include "p2v/checkpoint/checkpoint.h"
 #include "p2v/checkpoint/header.h"
+#include "vmm/devices/fw_cfg.h"
 #include "vmm/devices/pci_bus.h"
 #include "vmm/devices/pm.h"
 #include "vmm/devices/reset_control.h"
@@ -776,6 +777,9 @@ static void pci_dirty(struct bench *b)
 	reg_write(b, PCI_DATA, 1, 0x10);		/* cache line size */
 	reg_write(b, PCI_DATA + 1, 1, 0x40);		/* latency timer */
 	reg_write(b, PCI_DATA + 2, 2, 0xffff);		/* header type, BIST: read-only */
+	reg_write(b, PCI_ADDRESS, 4, 0x80000090);	/* PAM0-3, as SeaBIOS shadows itself */
+	reg_write(b, PCI_DATA, 4, 0x33333330);
+	reg_write(b, PCI_ADDRESS, 4, 0x8000000c);
 }
 
 static const struct patch pci_out_of_range[] = {
@@ -804,12 +808,53 @@ START_TEST(pci_round_trip_keeps_latched_address_and_host_bridge_registers)
 	ck_assert_uint_eq(both_read(&p.orig, &p.copy, PCI_DATA, 4), 0x29c08086);
 	both_write(&p.orig, &p.copy, PCI_ADDRESS, 4, 0x80000004);
 	ck_assert_uint_eq(both_read(&p.orig, &p.copy, PCI_DATA, 2), 0x0006);
+	both_write(&p.orig, &p.copy, PCI_ADDRESS, 4, 0x80000090);
+	ck_assert_uint_eq(both_read(&p.orig, &p.copy, PCI_DATA, 4), 0x33333330);
 	/* Identity registers stay sheer's own: a payload's vendor ID is not taken. */
 	p.saved.buf[PCI_FIRST_CONFIG] = 0x34;
 	ck_assert_int_eq(device_restore(&pci_bus_device, p.copy.dev, p.saved.buf, p.saved.len, 1), 0);
 	ck_assert_uint_eq(pci_ecam_ops.read(p.copy.dev, 0, 4), 0x29c08086);
 	ck_assert_uint_eq(pci_ecam_ops.read(p.copy.dev, 0x0c, 4), 0x00004010);
 	pair_free(&p);
+}
+END_TEST
+
+/* -- fw_cfg: the selected item and how far the firmware has read it -- */
+
+enum { FW_CFG_SELECTOR = 0, FW_CFG_DATA = 1 };
+
+static void fw_cfg_dirty(struct bench *b)
+{
+	reg_write(b, FW_CFG_SELECTOR, 2, FW_CFG_SIGNATURE);
+	ck_assert_uint_eq(reg_read(b, FW_CFG_DATA, 1), 'Q');
+	ck_assert_uint_eq(reg_read(b, FW_CFG_DATA, 1), 'E');
+}
+
+static const struct patch fw_cfg_out_of_range[] = {
+	{ 5, 0x01, 0 },		/* a read offset past any item */
+};
+
+static const struct device_case fw_cfg_case = {
+	&fw_cfg_device, sizeof(struct fw_cfg), 0, fw_cfg_dirty, fw_cfg_out_of_range, ARRAY_SIZE(fw_cfg_out_of_range),
+};
+
+START_TEST(fw_cfg_round_trip_keeps_the_item_and_read_offset)
+{
+	struct pair p;
+
+	round_trip(&fw_cfg_case, &p);
+	ck_assert_uint_eq(p.saved.len, 6);
+	ck_assert(same_bytes(&p.saved, &p.resaved));
+	ck_assert_uint_eq(both_read(&p.orig, &p.copy, FW_CFG_DATA, 1), 'M');
+	ck_assert_uint_eq(both_read(&p.orig, &p.copy, FW_CFG_DATA, 1), 'U');
+	ck_assert_uint_eq(both_read(&p.orig, &p.copy, FW_CFG_DATA, 1), 0);
+	pair_free(&p);
+}
+END_TEST
+
+START_TEST(fw_cfg_corrupted_section_is_refused_and_changes_nothing)
+{
+	check_device_section(&fw_cfg_case);
 }
 END_TEST
 
@@ -1731,12 +1776,14 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, pm_round_trip_keeps_status_enable_control_and_sci);
 	tcase_add_test(tc, reset_control_round_trip_keeps_the_announced_reset);
 	tcase_add_test(tc, pci_round_trip_keeps_latched_address_and_host_bridge_registers);
+	tcase_add_test(tc, fw_cfg_round_trip_keeps_the_item_and_read_offset);
 	tc = tcase(s, "corrupted sections");
 	tcase_add_test(tc, serial_corrupted_section_is_refused_and_changes_nothing);
 	tcase_add_test(tc, rtc_corrupted_section_is_refused_and_changes_nothing);
 	tcase_add_test(tc, pm_corrupted_section_is_refused_and_changes_nothing);
 	tcase_add_test(tc, reset_control_corrupted_section_is_refused_and_changes_nothing);
 	tcase_add_test(tc, pci_corrupted_section_is_refused_and_changes_nothing);
+	tcase_add_test(tc, fw_cfg_corrupted_section_is_refused_and_changes_nothing);
 	tcase_add_test(tc, resources_corrupted_section_is_refused_and_changes_nothing);
 	tcase_add_test(tc, cpuid_corrupted_section_is_refused);
 	tcase_add_test(tc, memory_block_corrupted_section_is_refused_and_changes_nothing);

@@ -21,6 +21,9 @@
 #include "vmm/boot/direct_boot.h"
 #include "vmm/boot/e820.h"
 #include "vmm/devices/console_out.h"
+#include "vmm/devices/fw_cfg.h"
+#include "vmm/boot/firmware.h"
+#include "vmm/machine/config.h"
 #include "vmm/kvm/memory.h"
 #include "vmm/boot/elf_load.h"
 #include "vmm/boot/kernel_cache.h"
@@ -164,6 +167,207 @@ START_TEST(acpi_refuses_small_area_and_bad_config)
 	ck_assert_int_eq(acpi_build(&cfg, acpi_area, LAYOUT_BIOS, 512), -ENOSPC);
 	cfg.cpus = 0;
 	ck_assert_int_eq(acpi_build(&cfg, acpi_area, LAYOUT_BIOS, sizeof(acpi_area)), -EINVAL);
+}
+END_TEST
+
+/* ---- fw_cfg and what firmware_describe() puts in it, read as SeaBIOS reads them ---- */
+
+static struct fw_cfg fw_cfg;
+
+static void fw_cfg_select(uint16_t key)
+{
+	fw_cfg_device.io->write(&fw_cfg, 0, 2, key);
+}
+
+static void fw_cfg_read_bytes(void *out, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		((uint8_t *)out)[i] = fw_cfg_device.io->read(&fw_cfg, 1, 1);
+}
+
+static uint32_t be32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | p[1] << 16 | p[2] << 8 | p[3];
+}
+
+/* Through the file directory, as SeaBIOS's qemu_cfg_init(): the file's contents, or NULL. */
+static uint8_t *fw_cfg_fetch(const char *name, uint32_t *len)
+{
+	uint8_t count[4], entry[64];
+
+	fw_cfg_select(FW_CFG_FILE_DIR);
+	fw_cfg_read_bytes(count, 4);
+	for (uint32_t i = 0; i < be32(count); i++) {
+		fw_cfg_read_bytes(entry, sizeof(entry));
+		if (strcmp((char *)entry + 8, name) == 0) {
+			uint8_t *data = calloc(1, be32(entry) + 1);
+
+			*len = be32(entry);
+			fw_cfg_select(entry[4] << 8 | entry[5]);
+			fw_cfg_read_bytes(data, *len);
+			return data;
+		}
+	}
+	return NULL;
+}
+
+START_TEST(fw_cfg_items_and_files)
+{
+	uint8_t sig[5] = { 0 }, past[4], big[FW_CFG_DATA_MAX];
+	char long_name[FW_CFG_NAME_MAX + 1];
+	uint32_t len;
+	uint8_t *data;
+
+	fw_cfg_device.init(&fw_cfg, NULL, 0);
+	fw_cfg_set_cpus(&fw_cfg, 3);
+	fw_cfg_select(FW_CFG_SIGNATURE);
+	fw_cfg_read_bytes(sig, 4);
+	ck_assert_str_eq((char *)sig, "QEMU");
+	fw_cfg_select(FW_CFG_ID);
+	ck_assert_uint_eq(fw_cfg_device.io->read(&fw_cfg, 1, 4), 1);	/* traditional interface, no DMA */
+	fw_cfg_select(FW_CFG_NB_CPUS);
+	ck_assert_uint_eq(fw_cfg_device.io->read(&fw_cfg, 1, 2), 3);
+	ck_assert_int_eq(fw_cfg_add_file(&fw_cfg, "etc/one", "first", 5), 0);
+	ck_assert_int_eq(fw_cfg_add_file(&fw_cfg, "etc/two", "second", 6), 0);
+	ck_assert_int_eq(fw_cfg_add_file(&fw_cfg, "etc/one", "again", 5), -EEXIST);
+	memset(long_name, 'a', FW_CFG_NAME_MAX);
+	long_name[FW_CFG_NAME_MAX] = '\0';
+	ck_assert_int_eq(fw_cfg_add_file(&fw_cfg, long_name, "x", 1), -ENAMETOOLONG);
+	ck_assert_int_eq(fw_cfg_add_file(&fw_cfg, "etc/big", big, sizeof(big)), -ENOSPC);
+	data = fw_cfg_fetch("etc/two", &len);
+	ck_assert_ptr_nonnull(data);
+	ck_assert_uint_eq(len, 6);
+	ck_assert_mem_eq(data, "second", 6);
+	free(data);
+	fw_cfg_read_bytes(past, sizeof(past));	/* past the end: zeros */
+	ck_assert_uint_eq(le32(past), 0);
+	ck_assert_ptr_null(fw_cfg_fetch("etc/three", &len));
+	fw_cfg_device.io->write(&fw_cfg, 1, 1, 0x55);	/* the data port takes no writes */
+	data = fw_cfg_fetch("etc/one", &len);
+	ck_assert_mem_eq(data, "first", 5);
+	free(data);
+}
+END_TEST
+
+/* What SeaBIOS's romfile_loader_execute() does, with the RSDP placed at 0xf5000 and the rest at 0x7000000. */
+#define PLACED_RSDP 0xf5000u
+#define PLACED_TABLES 0x7000000u
+
+static uint8_t *placed_rsdp, *placed_tables;
+static uint32_t placed_tables_len;
+
+static uint8_t *placed_file(const char *name)
+{
+	return strcmp(name, "etc/acpi/rsdp") == 0 ? placed_rsdp : placed_tables;
+}
+
+static uint32_t placed_base(const char *name)
+{
+	return strcmp(name, "etc/acpi/rsdp") == 0 ? PLACED_RSDP : PLACED_TABLES;
+}
+
+static const uint8_t *placed_at(uint64_t gpa)
+{
+	ck_assert(gpa >= PLACED_TABLES && gpa < PLACED_TABLES + placed_tables_len);
+	return placed_tables + (gpa - PLACED_TABLES);
+}
+
+static void run_table_loader(const uint8_t *script, uint32_t len)
+{
+	ck_assert_uint_eq(len % 128, 0);
+	for (const uint8_t *cmd = script; cmd < script + len; cmd += 128) {
+		const char *file = (const char *)cmd + 4;
+
+		if (le32(cmd) == 2) {	/* ADD_POINTER dest src offset size */
+			uint8_t *at = placed_file(file) + le32(cmd + 116);
+			uint64_t value = 0;
+
+			memcpy(&value, at, cmd[120]);
+			value += placed_base((const char *)cmd + 60);
+			memcpy(at, &value, cmd[120]);
+		} else if (le32(cmd) == 3) {	/* ADD_CHECKSUM file offset start length */
+			uint8_t *data = placed_file(file);
+
+			data[le32(cmd + 60)] += acpi_checksum(data + le32(cmd + 64), le32(cmd + 68));
+		} else {
+			ck_assert_uint_eq(le32(cmd), 1);	/* ALLOCATE */
+		}
+	}
+}
+
+START_TEST(firmware_tables_link_where_the_firmware_puts_them)
+{
+	struct acpi_config acpi = { 2, LAYOUT_ECAM, LAYOUT_ECAM_SIZE };
+	struct guest_memory mem = { .low_size = 256 * MiB, .high_size = 0 };
+	const uint8_t *xsdt, *fadt = NULL;
+	uint32_t len, e820_len, wait_len;
+	uint8_t *script, *e820, *wait;
+	unsigned int tables = 0;
+
+	fw_cfg_device.init(&fw_cfg, NULL, 0);
+	ck_assert_int_eq(firmware_describe(&fw_cfg, &mem, &acpi), 0);
+	placed_rsdp = fw_cfg_fetch("etc/acpi/rsdp", &len);
+	ck_assert_uint_eq(len, ACPI_RSDP_SIZE);
+	placed_tables = fw_cfg_fetch("etc/acpi/tables", &placed_tables_len);
+	script = fw_cfg_fetch("etc/table-loader", &len);
+	ck_assert_ptr_nonnull(placed_tables);
+	ck_assert_ptr_nonnull(script);
+	run_table_loader(script, len);
+	ck_assert_mem_eq(placed_rsdp, "RSD PTR ", 8);
+	ck_assert_uint_eq(acpi_checksum(placed_rsdp, 20), 0);
+	ck_assert_uint_eq(acpi_checksum(placed_rsdp, 36), 0);
+	xsdt = placed_at(le64(placed_rsdp + 24));
+	ck_assert_mem_eq(xsdt, "XSDT", 4);
+	ck_assert_uint_eq(acpi_checksum(xsdt, le32(xsdt + 4)), 0);
+	for (uint32_t off = 36; off < le32(xsdt + 4); off += 8, tables++) {
+		const uint8_t *t = placed_at(le64(xsdt + off));
+
+		ck_assert_uint_eq(acpi_checksum(t, le32(t + 4)), 0);
+		if (!memcmp(t, "FACP", 4))
+			fadt = t;
+	}
+	ck_assert_uint_eq(tables, 3);
+	ck_assert_ptr_nonnull(fadt);
+	ck_assert_mem_eq(placed_at(le32(fadt + 40)), "DSDT", 4);
+	ck_assert_uint_eq(le64(fadt + 140), le32(fadt + 40));
+	ck_assert_mem_eq(placed_at(le64(fadt + 132)), "FACS", 4);
+	ck_assert_uint_eq(le64(fadt + 132) % 64, 0);
+	e820 = fw_cfg_fetch("etc/e820", &e820_len);
+	ck_assert_uint_eq(e820_len, 20);
+	ck_assert_uint_eq(le64(e820), 0);
+	ck_assert_uint_eq(le64(e820 + 8), 256 * MiB);
+	ck_assert_uint_eq(le32(e820 + 16), E820_RAM);
+	wait = fw_cfg_fetch("etc/boot-fail-wait", &wait_len);
+	ck_assert_uint_eq(wait_len, 4);
+	ck_assert_uint_eq(le32(wait), 1000);
+	free(placed_rsdp);
+	free(placed_tables);
+	free(script);
+	free(e820);
+	free(wait);
+}
+END_TEST
+
+START_TEST(firmware_image_refusals)
+{
+	char short_image[] = "/tmp/sheer-short-bios-XXXXXX", why[128];
+	struct firmware_rom rom;
+	int fd = mkstemp(short_image);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(write(fd, "too short", 9), 9);
+	close(fd);
+	ck_assert_int_eq(firmware_load(&rom, "/nonexistent/bios.bin", why, sizeof(why)), -ENOENT);
+	ck_assert_str_eq(why, "No such file or directory");
+	ck_assert_int_eq(firmware_load(&rom, short_image, why, sizeof(why)), -EINVAL);
+	ck_assert_str_eq(why, "not a BIOS image (a file of 64 KiB to 16 MiB, in 64 KiB blocks)");
+	ck_assert_ptr_null(rom.host);
+	unlink(short_image);
+	/* Debian's SeaBIOS, which `make deps` installs: the default of boot = disk. */
+	ck_assert_int_eq(firmware_load(&rom, SERVER_FIRMWARE_DEFAULT, why, sizeof(why)), 0);
+	ck_assert_uint_eq(rom.size, 256 * 1024);
+	ck_assert_uint_eq(rom.host[rom.size - 16], 0xea);	/* the reset vector: a far jump */
+	firmware_unload(&rom);
 }
 END_TEST
 
@@ -1128,6 +1332,9 @@ static void add_engine_tcases(Suite *s)
 	tcase_add_test(tc, acpi_tables_checksum_and_count_cpus);
 	tcase_add_test(tc, acpi_refuses_small_area_and_bad_config);
 	tcase_add_test(tc, acpi_dsdt_passes_iasl);
+	tcase_add_test(tc, fw_cfg_items_and_files);
+	tcase_add_test(tc, firmware_tables_link_where_the_firmware_puts_them);
+	tcase_add_test(tc, firmware_image_refusals);
 	tcase_add_test(tc, aml_pkg_length_encoding);
 	tcase_add_test(tc, aml_integers_names_and_ids);
 	tcase_add_test(tc, aml_nesting_and_bad_names);

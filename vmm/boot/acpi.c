@@ -158,6 +158,7 @@ struct acpi_area {
 	size_t size;
 	size_t used;
 	bool overflow;
+	struct acpi_links *links;	/* NULL: addresses are final */
 };
 
 static void *area_alloc(struct acpi_area *a, size_t len, size_t align)
@@ -176,6 +177,38 @@ static void *area_alloc(struct acpi_area *a, size_t len, size_t align)
 static uint64_t area_address(const struct acpi_area *a, const void *p)
 {
 	return p ? a->gpa + ((const uint8_t *)p - a->base) : 0;
+}
+
+static void area_note_pointer(struct acpi_area *a, const void *field, uint8_t size)
+{
+	struct acpi_links *l = a->links;
+
+	if (!l || l->n_pointers == ACPI_LINKS_MAX) {
+		a->overflow |= l != NULL;
+		return;
+	}
+	l->pointers[l->n_pointers++] = (struct acpi_pointer){ (const uint8_t *)field - a->base, size };
+}
+
+static void area_note_checksum(struct acpi_area *a, const void *start, const uint8_t *checksum, uint32_t length)
+{
+	struct acpi_links *l = a->links;
+
+	if (!l || l->n_checksums == ACPI_LINKS_MAX) {
+		a->overflow |= l != NULL;
+		return;
+	}
+	l->checksums[l->n_checksums++] =
+		(struct acpi_checksum_range){ checksum - a->base, (const uint8_t *)start - a->base, length };
+}
+
+/* Point a 32- or 64-bit field at a table of the area. */
+static void area_link(struct acpi_area *a, void *field, uint8_t size, const void *target)
+{
+	uint64_t address = area_address(a, target);
+
+	memcpy(field, &address, size);
+	area_note_pointer(a, field, size);
 }
 
 uint8_t acpi_checksum(const void *data, size_t len)
@@ -200,10 +233,11 @@ static void header_init(struct acpi_header *h, const char *signature, uint32_t l
 	h->creator_revision = 1;
 }
 
-static void header_seal(struct acpi_header *h)
+static void header_seal(struct acpi_area *a, struct acpi_header *h)
 {
 	h->checksum = 0;
 	h->checksum = acpi_checksum(h, h->length);
+	area_note_checksum(a, h, &h->checksum, h->length);
 }
 
 static struct acpi_gas gas_io(uint16_t port, uint8_t bytes)
@@ -227,13 +261,13 @@ static struct acpi_header *build_dsdt(struct acpi_area *a, const struct acpi_con
 	if (h) {
 		header_init(h, "DSDT", sizeof(*h) + aml.len, 2);
 		memcpy(h + 1, aml.buf, aml.len);
-		header_seal(h);
+		header_seal(a, h);
 	}
 	aml_free(&aml);
 	return h;
 }
 
-static struct acpi_fadt *build_fadt(struct acpi_area *a, uint64_t dsdt, uint64_t facs)
+static struct acpi_fadt *build_fadt(struct acpi_area *a, const void *dsdt, const void *facs)
 {
 	struct acpi_fadt *f = area_alloc(a, sizeof(*f), 16);
 
@@ -241,9 +275,9 @@ static struct acpi_fadt *build_fadt(struct acpi_area *a, uint64_t dsdt, uint64_t
 		return NULL;
 	header_init(&f->header, "FACP", sizeof(*f), 6);
 	/* Only the 64-bit pointer: with both set, Linux lists the FACS twice. */
-	f->x_firmware_ctrl = facs;
-	f->dsdt = dsdt;
-	f->x_dsdt = dsdt;
+	area_link(a, &f->x_firmware_ctrl, 8, facs);
+	area_link(a, &f->dsdt, 4, dsdt);
+	area_link(a, &f->x_dsdt, 8, dsdt);
 	f->sci_int = IRQ_SCI;
 	f->smi_cmd = 0;		/* no SMM: the machine is always in ACPI mode */
 	f->pm1a_evt_blk = PORT_PM1_EVT;
@@ -263,7 +297,7 @@ static struct acpi_fadt *build_fadt(struct acpi_area *a, uint64_t dsdt, uint64_t
 	f->x_pm1a_cnt_blk = gas_io(PORT_PM1_CNT, 2);
 	f->x_pm_tmr_blk = gas_io(PORT_PM_TMR, 4);
 	memcpy(&f->hypervisor_vendor_id, "SHEER\0\0\0", 8);
-	header_seal(&f->header);
+	header_seal(a, &f->header);
 	return f;
 }
 
@@ -308,7 +342,7 @@ static struct acpi_header *build_madt(struct acpi_area *a, const struct acpi_con
 							     MADT_LEVEL_ACTIVE_HIGH };
 	p += sizeof(struct madt_override);
 	*(struct madt_lapic_nmi *)p = (struct madt_lapic_nmi){ 4, sizeof(struct madt_lapic_nmi), 0xff, 0, 1 };
-	header_seal(h);
+	header_seal(a, h);
 	return h;
 }
 
@@ -323,11 +357,11 @@ static struct acpi_header *build_mcfg(struct acpi_area *a, const struct acpi_con
 	header_init(h, "MCFG", len, 1);
 	alloc = (struct mcfg_allocation *)((uint8_t *)(h + 1) + 8);
 	*alloc = (struct mcfg_allocation){ cfg->ecam_base, 0, 0, cfg->ecam_size / MiB - 1, 0 };
-	header_seal(h);
+	header_seal(a, h);
 	return h;
 }
 
-static struct acpi_header *build_xsdt(struct acpi_area *a, const uint64_t *tables, unsigned int n)
+static struct acpi_header *build_xsdt(struct acpi_area *a, const void *const *tables, unsigned int n)
 {
 	size_t len = sizeof(struct acpi_header) + n * sizeof(uint64_t);
 	struct acpi_header *h = area_alloc(a, len, 16);
@@ -335,44 +369,62 @@ static struct acpi_header *build_xsdt(struct acpi_area *a, const uint64_t *table
 	if (!h)
 		return NULL;
 	header_init(h, "XSDT", len, 1);
-	memcpy(h + 1, tables, n * sizeof(uint64_t));
-	header_seal(h);
+	for (unsigned int i = 0; i < n; i++)
+		area_link(a, (uint64_t *)(h + 1) + i, 8, tables[i]);
+	header_seal(a, h);
 	return h;
 }
 
-static void rsdp_fill(struct acpi_rsdp *rsdp, uint64_t xsdt)
+static void rsdp_fill(struct acpi_area *a, struct acpi_rsdp *rsdp, const void *xsdt)
 {
 	memcpy(rsdp->signature, "RSD PTR ", 8);
 	memcpy(rsdp->oem_id, "SHEER ", 6);
 	rsdp->revision = 2;
 	rsdp->length = sizeof(*rsdp);
-	rsdp->xsdt_address = xsdt;
+	area_link(a, &rsdp->xsdt_address, 8, xsdt);
 	rsdp->checksum = acpi_checksum(rsdp, 20);
+	area_note_checksum(a, rsdp, &rsdp->checksum, 20);
 	rsdp->extended_checksum = acpi_checksum(rsdp, sizeof(*rsdp));
+	area_note_checksum(a, rsdp, &rsdp->extended_checksum, sizeof(*rsdp));
 }
 
-long acpi_build(const struct acpi_config *cfg, uint8_t *area, uint64_t area_gpa, size_t area_size)
+static long acpi_build_area(const struct acpi_config *cfg, struct acpi_area *area)
 {
-	struct acpi_area a = { area, area_gpa, area_size, 0, false };
+	struct acpi_area a = *area;
 	struct acpi_rsdp *rsdp;
-	uint64_t tables[3];
+	const void *tables[3];
 	struct acpi_header *dsdt, *xsdt;
 	struct acpi_facs *facs;
 
 	if (cfg->cpus == 0 || cfg->cpus > 255 || cfg->ecam_size < MiB || cfg->ecam_size > 256 * MiB ||
-	    area_gpa % 16 || area_gpa + area_size > 4 * GiB)
+	    a.gpa % 16 || a.gpa + a.size > 4 * GiB)
 		return -EINVAL;
 	rsdp = area_alloc(&a, sizeof(*rsdp), 16);
 	facs = build_facs(&a);
 	dsdt = build_dsdt(&a, cfg);
 	if (!rsdp || !facs || !dsdt)
 		return a.overflow ? -ENOSPC : -EINVAL;
-	tables[0] = area_address(&a, build_fadt(&a, area_address(&a, dsdt), area_address(&a, facs)));
-	tables[1] = area_address(&a, build_madt(&a, cfg));
-	tables[2] = area_address(&a, build_mcfg(&a, cfg));
+	tables[0] = build_fadt(&a, dsdt, facs);
+	tables[1] = build_madt(&a, cfg);
+	tables[2] = build_mcfg(&a, cfg);
 	xsdt = build_xsdt(&a, tables, 3);
 	if (a.overflow || !xsdt)
 		return -ENOSPC;
-	rsdp_fill(rsdp, area_address(&a, xsdt));
-	return a.used;
+	rsdp_fill(&a, rsdp, xsdt);
+	return a.overflow ? -ENOSPC : (long)a.used;
+}
+
+long acpi_build(const struct acpi_config *cfg, uint8_t *area, uint64_t area_gpa, size_t area_size)
+{
+	struct acpi_area a = { area, area_gpa, area_size, 0, false, NULL };
+
+	return acpi_build_area(cfg, &a);
+}
+
+long acpi_build_linked(const struct acpi_config *cfg, uint8_t *area, size_t area_size, struct acpi_links *links)
+{
+	struct acpi_area a = { area, 0, area_size, 0, false, links };
+
+	memset(links, 0, sizeof(*links));
+	return acpi_build_area(cfg, &a);
 }

@@ -13,6 +13,8 @@ enum run_flag {
 	FLAG_KERNEL,
 	FLAG_INITRD,
 	FLAG_CMDLINE,
+	FLAG_BOOT,
+	FLAG_FIRMWARE,
 	FLAG_NUMA_NODE,
 	FLAG_SHARED_CORES,
 	FLAG_ALLOW_UNSAFE_INTERRUPTS,
@@ -27,6 +29,8 @@ static const struct option run_long_options[] = {
 	{ "kernel", required_argument, NULL, FLAG_KERNEL },
 	{ "initrd", required_argument, NULL, FLAG_INITRD },
 	{ "cmdline", required_argument, NULL, FLAG_CMDLINE },
+	{ "boot", required_argument, NULL, FLAG_BOOT },
+	{ "firmware", required_argument, NULL, FLAG_FIRMWARE },
 	{ "numa-node", required_argument, NULL, FLAG_NUMA_NODE },
 	{ "shared-cores", no_argument, NULL, FLAG_SHARED_CORES },
 	{ "allow-unsafe-interrupts", no_argument, NULL, FLAG_ALLOW_UNSAFE_INTERRUPTS },
@@ -47,6 +51,8 @@ static const struct {
 	{ FLAG_KERNEL, "kernel", NULL },
 	{ FLAG_INITRD, "initrd", NULL },
 	{ FLAG_CMDLINE, "cmdline", NULL },
+	{ FLAG_BOOT, "boot", NULL },
+	{ FLAG_FIRMWARE, "firmware", NULL },
 	{ FLAG_NUMA_NODE, "numa_node", NULL },
 	{ FLAG_SHARED_CORES, "dedicated_cores", "no" },
 	{ FLAG_ALLOW_UNSAFE_INTERRUPTS, "allow_unsafe_interrupts", "yes" },
@@ -69,6 +75,10 @@ void run_options_usage(FILE *out)
 		"  --kernel FILE              bzImage to boot\n"
 		"  --initrd FILE              initramfs\n"
 		"  --cmdline TEXT             kernel command line\n"
+		"  --boot kernel|disk         boot the kernel directly (default), or through\n"
+		"                             the firmware from a passed-through disk\n"
+		"  --firmware FILE            BIOS image for --boot disk (default\n"
+		"                             " SERVER_FIRMWARE_DEFAULT ")\n"
 		"  --numa-node N              bind memory and cores to this NUMA node\n"
 		"  --shared-cores             do not dedicate host cores to the vCPUs\n"
 		"  --allow-unsafe-interrupts  allow passthrough without interrupt remapping\n"

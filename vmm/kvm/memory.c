@@ -162,6 +162,11 @@ static int memory_set_slot(int vm_fd, unsigned int slot, uint64_t gpa, uint64_t 
 	return ioctl(vm_fd, KVM_SET_USER_MEMORY_REGION, &region) < 0 ? -errno : 0;
 }
 
+int memory_map_rom(int vm_fd, uint32_t slot, uint64_t gpa, const void *host, uint64_t size)
+{
+	return memory_set_slot(vm_fd, slot, gpa, size, (void *)host, KVM_MEM_READONLY);
+}
+
 static int memory_set_slots(const struct guest_memory *mem, int vm_fd, uint32_t flags)
 {
 	int ret = memory_set_slot(vm_fd, mem->first_slot, 0, mem->low_size, mem->host, flags);

@@ -27,6 +27,8 @@ int memory_create(struct guest_memory *mem, uint64_t size, int numa_node);
 int memory_register(struct guest_memory *mem, int vm_fd, uint32_t first_slot);
 /* The same slots again with KVM's dirty logging on or off (vmm/kvm/dirty_log.c). */
 int memory_set_dirty_logging(const struct guest_memory *mem, int vm_fd, bool on);
+/* A read-only slot (a firmware ROM): the guest's writes to it exit as MMIO and are dropped. */
+int memory_map_rom(int vm_fd, uint32_t slot, uint64_t gpa, const void *host, uint64_t size);
 void memory_destroy(struct guest_memory *mem);
 /* Host pointer to [gpa, gpa+len) if it is all RAM, else NULL. */
 void *memory_at(const struct guest_memory *mem, uint64_t gpa, uint64_t len);

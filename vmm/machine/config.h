@@ -16,10 +16,16 @@
 #define SERVER_CMDLINE_MAX 2048
 #define SERVER_MAX_CPUS 64
 #define SERVER_MAX_DEVICES 16
+#define SERVER_FIRMWARE_DEFAULT "/usr/share/seabios/bios-256k.bin"	/* Debian's SeaBIOS */
 
 struct server_device {
 	char pci[16];		/* "0000:03:00.0" (issue 4: passthru) */
 	bool force;		/* assign even if the host seems to use it */
+};
+
+enum server_boot {
+	SERVER_BOOT_KERNEL,	/* direct kernel boot: kernel, initrd, cmdline */
+	SERVER_BOOT_DISK,	/* through firmware, from a passed-through disk controller */
 };
 
 struct server_config {
@@ -29,6 +35,8 @@ struct server_config {
 	char kernel[PATH_MAX];
 	char initrd[PATH_MAX];		/* empty: none */
 	char cmdline[SERVER_CMDLINE_MAX];
+	enum server_boot boot;
+	char firmware[PATH_MAX];	/* boot = disk; empty: SERVER_FIRMWARE_DEFAULT */
 
 	/* Filled in by placement: where the server runs on the host. */
 	int numa_node;			/* -1: no binding */

@@ -53,6 +53,7 @@
 #define PORT_I8042_DATA		0x60
 #define PORT_I8042_CMD		0x64
 #define PORT_POST		0x80
+#define PORT_FW_CFG		0x510			/* selector; data at 0x511 */
 
 #define IRQ_COM1		4
 #define IRQ_RTC			8

@@ -114,6 +114,23 @@ static int set_device_force(struct server_spec *spec, const char *value, const c
 	return parse_bool(value, &last_device(spec)->force);
 }
 
+static int set_boot(struct server_spec *spec, const char *value, const char *base_dir)
+{
+	(void)base_dir;
+	if (strcmp(value, "kernel") == 0)
+		spec->cfg.boot = SERVER_BOOT_KERNEL;
+	else if (strcmp(value, "disk") == 0)
+		spec->cfg.boot = SERVER_BOOT_DISK;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+static int set_firmware(struct server_spec *spec, const char *value, const char *base_dir)
+{
+	return set_path(spec->cfg.firmware, sizeof(spec->cfg.firmware), value, base_dir);
+}
+
 #define STRINGIFY(x) #x
 #define TO_STRING(x) STRINGIFY(x)
 #define YES_NO "yes or no"
@@ -126,6 +143,8 @@ static const struct spec_key spec_keys[] = {
 	{ SPEC_SECTION_SERVER, "kernel", set_kernel, "a file path" },
 	{ SPEC_SECTION_SERVER, "initrd", set_initrd, "a file path" },
 	{ SPEC_SECTION_SERVER, "cmdline", set_cmdline, "a kernel command line" },
+	{ SPEC_SECTION_SERVER, "boot", set_boot, "kernel or disk" },
+	{ SPEC_SECTION_SERVER, "firmware", set_firmware, "a file path" },
 	{ SPEC_SECTION_SERVER, "numa_node", set_numa_node, "a NUMA node number" },
 	{ SPEC_SECTION_SERVER, "dedicated_cores", set_dedicated_cores, YES_NO },
 	{ SPEC_SECTION_SERVER, "allow_unsafe_interrupts", set_allow_unsafe_interrupts, YES_NO },
@@ -195,6 +214,41 @@ static int check_file(const char *what, const char *path, char *err, size_t errl
 	return 0;
 }
 
+static int check_kernel_boot(const struct server_config *cfg, char *err, size_t errlen)
+{
+	if (cfg->kernel[0] == '\0') {
+		snprintf(err, errlen, "%s: no kernel (give 'kernel =' in [server] or --kernel, or boot = disk)", cfg->name);
+		return -EINVAL;
+	}
+	if (cfg->firmware[0] != '\0') {
+		snprintf(err, errlen, "%s: firmware is for boot = disk; this server boots its kernel directly", cfg->name);
+		return -EINVAL;
+	}
+	if (check_file("kernel", cfg->kernel, err, errlen) < 0)
+		return -EINVAL;
+	if (cfg->initrd[0] != '\0' && check_file("initrd", cfg->initrd, err, errlen) < 0)
+		return -EINVAL;
+	return 0;
+}
+
+/* The disk's boot loader chooses the kernel; the firmware finds the disk on a passed-through controller. */
+static int check_disk_boot(const struct server_config *cfg, char *err, size_t errlen)
+{
+	if (cfg->kernel[0] != '\0' || cfg->initrd[0] != '\0' || cfg->cmdline[0] != '\0') {
+		snprintf(err, errlen, "%s: boot = disk takes no kernel, initrd or cmdline (the disk's boot loader has them)",
+			 cfg->name);
+		return -EINVAL;
+	}
+	if (cfg->n_devices == 0) {
+		snprintf(err, errlen, "%s: boot = disk needs the disk's controller passed through ([device] pci = ...)",
+			 cfg->name);
+		return -EINVAL;
+	}
+	if (check_file("firmware", cfg->firmware[0] ? cfg->firmware : SERVER_FIRMWARE_DEFAULT, err, errlen) < 0)
+		return -EINVAL;
+	return 0;
+}
+
 int spec_check(const struct server_spec *spec, char *err, size_t errlen)
 {
 	const struct server_config *cfg = &spec->cfg;
@@ -207,13 +261,5 @@ int spec_check(const struct server_spec *spec, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: no memory size (give 'memory =' in [server] or --memory)", cfg->name);
 		return -EINVAL;
 	}
-	if (cfg->kernel[0] == '\0') {
-		snprintf(err, errlen, "%s: no kernel (give 'kernel =' in [server] or --kernel)", cfg->name);
-		return -EINVAL;
-	}
-	if (check_file("kernel", cfg->kernel, err, errlen) < 0)
-		return -EINVAL;
-	if (cfg->initrd[0] != '\0' && check_file("initrd", cfg->initrd, err, errlen) < 0)
-		return -EINVAL;
-	return 0;
+	return cfg->boot == SERVER_BOOT_DISK ? check_disk_boot(cfg, err, errlen) : check_kernel_boot(cfg, err, errlen);
 }

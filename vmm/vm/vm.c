@@ -16,6 +16,7 @@
 #include "vmm/boot/boot_cpu.h"
 #include "vmm/boot/boot_linux.h"
 #include "vmm/boot/e820.h"
+#include "vmm/boot/firmware.h"
 #include "vmm/boot/kernel_cache.h"
 #include "vmm/kvm/cpuid.h"
 #include "vmm/kvm/irq_routing.h"
@@ -174,16 +175,51 @@ static int vm_create_vcpus(struct vm *vm, char *err, size_t err_len)
 	return ret;
 }
 
-/* Power-on registers: the boot CPU at the kernel's 64-bit entry, the others waiting for INIT/SIPI. */
+/*
+ * Power-on registers: the boot CPU at the kernel's 64-bit entry, or (entry NULL) left at KVM's reset
+ * state, the firmware's reset vector; the others waiting for INIT/SIPI.
+ */
 static int vm_boot_vcpus(struct vm *vm, const struct boot_entry *entry, char *err, size_t err_len)
 {
 	for (unsigned int id = 0; id < vm->n_vcpus; id++) {
-		int ret = id == 0 ? boot_cpu_enter_64bit(&vm->vcpus[id], entry) : vcpu_wait_for_sipi(&vm->vcpus[id]);
+		int ret = id > 0   ? vcpu_wait_for_sipi(&vm->vcpus[id])
+			  : entry ? boot_cpu_enter_64bit(&vm->vcpus[id], entry)
+				  : 0;
 
 		if (ret < 0)
 			return fail(err, err_len, ret, id == 0 ? "boot vCPU" : "secondary vCPU");
 	}
 	return 0;
+}
+
+static int vm_boot_kernel(struct vm *vm, const struct boot_image *image, char *err, size_t err_len)
+{
+	struct boot_entry entry;
+	int ret = vm_load_guest(vm, image, &entry, err, err_len);
+
+	return ret < 0 ? ret : vm_boot_vcpus(vm, &entry, err, err_len);
+}
+
+static int vm_boot_firmware(struct vm *vm, char *err, size_t err_len)
+{
+	struct acpi_config acpi = { vm->cfg.cpus, LAYOUT_ECAM, LAYOUT_ECAM_SIZE };
+	const char *path = vm->cfg.firmware[0] ? vm->cfg.firmware : SERVER_FIRMWARE_DEFAULT;
+	uint32_t slot;
+	char why[128];
+	int ret = firmware_load(&vm->rom, path, why, sizeof(why));
+
+	if (ret < 0) {
+		snprintf(err, err_len, "firmware %s: %s", path, why);
+		return ret;
+	}
+	ret = resources_alloc_slots(&vm->res, 1, &slot);
+	if (ret == 0)
+		ret = firmware_map(&vm->rom, vm->vm_fd, slot, &vm->mem);
+	if (ret == 0)
+		ret = firmware_describe(&vm->dev.fw_cfg, &vm->mem, &acpi);
+	if (ret < 0)
+		return fail(err, err_len, ret, "firmware");
+	return vm_boot_vcpus(vm, NULL, err, err_len);
 }
 
 static int vm_attach_passthru(struct vm *vm, char *err, size_t err_len)
@@ -206,8 +242,8 @@ static int vm_check_config(const struct server_config *cfg, char *err, size_t er
 		return -EINVAL;
 	}
 	if (!memchr(cfg->cmdline, 0, sizeof(cfg->cmdline)) || !memchr(cfg->kernel, 0, sizeof(cfg->kernel)) ||
-	    !memchr(cfg->initrd, 0, sizeof(cfg->initrd))) {
-		snprintf(err, err_len, "kernel, initrd or command line is not terminated");
+	    !memchr(cfg->initrd, 0, sizeof(cfg->initrd)) || !memchr(cfg->firmware, 0, sizeof(cfg->firmware))) {
+		snprintf(err, err_len, "kernel, initrd, command line or firmware is not terminated");
 		return -EINVAL;
 	}
 	return 0;
@@ -268,28 +304,26 @@ static int vm_build(const struct server_config *cfg, const struct kvm_cpuid2 *cp
 int vm_create(const struct server_config *cfg, const struct report *report, struct vm **out, char *err,
 	      size_t errlen)
 {
+	bool from_kernel = cfg->boot == SERVER_BOOT_KERNEL;
 	struct boot_image image;
-	struct boot_entry entry;
 	struct vm *vm;
 	int ret;
 
 	*out = NULL;
-	ret = boot_image_open(&image, cfg->kernel, err, errlen);
-	if (ret < 0)
+	if (from_kernel && (ret = boot_image_open(&image, cfg->kernel, err, errlen)) < 0)
 		return ret;
 	ret = vm_build(cfg, NULL, &vm, err, errlen);
 	if (ret == 0) {
 		if (report)
 			vm->report = *report;
-		ret = vm_load_guest(vm, &image, &entry, err, errlen);
-		if (ret == 0)
-			ret = vm_boot_vcpus(vm, &entry, err, errlen);
+		ret = from_kernel ? vm_boot_kernel(vm, &image, err, errlen) : vm_boot_firmware(vm, err, errlen);
 		if (ret == 0)
 			ret = vm_attach_passthru(vm, err, errlen);
 		if (ret < 0)
 			vm_destroy(vm);
 	}
-	boot_image_close(&image);
+	if (from_kernel)
+		boot_image_close(&image);
 	if (ret == 0)
 		*out = vm;
 	return ret;
@@ -329,6 +363,7 @@ void vm_destroy(struct vm *vm)
 		close(vm->vm_fd);
 	if (vm->kvm_fd >= 0)
 		close(vm->kvm_fd);
+	firmware_unload(&vm->rom);
 	free(vm->cpuid);
 	vcpu_state_plan_free(&vm->state_plan);
 	pthread_cond_destroy(&vm->changed);

@@ -40,6 +40,7 @@ static const struct vm_device_slot vm_device_table[] = {
 	{ &pm_device, IN_VM(pm), IRQ_SCI, { { VM_BUS_PIO, PORT_PM_BASE, 12, NULL } } },
 	{ &i8042_device, IN_VM(i8042), 0, { { VM_BUS_PIO, PORT_I8042_DATA, 5, NULL } } },
 	{ &post_device, -1, 0, { { VM_BUS_PIO, PORT_POST, 1, NULL } } },
+	{ &fw_cfg_device, IN_VM(fw_cfg), 0, { { VM_BUS_PIO, PORT_FW_CFG, 2, NULL } } },
 };
 
 #define VM_N_DEVICES (sizeof(vm_device_table) / sizeof(vm_device_table[0]))

@@ -12,12 +12,14 @@
 
 #include "vmm/devices/console.h"
 #include "vmm/devices/console_out.h"
+#include "vmm/devices/fw_cfg.h"
 #include "vmm/devices/i8042.h"
 #include "vmm/devices/pci_bus.h"
 #include "vmm/devices/pm.h"
 #include "vmm/devices/reset_control.h"
 #include "vmm/devices/rtc.h"
 #include "vmm/devices/serial.h"
+#include "vmm/boot/firmware.h"
 #include "vmm/kvm/memory.h"
 #include "vmm/kvm/vcpu.h"
 #include "vmm/kvm/vcpu_state.h"
@@ -37,6 +39,7 @@ struct vm_devices {
 	struct reset_control reset;
 	struct pm pm;
 	struct i8042 i8042;
+	struct fw_cfg fw_cfg;
 };
 
 /* What a restore collected before it can apply it: state sections are applied together, in order. */
@@ -47,6 +50,7 @@ struct vm {
 	int kvm_fd;
 	int vm_fd;
 	struct guest_memory mem;
+	struct firmware_rom rom;	/* boot = disk: the BIOS image KVM maps below 4 GiB */
 	struct kvm_cpuid2 *cpuid;	/* the table the guest was built with: KVM's, or its checkpoint's */
 	unsigned int n_vcpus;
 	struct vcpu vcpus[SERVER_MAX_CPUS];
