@@ -13,5 +13,6 @@ int cmd_checkpoint(int argc, char **argv);	/* vmm/cli/checkpoint.c */
 int cmd_restore(int argc, char **argv);		/* vmm/cli/restore.c */
 int cmd_migrate(int argc, char **argv);		/* vmm/cli/migrate.c */
 int cmd_receive(int argc, char **argv);		/* vmm/cli/receive.c */
+int cmd_switch(int argc, char **argv);		/* vmm/cli/switch_cmd.c */
 
 #endif

@@ -40,6 +40,7 @@ static const struct subcommand subcommands[] = {
 	{ "release", cmd_release, "give back a device a killed server left behind (BDF)" },
 	{ "power", cmd_power, "simulate consolidation policies on traces" },
 	{ "bmc", cmd_bmc, "a physical server's BMC: power and boot device (TARGET power|bootdev ...)" },
+	{ "switch", cmd_switch, "move a server between logical and physical (NAME --to physical SERVER | SERVER --to logical PROFILE)" },
 	{ "physical", cmd_physical, "the inventory of physical servers and their power (list [--json])" },
 };
 

@@ -20,7 +20,6 @@
 
 #define ERR_MAX 512
 #define MANAGE_CALL_TIMEOUT_S 10
-#define STOP_POLL_NS 100000000L
 
 /* What one subcommand accepts and does. */
 struct manage_command {
@@ -183,34 +182,12 @@ static void print_json(json_t *value)
 	putchar('\n');
 }
 
-static bool server_has_stopped(struct registry *registry, const char *name, long long pid)
-{
-	char path[REGISTRY_SOCKET_PATH_MAX];
-	json_t *reply = NULL;
-	char err[ERR_MAX];
-	int ret;
-
-	registry_socket_path(registry, name, path, sizeof(path));
-	ret = control_call(path, CONTROL_STATUS, &reply, err, sizeof(err));
-	json_decref(reply);
-	if (ret != -ENOENT && ret != -ECONNREFUSED)
-		return false;
-	/* The socket goes first; the process has stopped only when it is gone too. */
-	return pid <= 0 || (kill((pid_t)pid, 0) < 0 && errno == ESRCH);
-}
-
 static bool wait_for_stop(struct registry *registry, const char *name, long long pid, unsigned int timeout_s)
 {
-	struct timespec step = { 0, STOP_POLL_NS };
-	unsigned long long waited_ns = 0;
+	char path[REGISTRY_SOCKET_PATH_MAX];
 
-	while (!server_has_stopped(registry, name, pid)) {
-		if (waited_ns >= (unsigned long long)timeout_s * 1000000000ull)
-			return false;
-		nanosleep(&step, NULL);
-		waited_ns += STOP_POLL_NS;
-	}
-	return true;
+	registry_socket_path(registry, name, path, sizeof(path));
+	return control_wait_stopped(path, pid, timeout_s);
 }
 
 static int manage_act(struct registry *registry, const struct manage_command *mc, const struct manage_args *args)

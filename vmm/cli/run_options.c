@@ -1,6 +1,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "vmm/cli/profile.h"
@@ -160,6 +161,8 @@ int run_options_parse(int argc, char **argv, struct server_spec *spec, char *err
 	if (ret != 0)
 		return ret;
 	if (profile) {
+		if (n_flags == 0 && !realpath(profile, spec->profile))
+			spec->profile[0] = '\0';
 		ret = profile_load(profile, spec, err, errlen);
 		if (ret < 0)
 			return ret;

@@ -446,6 +446,7 @@ static int session_register(struct run_session *session, char *err, size_t errle
 	int ret, cpu;
 
 	snprintf(entry.name, sizeof(entry.name), "%s", cfg->name);
+	snprintf(entry.profile, sizeof(entry.profile), "%s", session->spec.profile);
 	hwloc_bitmap_foreach_begin(cpu, session->taken)
 		if (entry.n_held_cpus < REGISTRY_HELD_CPUS_MAX)
 			entry.held_cpus[entry.n_held_cpus++] = cpu;

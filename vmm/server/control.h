@@ -192,6 +192,10 @@ void control_server_stop(struct control_server *server);
 int control_send_with_fd(int fd, const char *data, size_t len, int file_fd);
 /* -ENOENT/-ECONNREFUSED: nothing is listening there. */
 int control_call(const char *path, enum control_command command, json_t **reply, char *err, size_t errlen);
+/* Whether the server at path has stopped: its socket gone or refusing, and its supervisor pid gone. */
+bool control_server_stopped(const char *path, long long pid);
+/* Wait up to timeout_s for control_server_stopped(); false when it still runs. */
+bool control_wait_stopped(const char *path, long long pid, unsigned int timeout_s);
 /* The same with arguments and a reply timeout of timeout_s (a checkpoint writes the whole guest first). */
 int control_call_request(const char *path, const struct control_request *request, int timeout_s,
 			 const struct control_progress *progress, json_t **reply, char *err, size_t errlen);

@@ -1,7 +1,9 @@
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -11,6 +13,7 @@
 
 /* Long enough for a busy VMM, short enough that a hung one does not hang the operator. */
 #define CONTROL_CALL_TIMEOUT_S 10
+#define CONTROL_STOP_POLL_NS 100000000L
 
 static int connect_to(const char *path, int timeout_s)
 {
@@ -177,4 +180,31 @@ int control_call_request(const char *path, const struct control_request *request
 		return -EPROTO;
 	}
 	return 0;
+}
+
+/* The socket goes first; the server has stopped only when its supervisor (which gives the devices back) is gone too. */
+bool control_server_stopped(const char *path, long long pid)
+{
+	json_t *reply = NULL;
+	char err[256];
+	int ret = control_call(path, CONTROL_STATUS, &reply, err, sizeof(err));
+
+	json_decref(reply);
+	if (ret != -ENOENT && ret != -ECONNREFUSED)
+		return false;
+	return pid <= 0 || (kill((pid_t)pid, 0) < 0 && errno == ESRCH);
+}
+
+bool control_wait_stopped(const char *path, long long pid, unsigned int timeout_s)
+{
+	struct timespec step = { 0, CONTROL_STOP_POLL_NS };
+	unsigned long long waited_ns = 0;
+
+	while (!control_server_stopped(path, pid)) {
+		if (waited_ns >= (unsigned long long)timeout_s * 1000000000ull)
+			return false;
+		nanosleep(&step, NULL);
+		waited_ns += CONTROL_STOP_POLL_NS;
+	}
+	return true;
 }

@@ -220,6 +220,10 @@ static json_t *entry_to_json(const struct registry_entry *entry)
 		json_array_append_new(cpus, json_integer(entry->held_cpus[i]));
 	object = json_pack("{s:s, s:I, s:i, s:o}", "name", entry->name, "pid", (json_int_t)entry->pid,
 			   "numa_node", entry->numa_node, "held_cpus", cpus);
+	if (object && entry->profile[0] && json_object_set_new(object, "profile", json_string(entry->profile)) < 0) {
+		json_decref(object);
+		return NULL;
+	}
 	return object;
 }
 
@@ -246,6 +250,7 @@ int registry_entry_from_json(json_t *object, struct registry_entry *entry)
 	json_t *name = json_object_get(object, "name");
 	json_t *pid = json_object_get(object, "pid");
 	json_t *node = json_object_get(object, "numa_node");
+	json_t *profile = json_object_get(object, "profile");
 	size_t i;
 	json_t *cpu;
 
@@ -253,6 +258,10 @@ int registry_entry_from_json(json_t *object, struct registry_entry *entry)
 	    json_array_size(cpus) > REGISTRY_HELD_CPUS_MAX)
 		return -EINVAL;
 	if (copy_string(entry->name, sizeof(entry->name), json_string_value(name)) < 0)
+		return -EINVAL;
+	entry->profile[0] = '\0';
+	if (profile && (!json_is_string(profile) || json_string_value(profile)[0] != '/' ||
+			copy_string(entry->profile, sizeof(entry->profile), json_string_value(profile)) < 0))
 		return -EINVAL;
 	entry->pid = (pid_t)json_integer_value(pid);
 	entry->numa_node = (int)json_integer_value(node);

@@ -36,6 +36,7 @@ struct registry_entry {
 	int numa_node;
 	unsigned int n_held_cpus;
 	int held_cpus[REGISTRY_HELD_CPUS_MAX];	/* host logical CPUs no one else may use */
+	char profile[PATH_MAX];			/* what it was started from alone, absolute; "" if not */
 };
 
 struct registry_names {

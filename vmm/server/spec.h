@@ -7,6 +7,7 @@
 #ifndef SHEER_VMM_SERVER_SPEC_H
 #define SHEER_VMM_SERVER_SPEC_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -15,6 +16,8 @@
 struct server_spec {
 	struct server_config cfg;	/* cfg.numa_node >= 0 here means "the operator chose it" */
 	bool dedicated_cores;		/* pin each vCPU to a core no other server holds */
+	/* The profile it came from, absolute, when no flag changed it ("" otherwise): `sheer switch` restarts it from there. */
+	char profile[PATH_MAX];
 };
 
 enum spec_section {
