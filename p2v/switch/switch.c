@@ -346,6 +346,7 @@ static int to_physical(const struct switch_request *req, struct registry *regist
 	static const char *const steps[] = { "guest-shutdown", "source-off", "bmc-confirm-off", "bmc-boot-device",
 					     "bmc-power-on", "physical-up", NULL };
 	const char *server = req->physical.name;
+	struct switch_step *step;
 	char why[256];
 	long long pid;
 	bool on;
@@ -375,8 +376,9 @@ static int to_physical(const struct switch_request *req, struct registry *regist
 	rec->source_off_s = since_start(rec);
 	step_end(rec, step_begin(rec, "source-off"), 0, "%s's VMM exited, its devices are back on their host drivers",
 		 req->logical);
+	step = step_begin(rec, "bmc-confirm-off");
 	ret = power_state(req, &on, why, sizeof(why));
-	if (step_end(rec, step_begin(rec, "bmc-confirm-off"), ret < 0 || on ? -EBUSY : 0, "%s",
+	if (step_end(rec, step, ret < 0 || on ? -EBUSY : 0, "%s",
 		     ret < 0 ? why : on ? "on: someone powered it on meanwhile" : "off") < 0) {
 		snprintf(err, errlen, "%s is not confirmed off (%s); %s stays stopped", server, ret < 0 ? why : "on",
 			 req->logical);
@@ -406,6 +408,7 @@ static int to_logical(const struct switch_request *req, struct registry *registr
 {
 	static const char *const steps[] = { "bmc-soft-off", "source-off", "start-logical", NULL };
 	const char *server = req->physical.name;
+	struct switch_step *step;
 	char why[256];
 	long long pid;
 	bool on;
@@ -427,13 +430,14 @@ static int to_logical(const struct switch_request *req, struct registry *registr
 		snprintf(err, errlen, "%s did not power off: %s; nothing was started", server, why);
 		return ret;
 	}
+	step = step_begin(rec, "source-off");
 	ret = power_state(req, &on, why, sizeof(why));
-	if (step_end(rec, step_begin(rec, "source-off"), ret < 0 || on ? -EBUSY : 0, "%s",
+	if (step_end(rec, step, ret < 0 || on ? -EBUSY : 0, "%s",
 		     ret < 0 ? why : on ? "on: someone powered it on meanwhile" : "its BMC reads off") < 0) {
 		snprintf(err, errlen, "%s is not confirmed off (%s); nothing was started", server, ret < 0 ? why : "on");
 		return -EIO;
 	}
-	rec->source_off_s = rec->steps[rec->n_steps - 1].start_s;
+	rec->source_off_s = step->start_s + step->seconds;
 	if (logical_start(req, registry, rec, false, why, sizeof(why)) == 0) {
 		rec->outcome = "switched";
 		return 0;

@@ -1017,6 +1017,26 @@ START_TEST(registry_rejects_malformed_entries)
 	ck_assert_int_eq(registry_read_entry(&test_registry, "bad", &entry), -EINVAL);
 	scratch_file("run/bad.json", "{\"name\":\"bad\",\"pid\":1,\"numa_node\":0,\"held_cpus\":[8191]}");
 	ck_assert_int_eq(registry_read_entry(&test_registry, "bad", &entry), 0);
+	ck_assert_str_eq(entry.profile, "");
+	/* The profile a switch's rollback starts: only an absolute path. */
+	scratch_file("run/bad.json", "{\"name\":\"bad\",\"pid\":1,\"numa_node\":0,\"held_cpus\":[],\"profile\":\"a.ini\"}");
+	ck_assert_int_eq(registry_read_entry(&test_registry, "bad", &entry), -EINVAL);
+	scratch_file("run/bad.json", "{\"name\":\"bad\",\"pid\":1,\"numa_node\":0,\"held_cpus\":[],\"profile\":7}");
+	ck_assert_int_eq(registry_read_entry(&test_registry, "bad", &entry), -EINVAL);
+}
+END_TEST
+
+START_TEST(registry_entry_keeps_the_profile)
+{
+	struct registry_entry entry = { .pid = 42, .numa_node = -1 }, back;
+
+	strcpy(entry.name, "lun1");
+	strcpy(entry.profile, "/etc/sheer/lun1.ini");
+	ck_assert_int_eq(registry_write_entry(&test_registry, &entry), 0);
+	ck_assert_int_eq(registry_read_entry(&test_registry, "lun1", &back), 0);
+	ck_assert_str_eq(back.profile, "/etc/sheer/lun1.ini");
+	ck_assert_int_eq(back.pid, 42);
+	registry_remove(&test_registry, "lun1");
 }
 END_TEST
 
@@ -1231,6 +1251,7 @@ Suite *unit_suite(void)
 	tcase_add_test(sockets, registry_list_cleans_stale_entries);
 	tcase_add_test(sockets, registry_list_while_locked_is_read_only);
 	tcase_add_test(sockets, registry_rejects_malformed_entries);
+	tcase_add_test(sockets, registry_entry_keeps_the_profile);
 	tcase_add_test(sockets, record_store_never_follows_a_planted_symlink);
 	tcase_add_test(sockets, run_directory_of_another_user_is_refused);
 	tcase_add_test(sockets, manage_commands_reach_the_server);

@@ -181,6 +181,26 @@ expect physical-bad-mac "badmac.ini:4: macs: '52:54:00:00:00' is not a MAC addre
 expect physical-bad-ready "badready.ini:4: ready: 'http://x' is not valid here" -- bmc badready power on
 expect physical-no-section "nosection.ini:1: key 'bmc' before any section (start with [physical])" -- bmc nosection power on
 expect physical-usage "physical: usage: sheer physical list [--json]" -- physical lst
+# sheer switch: refused before any server or BMC is touched.
+export SHEER_RUN_DIR="$WORK/run"
+printf '[physical]\nbmc = %s\npassword_file = %s\n' "$BMC" "$WORK/bmc-shared" >"$INV/shared.ini"
+printf '[server]\nname = lun1\nmemory = 64M\nboot = disk\n' >"$WORK/nodisk.ini"
+expect switch-no-direction "switch: want NAME --to physical SERVER, or SERVER --to logical PROFILE" -- switch lun1 rack1
+expect switch-bad-direction "switch: --to physical or --to logical, not 'sideways'" -- switch lun1 --to sideways rack1
+expect switch-bad-timeout "switch: --timeout wants seconds from 1 to 3600, not '0'" \
+	-- switch lun1 --to physical rack1 --timeout 0
+expect switch-not-running "switch: lun1 is not running on this host" -- switch lun1 --to physical rack1
+expect switch-no-profile "switch: profile $WORK/none.ini: No such file or directory" -- switch rack1 --to logical "$WORK/none.ini"
+expect switch-profile-without-disk "switch: lun1: boot = disk needs the disk's controller passed through" \
+	-- switch rack1 --to logical "$WORK/nodisk.ini"
+printf '[server]\nname = lun1\nmemory = 64M\nboot = disk\n[device]\npci = 0000:00:06.0\n' >"$WORK/lun1.ini"
+expect switch-unknown-physical "switch: unknown physical server 'rack9'" -- switch rack9 --to logical "$WORK/lun1.ini"
+expect switch-shared-password "group or others may access it (mode 644; chmod 600 it)" \
+	-- switch shared --to logical "$WORK/lun1.ini"
+expect boot-disk-without-device "lun1: boot = disk needs the disk's controller passed through" -- run "$WORK/nodisk.ini"
+expect boot-disk-with-kernel "boot = disk takes no kernel, initrd or cmdline" \
+	-- run --name t1 --memory 16M --boot disk --kernel "$K" --device 0000:00:06.0
+expect boot-unknown "invalid boot 'floppy' (expected kernel or disk)" -- run $OK_FLAGS --boot floppy
 
 # sheer host check as a user (run PREFIX... before it: setpriv to become another): its kvm line
 # agrees with whether that user can open /dev/kvm read-write as the shell's <> does, it has a

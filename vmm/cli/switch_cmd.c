@@ -102,7 +102,7 @@ static int load_physical(const char *name, struct physical_server *ps)
 		ret = bmc_password_load(&ps->bmc, ps->password_file, err, sizeof(err));
 	if (ret < 0)
 		cli_error("switch: %s", err);
-	return ret;
+	return ret < 0 ? -EINVAL : 0;	/* a refusal: nothing was touched */
 }
 
 /* To physical: NAME's profile comes from its registry entry (what `sheer run PROFILE` recorded). */
@@ -170,7 +170,7 @@ static void print_record(const struct switch_args *args, const struct switch_rec
 			   args->req.direction == SWITCH_TO_PHYSICAL ? "physical" : "logical", "outcome", rec->outcome,
 			   "profile", args->req.profile, "started_at", (json_int_t)rec->started_at.tv_sec,
 			   "source_off_s", rec->source_off_s, "target_on_s", rec->target_on_s, "steps", steps);
-	json_dumpf(record, stdout, JSON_INDENT(2));
+	json_dumpf(record, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
 	putchar('\n');
 	fflush(stdout);
 	json_decref(record);
