@@ -1,8 +1,9 @@
-# sheer-switch.sh RACK1_BMC_PORT BLANK_BMC_PORT RACK1_READY_PORT BLANK_READY_PORT
-# Inside a lab host whose NVMe (00:06.0) is the LUN that the physical server rack1 also boots: the
-# disk runs as logical server lun1 (boot 1), switches to rack1 (boot 2) and back (boot 3); then a
-# switch to "blank" (a physical server whose disk does not boot) rolls back. The BMCs and ready ports
-# are on the build machine, reached at the user network's gateway.
+# sheer-switch.sh RACK1_BMC_PORT BLANK_BMC_PORT RACK1_READY_PORT BLANK_READY_PORT RACK2_REDFISH_PORT RACK2_READY_PORT
+# Inside a lab host whose NVMe (00:06.0) is the LUN that the physical servers rack1 (IPMI) and rack2
+# (Redfish) also boot: the disk runs as logical server lun1 (boot 1), switches to rack1 (boot 2) and
+# back (boot 3), to rack2 (boot 4) and back (boot 5); then a switch to "blank" (a physical server
+# whose disk does not boot) rolls back. The BMCs and ready ports are on the build machine, reached at
+# the user network's gateway.
 . /lab/inhost/lib.sh
 NVME=0000:00:06.0
 drv() { d=$(readlink "/sys/bus/pci/devices/$1/driver"); echo "${d##*/}"; }
@@ -24,6 +25,9 @@ inventory() {
 }
 inventory rack1 "$1" "$3"
 inventory blank "$2" "$4"
+cp /lab/bmc-ca.pem /etc/sheer/physical/bmc-ca.pem
+printf '[physical]\nbmc = redfish://admin@10.0.2.2:%s/1\npassword_file = bmc.pw\nca_file = bmc-ca.pem\nboot = disk\nready = tcp:10.0.2.2:%s\n' \
+	"$5" "$6" >/etc/sheer/physical/rack2.ini
 sheer physical list | sed 's/^/physical| /'
 
 cat >/tmp/lun1.ini <<INI
@@ -65,15 +69,26 @@ say "tiny still $(sheer status tiny --json | sed -n 's/.*"state": "\([a-z-]*\)".
 sheer poweroff tiny >/dev/null
 wait
 
-# 3. Back to logical (boot 3), in the foreground until the OS is shut down.
+# 3. Back to logical (boot 3), in the foreground: it ends when lun1 moves on to rack2.
 sheer switch rack1 --to logical /tmp/lun1.ini --timeout 400 --json >/tmp/sw2.out 2>/tmp/sw2.err &
 switch_pid=$!
-if wait_for /tmp/sw2.out "waiting for power button" 400 "$switch_pid"; then
-	sheer shutdown lun1 --timeout 120 >/dev/null
-fi
+wait_for /tmp/sw2.out "waiting for power button" 400 "$switch_pid" || say "lun1 (boot 3) never waited for the power button"
+
+# 4. To rack2 through its Redfish BMC (boot 4), and back (boot 5).
+sheer switch lun1 --to physical rack2 --timeout 400 --json >/tmp/sw-redfish1.json 2>/tmp/sw-redfish1.err
+say "redfish to-physical exit $? outcome $(outcome /tmp/sw-redfish1.json) fenced $(fenced /tmp/sw-redfish1.json)"
+sed 's/^/sw-redfish1| /' /tmp/sw-redfish1.json /tmp/sw-redfish1.err
 wait "$switch_pid"
 say "to-logical exit $? outcome $(outcome /tmp/sw2.out) fenced $(fenced /tmp/sw2.out) $NVME $(drv $NVME)"
 sed 's/^/sw2| /' /tmp/sw2.out /tmp/sw2.err
+sheer switch rack2 --to logical /tmp/lun1.ini --timeout 400 --json >/tmp/sw-redfish2.out 2>/tmp/sw-redfish2.err &
+switch_pid=$!
+if wait_for /tmp/sw-redfish2.out "waiting for power button" 400 "$switch_pid"; then
+	sheer shutdown lun1 --timeout 120 >/dev/null
+fi
+wait "$switch_pid"
+say "redfish to-logical exit $? outcome $(outcome /tmp/sw-redfish2.out) fenced $(fenced /tmp/sw-redfish2.out) $NVME $(drv $NVME)"
+sed 's/^/sw-redfish2| /' /tmp/sw-redfish2.out /tmp/sw-redfish2.err
 
 # 4. Rollback: blank's disk does not boot, its ready port never answers; lun1 runs here again.
 start_lun1 /tmp/lun1-boot4.log
