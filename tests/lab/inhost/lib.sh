@@ -111,3 +111,21 @@ count_then_stop() {
 }
 # memsums FILE...: how many different memory checksums the image printed (1: memory intact).
 memsums() { sed -n 's/.*sheer-os-memsum \([0-9a-f]*\).*/\1/p' "$@" | sort -u | wc -l; }
+# uplink: the host's own first NIC (00:02.0, --nic) up on the user network, so it reaches the build
+# machine (the lab's BMCs and services) at the gateway, 10.0.2.2.
+uplink() {
+	nic=$(ls /sys/bus/pci/devices/0000:00:02.0/net)
+	ip link set "$nic" up && ip addr add 10.0.2.15/24 dev "$nic"
+}
+# physical_entry NAME BMC-URL READY-PORT [MORE-LINES]: an inventory entry booting its disk, its BMC
+# password /lab/bmc.pw, up once tcp:10.0.2.2:READY-PORT answers.
+physical_entry() {
+	mkdir -p /etc/sheer/physical
+	[ -e /etc/sheer/physical/bmc.pw ] || { cp /lab/bmc.pw /etc/sheer/physical/bmc.pw && chmod 600 /etc/sheer/physical/bmc.pw; }
+	printf '[physical]\nbmc = %s\npassword_file = bmc.pw\nboot = disk\nready = tcp:10.0.2.2:%s\n%s' "$2" "$3" "${4:-}" \
+		>"/etc/sheer/physical/$1.ini"
+}
+# lun_profile FILE NAME CPUS: a logical server booting the disk behind the NVMe at 00:06.0.
+lun_profile() {
+	printf '[server]\nname = %s\ncpus = %s\nmemory = 256M\nboot = disk\n\n[device]\npci = 0000:00:06.0\n' "$2" "$3" >"$1"
+}

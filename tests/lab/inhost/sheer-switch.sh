@@ -15,31 +15,15 @@ fenced() {
 }
 outcome() { sed -n 's/.*"outcome": "\([^"]*\)".*/\1/p' "$1"; }
 
-nic=$(ls /sys/bus/pci/devices/0000:00:02.0/net)
-ip link set "$nic" up && ip addr add 10.0.2.15/24 dev "$nic"
-mkdir -p /etc/sheer/physical
-cp /lab/bmc.pw /etc/sheer/physical/bmc.pw && chmod 600 /etc/sheer/physical/bmc.pw
-inventory() {
-	printf '[physical]\nbmc = ipmi://admin@10.0.2.2:%s\npassword_file = bmc.pw\nboot = disk\nready = tcp:10.0.2.2:%s\n' \
-		"$2" "$3" >"/etc/sheer/physical/$1.ini"
-}
-inventory rack1 "$1" "$3"
-inventory blank "$2" "$4"
+uplink
+physical_entry rack1 "ipmi://admin@10.0.2.2:$1" "$3"
+physical_entry blank "ipmi://admin@10.0.2.2:$2" "$4"
 cp /lab/bmc-ca.pem /etc/sheer/physical/bmc-ca.pem
-printf '[physical]\nbmc = redfish://admin@10.0.2.2:%s/1\npassword_file = bmc.pw\nca_file = bmc-ca.pem\nboot = disk\nready = tcp:10.0.2.2:%s\n' \
-	"$5" "$6" >/etc/sheer/physical/rack2.ini
+physical_entry rack2 "redfish://admin@10.0.2.2:$5/1" "$6" "ca_file = bmc-ca.pem
+"
 sheer physical list | sed 's/^/physical| /'
 
-cat >/tmp/lun1.ini <<INI
-[server]
-name = lun1
-cpus = 2
-memory = 256M
-boot = disk
-
-[device]
-pci = $NVME
-INI
+lun_profile /tmp/lun1.ini lun1 2
 # start_lun1 LOG: lun1 from its profile in the background, until its OS waits for the power button.
 start_lun1() {
 	prefixed lun1 sheer run /tmp/lun1.ini >"$1" &

@@ -6,13 +6,9 @@
 # power button (the firmware, the boot loader, the kernel and init under sheer).
 . /lab/inhost/lib.sh
 runs=$1
-nic=$(ls /sys/bus/pci/devices/0000:00:02.0/net)
-ip link set "$nic" up && ip addr add 10.0.2.15/24 dev "$nic"
-mkdir -p /etc/sheer/physical
-cp /lab/bmc.pw /etc/sheer/physical/bmc.pw && chmod 600 /etc/sheer/physical/bmc.pw
-printf '[physical]\nbmc = ipmi://admin@10.0.2.2:%s\npassword_file = bmc.pw\nboot = disk\nready = tcp:10.0.2.2:%s\n' \
-	"$2" "$3" >/etc/sheer/physical/rack1.ini
-printf '[server]\nname = lun1\ncpus = 1\nmemory = 256M\nboot = disk\n\n[device]\npci = 0000:00:06.0\n' >/tmp/lun1.ini
+uplink
+physical_entry rack1 "ipmi://admin@10.0.2.2:$2" "$3"
+lun_profile /tmp/lun1.ini lun1 1
 uptime_s() { cut -d' ' -f1 /proc/uptime; }
 # steps DIR RUN FILE: one line per step of the --json record in FILE.
 steps() {
