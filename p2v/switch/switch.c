@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -77,20 +78,28 @@ static int power_state(const struct switch_request *req, bool *on, char *why, si
 	return bmc_power_state(&req->physical.bmc, on, why, len);
 }
 
-/* Poll the BMC until it reports want_on, for up to timeout_s. */
-static int wait_power(const struct switch_request *req, bool want_on, unsigned int timeout_s, char *why, size_t len)
+/*
+ * Poll the BMC until it reports want_on, for up to timeout_s of wall time. A BMC that misses an answer
+ * now and then is asked again (one lost answer must not force a power-off or a rollback); only refused
+ * credentials end the wait at once.
+ */
+static int wait_power(const struct switch_request *req, const struct switch_record *rec, bool want_on,
+		      unsigned int timeout_s, char *why, size_t len)
 {
-	for (unsigned int waited_ms = 0;; waited_ms += POLL_MS) {
-		bool on;
+	double deadline = since_start(rec) + timeout_s;
+
+	for (;;) {
+		bool on = !want_on;
 		int ret = power_state(req, &on, why, len);
 
-		if (ret < 0)
+		if (ret == -EACCES)
 			return ret;
-		if (on == want_on)
+		if (ret == 0 && on == want_on)
 			return 0;
-		if (waited_ms >= timeout_s * 1000u) {
-			snprintf(why, len, "still %s after %u s", on ? "on" : "off", timeout_s);
-			return -ETIMEDOUT;
+		if (since_start(rec) >= deadline) {
+			if (ret == 0)
+				snprintf(why, len, "still %s after %u s", on ? "on" : "off", timeout_s);
+			return ret < 0 ? ret : -ETIMEDOUT;
 		}
 		sleep_ms(POLL_MS);
 	}
@@ -156,6 +165,7 @@ static int physical_start(const struct switch_request *req, struct switch_record
 
 	snprintf(name, sizeof(name), "%sbmc-boot-device", prefix);
 	step = step_begin(rec, name);
+	rec->changed = true;
 	ret = bmc_set_boot_device(&ps->bmc, ps->boot, false, why, len);
 	if (step_end(rec, step, ret, "%s, once: %s", bmc_boot_device_name(ps->boot), ret < 0 ? why : "set") < 0)
 		return ret;
@@ -168,7 +178,7 @@ static int physical_start(const struct switch_request *req, struct switch_record
 		return ret;
 	snprintf(name, sizeof(name), "%sphysical-up", prefix);
 	step = step_begin(rec, name);
-	ret = wait_power(req, true, req->timeout_s, why, len);
+	ret = wait_power(req, rec, true, req->timeout_s, why, len);
 	if (ret == 0 && ps->ready[0])
 		ret = wait_ready(ps->ready, req->timeout_s, rec, why, len);
 	return step_end(rec, step, ret, "%s", ret < 0 ? why : ps->ready[0] ? "powered on, ready answers" : "powered on");
@@ -180,18 +190,19 @@ static int physical_stop(const struct switch_request *req, struct switch_record 
 	struct switch_step *step;
 	int ret = -ETIMEDOUT;
 
+	rec->changed = true;
 	if (soft) {
 		step = step_begin(rec, "bmc-soft-off");
 		ret = bmc_power(&req->physical.bmc, BMC_POWER_SOFT, why, len);
 		if (ret == 0)
-			ret = wait_power(req, false, req->timeout_s, why, len);
+			ret = wait_power(req, rec, false, req->timeout_s, why, len);
 		step_end(rec, step, ret, "%s", ret < 0 ? why : "the OS shut down after its power button");
 	}
 	if (ret < 0) {
 		step = step_begin(rec, "bmc-force-off");
 		ret = bmc_power(&req->physical.bmc, BMC_POWER_OFF, why, len);
 		if (ret == 0)
-			ret = wait_power(req, false, SWITCH_POWEROFF_WAIT_S, why, len);
+			ret = wait_power(req, rec, false, SWITCH_POWEROFF_WAIT_S, why, len);
 		if (step_end(rec, step, ret, "%s", ret < 0 ? why : "powered off") < 0)
 			return ret;
 	}
@@ -244,6 +255,7 @@ static int logical_stop(const struct switch_request *req, struct registry *regis
 	struct switch_step *step = step_begin(rec, "guest-shutdown");
 	int ret = logical_socket(registry, req->logical, path, sizeof(path));
 
+	rec->changed = true;
 	if (ret == 0)
 		ret = logical_request(path, CONTROL_SHUTDOWN, why, len);
 	if (ret == 0 && !control_wait_stopped(path, pid, req->timeout_s)) {
@@ -254,6 +266,8 @@ static int logical_stop(const struct switch_request *req, struct registry *regis
 	if (ret < 0) {
 		step = step_begin(rec, "forced-poweroff");
 		ret = logical_request(path, CONTROL_POWEROFF, why, len);
+		if (ret == -ENOENT || ret == -ECONNREFUSED)
+			ret = 0;	/* it stopped just now, after the wait: its supervisor may still be giving devices back */
 		if (ret == 0 && !control_wait_stopped(path, pid, SWITCH_POWEROFF_WAIT_S)) {
 			snprintf(why, len, "%s still runs %d s after a power-off", req->logical, SWITCH_POWEROFF_WAIT_S);
 			ret = -ETIMEDOUT;
@@ -308,6 +322,20 @@ static int logical_wait_running(const struct switch_request *req, struct registr
 	}
 }
 
+/* A `sheer run` that never came up: nothing of it may stay (its VMM dies with its supervisor). */
+static void stop_child(pid_t pid)
+{
+	kill(pid, SIGTERM);
+	for (unsigned int waited_ms = 0; waitpid(pid, NULL, WNOHANG) != pid; waited_ms += POLL_MS) {
+		if (waited_ms >= SWITCH_POWEROFF_WAIT_S * 1000u) {
+			kill(pid, SIGKILL);
+			waitpid(pid, NULL, 0);
+			return;
+		}
+		sleep_ms(POLL_MS);
+	}
+}
+
 static int logical_start(const struct switch_request *req, struct registry *registry, struct switch_record *rec,
 			 bool rollback, char *why, size_t len)
 {
@@ -317,15 +345,14 @@ static int logical_start(const struct switch_request *req, struct registry *regi
 
 	if (!rollback)
 		rec->target_on_s = step->start_s;
+	rec->changed = true;
 	ret = logical_spawn(req, rollback, &pid);
 	if (ret < 0)
 		snprintf(why, len, "cannot start %s: %s", req->sheer_path, strerror(-ret));
 	else
 		ret = logical_wait_running(req, registry, pid, why, len);
-	if (ret == -ETIMEDOUT) {
-		kill(pid, SIGTERM);	/* it never ran as a server: nothing of it may stay */
-		waitpid(pid, NULL, 0);
-	}
+	if (ret == -ETIMEDOUT)
+		stop_child(pid);
 	if (ret == 0 && !rollback)
 		rec->logical_pid = pid;
 	return step_end(rec, step, ret, "%s", ret < 0 ? why : rollback ? "runs here again (detached)" : "running");
@@ -355,6 +382,11 @@ static int to_physical(const struct switch_request *req, struct registry *regist
 	if (logical_find(registry, req->logical, &pid) < 0) {
 		snprintf(err, errlen, "%s is not running on this host", req->logical);
 		return -ENOENT;
+	}
+	/* Whether it stopped is judged by its supervisor, as this host's registry names it (not the VMM's word). */
+	if (req->supervisor <= 0 || pid != req->supervisor) {
+		snprintf(err, errlen, "%s: its registry entry and its control socket name different processes", req->logical);
+		return -EINVAL;
 	}
 	if (req->profile[0] == '\0') {
 		snprintf(err, errlen, "%s was not started from a profile alone ('sheer run PROFILE'): a switch needs one to "
@@ -411,11 +443,13 @@ static int to_logical(const struct switch_request *req, struct registry *registr
 	struct switch_step *step;
 	char why[256];
 	long long pid;
-	bool on;
+	bool on, was_on;
 	int ret;
 
-	if (logical_find(registry, req->logical, &pid) == 0) {
-		snprintf(err, errlen, "%s is already running on this host", req->logical);
+	if ((ret = logical_find(registry, req->logical, &pid)) != -ENOENT) {
+		snprintf(err, errlen, ret == 0 ? "%s is already running on this host"
+					       : "%s has a control socket here that does not answer as it should: is it running?",
+			 req->logical);
 		return -EBUSY;
 	}
 	if ((ret = power_state(req, &on, why, sizeof(why))) < 0) {
@@ -426,6 +460,7 @@ static int to_logical(const struct switch_request *req, struct registry *registr
 		plan(rec, steps);
 		return 0;
 	}
+	was_on = on;
 	if (on && (ret = physical_stop(req, rec, true, why, sizeof(why))) < 0) {
 		snprintf(err, errlen, "%s did not power off: %s; nothing was started", server, why);
 		return ret;
@@ -443,6 +478,10 @@ static int to_logical(const struct switch_request *req, struct registry *registr
 		return 0;
 	}
 	snprintf(err, errlen, "%s did not start: %s", req->logical, why);
+	if (!was_on) {
+		snprintf(err + strlen(err), errlen - strlen(err), "; %s was off before, and stays off", server);
+		return -EIO;
+	}
 	if (physical_start(req, rec, "rollback-", why, sizeof(why)) < 0) {
 		snprintf(err + strlen(err), errlen - strlen(err), "; powering %s on again failed too: %s", server, why);
 		return -EIO;
@@ -452,9 +491,38 @@ static int to_logical(const struct switch_request *req, struct registry *registr
 	return -EIO;
 }
 
+/* One switch of a server at a time: NAME.switch in the registry's folder, locked for the whole switch. */
+static int switch_lock(const struct registry *registry, const char *name, char *err, size_t errlen)
+{
+	char path[PATH_MAX];
+	int fd;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s.switch", registry->dir, name) >= sizeof(path)) {
+		snprintf(err, errlen, "%s: registry path too long", name);
+		return -ENAMETOOLONG;
+	}
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		int ret = errno == EWOULDBLOCK ? -EBUSY : -errno;
+
+		snprintf(err, errlen, ret == -EBUSY ? "%s: another sheer switch of it is under way" : "%s: lock: %s", name,
+			 strerror(-ret));
+		if (fd >= 0)
+			close(fd);
+		return ret;
+	}
+	return fd;
+}
+
 int switch_run(const struct switch_request *req, struct registry *registry, struct switch_record *rec, char *err,
 	       size_t errlen)
 {
-	return req->direction == SWITCH_TO_PHYSICAL ? to_physical(req, registry, rec, err, errlen)
-						    : to_logical(req, registry, rec, err, errlen);
+	int lock = switch_lock(registry, req->logical, err, errlen), ret;
+
+	if (lock < 0)
+		return lock;
+	ret = req->direction == SWITCH_TO_PHYSICAL ? to_physical(req, registry, rec, err, errlen)
+						   : to_logical(req, registry, rec, err, errlen);
+	close(lock);
+	return ret;
 }

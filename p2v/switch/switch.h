@@ -35,6 +35,7 @@ struct switch_request {
 	unsigned int timeout_s;		/* for the source's shutdown, and for the target to come up */
 	bool dry_run;			/* check and plan only */
 	const char *sheer_path;		/* the program that runs `sheer run PROFILE` */
+	long long supervisor;		/* to physical: the `sheer run` its registry entry names */
 };
 
 struct switch_step {
@@ -53,6 +54,7 @@ struct switch_record {
 	double target_on_s;	/* when the target was started; -1: never */
 	const char *outcome;	/* "planned", "switched", "rolled back", "failed" */
 	pid_t logical_pid;	/* to logical: the `sheer run` started, still running */
+	bool changed;		/* a server or BMC was acted on: from then on a failure is not a refusal */
 	void (*on_step)(const struct switch_step *step, void *ctx);	/* each step as it ends */
 	void *ctx;
 };
@@ -60,10 +62,11 @@ struct switch_record {
 void switch_record_init(struct switch_record *rec);
 
 /*
- * Run the switch. 0: the target runs. Refusals before anything changed
- * (-EINVAL, -ENOENT, -EBUSY for a target already running, -EACCES from a
- * BMC): err says why and nothing was touched. Failures after (-EIO,
- * -ETIMEDOUT): err says what happened and whether the source runs again.
+ * Run the switch, one at a time per server (NAME.switch in the registry's
+ * folder is locked meanwhile). 0: the target runs. Otherwise err says what
+ * happened; while rec->changed is false nothing was touched (-EINVAL,
+ * -ENOENT, -EBUSY for a target already running or a switch under way,
+ * -EACCES from a BMC are refusals), else it says whether the source runs again.
  */
 int switch_run(const struct switch_request *req, struct registry *registry, struct switch_record *rec, char *err,
 	       size_t errlen);

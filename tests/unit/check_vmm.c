@@ -360,7 +360,7 @@ START_TEST(firmware_image_refusals)
 	ck_assert_int_eq(firmware_load(&rom, "/nonexistent/bios.bin", why, sizeof(why)), -ENOENT);
 	ck_assert_str_eq(why, "No such file or directory");
 	ck_assert_int_eq(firmware_load(&rom, short_image, why, sizeof(why)), -EINVAL);
-	ck_assert_str_eq(why, "not a BIOS image (a file of 64 KiB to 16 MiB, in 64 KiB blocks)");
+	ck_assert_str_eq(why, "not a BIOS image (a file of 64 KiB to 256 KiB, in 64 KiB blocks)");
 	ck_assert_ptr_null(rom.host);
 	unlink(short_image);
 	/* Debian's SeaBIOS, which `make deps` installs: the default of boot = disk. */

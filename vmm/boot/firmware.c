@@ -51,6 +51,7 @@ struct loader_command {
 } __attribute__((packed));
 
 _Static_assert(sizeof(struct loader_command) == 128, "table-loader commands are 128 bytes");
+_Static_assert(4 * GiB - FIRMWARE_SIZE_MAX >= LAYOUT_KVM_TSS + 3 * 4096, "the ROM would cover KVM's TSS pages");
 
 int firmware_load(struct firmware_rom *rom, const char *path, char *why, size_t why_len)
 {
@@ -65,7 +66,7 @@ int firmware_load(struct firmware_rom *rom, const char *path, char *why, size_t 
 	}
 	if (!S_ISREG(st.st_mode) || st.st_size < FIRMWARE_SIZE_MIN || st.st_size > FIRMWARE_SIZE_MAX ||
 	    st.st_size % FIRMWARE_SIZE_MIN) {
-		snprintf(why, why_len, "not a BIOS image (a file of 64 KiB to 16 MiB, in 64 KiB blocks)");
+		snprintf(why, why_len, "not a BIOS image (a file of 64 KiB to 256 KiB, in 64 KiB blocks)");
 		errno = EINVAL;
 		goto fail;
 	}

@@ -23,7 +23,7 @@
 #include "vmm/kvm/memory.h"
 
 #define FIRMWARE_SIZE_MIN	(64 * 1024)
-#define FIRMWARE_SIZE_MAX	(16 * 1024 * 1024)
+#define FIRMWARE_SIZE_MAX	(256 * 1024)	/* what fits below 4 GiB above KVM's pages (layout.h) */
 #define FIRMWARE_LOW_WINDOW	(128 * 1024)	/* what a PC shows of it at 0xe0000 */
 
 struct firmware_rom {
@@ -31,7 +31,7 @@ struct firmware_rom {
 	size_t size;
 };
 
-/* Read the image: a whole number of 64 KiB blocks up to 16 MiB, else -EINVAL (*why says how). */
+/* Read the image: a whole number of 64 KiB blocks up to 256 KiB, else -EINVAL (*why says how). */
 int firmware_load(struct firmware_rom *rom, const char *path, char *why, size_t why_len);
 /* Give KVM the image below 4 GiB as read-only slot `slot`, and copy its top into RAM at 0xe0000. */
 int firmware_map(const struct firmware_rom *rom, int vm_fd, uint32_t slot, struct guest_memory *mem);

@@ -116,6 +116,7 @@ static int resolve_to_physical(struct switch_args *args, struct registry *regist
 		return -ENOENT;
 	}
 	memcpy(args->req.profile, entry.profile, sizeof(args->req.profile));
+	args->req.supervisor = entry.pid;
 	return load_physical(args->target, &args->req.physical);
 }
 
@@ -176,10 +177,13 @@ static void print_record(const struct switch_args *args, const struct switch_rec
 	json_decref(record);
 }
 
-static int exit_status_of(int ret)
+/* 2 only for a refusal before anything was acted on; once a server or a BMC was, any failure is 1. */
+static int exit_status_of(int ret, bool changed)
 {
 	if (ret == 0)
 		return SHEER_EXIT_OK;
+	if (changed)
+		return SHEER_EXIT_FAILURE;
 	return ret == -EINVAL || ret == -ENOENT || ret == -EBUSY || ret == -EACCES ? SHEER_EXIT_USAGE
 										  : SHEER_EXIT_FAILURE;
 }
@@ -199,6 +203,7 @@ int cmd_switch(int argc, char **argv)
 {
 	struct switch_args args = { 0 };
 	struct switch_record rec;
+	bool rec_started = false;
 	struct registry registry;
 	char err[ERR_MAX];
 	int ret;
@@ -214,6 +219,7 @@ int cmd_switch(int argc, char **argv)
 	ret = args.req.direction == SWITCH_TO_PHYSICAL ? resolve_to_physical(&args, &registry)
 						       : resolve_to_logical(&args);
 	if (ret == 0) {
+		rec_started = true;
 		switch_record_init(&rec);
 		rec.on_step = print_step;
 		rec.ctx = &args.json;
@@ -233,5 +239,5 @@ int cmd_switch(int argc, char **argv)
 	registry_close(&registry);
 	if (ret == 0 && rec.logical_pid > 0)
 		return wait_logical(rec.logical_pid);
-	return exit_status_of(ret);
+	return exit_status_of(ret, ret != 0 && rec_started && rec.changed);
 }
