@@ -59,7 +59,8 @@ $(GUEST_DIR)/bootlinux: tests/guests/bootlinux.c $(BUILD)/libsheer.a
 $(GUEST_DIR)/runner-static: tests/guests/runner.c $(BUILD)/libsheer.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -static -o $@ $< $(BUILD)/libsheer.a -lnuma -llzma -lz -lseccomp -lpthread
 
-# A lab host that froze (it timed out: tests/lab/README.md, Known limits) is booted once more, saying so.
+# A lab host that froze (it timed out) or whose own kernel panicked (tests/lab/README.md, Known limits) is
+# booted once more, saying so.
 GUEST_LAB_HOST := tests/lab/lab host --timeout 600 --put $(GUEST_DIR)/runner-static:/usr/bin/guest-runner \
 	    --put tests/guests/count_moves.sh:/lab/guests/count_moves.sh \
 	    $(foreach g,$(GUEST_IMAGES),--put $(g):/lab/guests/$(notdir $(g))) -- \
@@ -68,7 +69,7 @@ GUEST_LAB_HOST := tests/lab/lab host --timeout 600 --put $(GUEST_DIR)/runner-sta
 .PHONY: guest-lab-check
 guest-lab-check: $(GUEST_IMAGES) $(GUEST_DIR)/runner-static
 	@log=$$(mktemp); $(GUEST_LAB_HOST) >$$log 2>&1; rc=$$?; cat $$log; \
-	if [ $$rc -ne 0 ] && grep -q '^lab: timed out after' $$log; then \
-		echo "lab: LAB-RETRY: guest-lab-check: the lab host timed out; booting it once more"; \
+	if [ $$rc -ne 0 ] && grep -qE '^lab: timed out after|^\[ *[0-9]+\.[0-9]+\] Kernel panic - not syncing' $$log; then \
+		echo "lab: LAB-RETRY: guest-lab-check: the lab host timed out or its kernel panicked; booting it once more"; \
 		$(GUEST_LAB_HOST); rc=$$?; \
 	fi; rm -f $$log; exit $$rc
