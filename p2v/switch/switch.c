@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "p2v/switch/switch.h"
+#include "vmm/lib/clock.h"
 #include "vmm/server/control.h"
 
 #define POLL_MS 500
@@ -24,7 +25,7 @@ void switch_record_init(struct switch_record *rec)
 {
 	memset(rec, 0, sizeof(*rec));
 	clock_gettime(CLOCK_REALTIME, &rec->started_at);
-	clock_gettime(CLOCK_MONOTONIC, &rec->started);
+	rec->started_ns = clock_monotonic_ns();
 	rec->source_off_s = rec->target_on_s = -1;
 	rec->outcome = "failed";
 	rec->logical_pid = -1;
@@ -32,17 +33,7 @@ void switch_record_init(struct switch_record *rec)
 
 static double since_start(const struct switch_record *rec)
 {
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	return (double)(now.tv_sec - rec->started.tv_sec) + (now.tv_nsec - rec->started.tv_nsec) / 1e9;
-}
-
-static void sleep_ms(unsigned int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
+	return (clock_monotonic_ns() - rec->started_ns) / 1e9;
 }
 
 static struct switch_step *step_begin(struct switch_record *rec, const char *name)
@@ -101,7 +92,7 @@ static int wait_power(const struct switch_request *req, const struct switch_reco
 				snprintf(why, len, "still %s after %u s", on ? "on" : "off", timeout_s);
 			return ret < 0 ? ret : -ETIMEDOUT;
 		}
-		sleep_ms(POLL_MS);
+		clock_sleep_ms(POLL_MS);
 	}
 }
 
@@ -131,25 +122,25 @@ static bool tcp_answers(const char *host, const char *port)
 	return answered;
 }
 
-/* ready = tcp:HOST:PORT (the inventory checked its form): up once the port accepts, within timeout_s. */
+/* ready = tcp:HOST:PORT: up once the port accepts, within timeout_s. */
 static int wait_ready(const char *ready, unsigned int timeout_s, const struct switch_record *rec, char *why,
 		      size_t len)
 {
-	char host[BMC_FIELD_MAX];
-	const char *port = strrchr(ready, ':');
+	char host[BMC_FIELD_MAX], port[8];
 	double deadline = since_start(rec) + timeout_s;
+	unsigned int port_number;
 
-	if (strncmp(ready, "tcp:", 4) != 0 || !port || port <= ready + 4 || (size_t)(port - ready - 4) >= sizeof(host)) {
+	if (physical_ready_parse(ready, host, sizeof(host), &port_number) < 0) {
 		snprintf(why, len, "ready '%.128s' is not tcp:HOST:PORT", ready);
 		return -EINVAL;
 	}
-	snprintf(host, sizeof(host), "%.*s", (int)(port - ready - 4), ready + 4);
-	while (!tcp_answers(host, port + 1)) {
+	snprintf(port, sizeof(port), "%u", port_number);
+	while (!tcp_answers(host, port)) {
 		if (since_start(rec) >= deadline) {
 			snprintf(why, len, "%.128s did not answer within %u s", ready, timeout_s);
 			return -ETIMEDOUT;
 		}
-		sleep_ms(POLL_MS);
+		clock_sleep_ms(POLL_MS);
 	}
 	return 0;
 }
@@ -211,18 +202,13 @@ static int physical_stop(const struct switch_request *req, struct switch_record 
 
 /* ---- the logical side, through its control socket ---- */
 
-static int logical_socket(struct registry *registry, const char *name, char *path, size_t len)
-{
-	return registry_socket_path(registry, name, path, len);
-}
-
 /* Its supervisor's pid when NAME answers on its socket, else -ENOENT. */
 static int logical_find(struct registry *registry, const char *name, long long *pid)
 {
 	char path[REGISTRY_SOCKET_PATH_MAX], err[256];
 	struct control_status status;
 	json_t *reply = NULL;
-	int ret = logical_socket(registry, name, path, sizeof(path));
+	int ret = registry_socket_path(registry, name, path, sizeof(path));
 
 	if (ret == 0)
 		ret = control_call(path, CONTROL_STATUS, &reply, err, sizeof(err));
@@ -253,7 +239,7 @@ static int logical_stop(const struct switch_request *req, struct registry *regis
 {
 	char path[REGISTRY_SOCKET_PATH_MAX];
 	struct switch_step *step = step_begin(rec, "guest-shutdown");
-	int ret = logical_socket(registry, req->logical, path, sizeof(path));
+	int ret = registry_socket_path(registry, req->logical, path, sizeof(path));
 
 	rec->changed = true;
 	if (ret == 0)
@@ -318,7 +304,7 @@ static int logical_wait_running(const struct switch_request *req, struct registr
 			snprintf(why, len, "%s did not start within %u s", req->logical, req->timeout_s);
 			return -ETIMEDOUT;
 		}
-		sleep_ms(POLL_MS);
+		clock_sleep_ms(POLL_MS);
 	}
 }
 
@@ -332,7 +318,7 @@ static void stop_child(pid_t pid)
 			waitpid(pid, NULL, 0);
 			return;
 		}
-		sleep_ms(POLL_MS);
+		clock_sleep_ms(POLL_MS);
 	}
 }
 

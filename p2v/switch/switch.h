@@ -15,6 +15,7 @@
 
 #include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -47,7 +48,7 @@ struct switch_step {
 
 struct switch_record {
 	struct timespec started_at;	/* wall clock, at the start */
-	struct timespec started;	/* monotonic */
+	uint64_t started_ns;		/* clock_monotonic_ns() at the start */
 	unsigned int n_steps;
 	struct switch_step steps[SWITCH_STEPS_MAX];
 	double source_off_s;	/* when the source was confirmed off; -1: never */

@@ -77,14 +77,23 @@ static bool disk_is_valid(const char *disk)
 	return false;
 }
 
-/* "tcp:HOST:PORT" with a port from 1 to 65535. */
-static bool ready_is_valid(const char *ready)
+int physical_ready_parse(const char *ready, char *host, size_t host_len, unsigned int *port)
 {
 	const char *colon = strrchr(ready, ':');
+
+	if (strncmp(ready, "tcp:", 4) != 0 || !colon || colon <= ready + 4 || strlen(ready) >= BMC_FIELD_MAX ||
+	    (size_t)(colon - ready - 4) >= host_len || parse_uint(colon + 1, 65535, port) < 0 || *port == 0)
+		return -EINVAL;
+	snprintf(host, host_len, "%.*s", (int)(colon - ready - 4), ready + 4);
+	return 0;
+}
+
+static bool ready_is_valid(const char *ready)
+{
+	char host[BMC_FIELD_MAX];
 	unsigned int port;
 
-	return strncmp(ready, "tcp:", 4) == 0 && colon > ready + 4 && strlen(ready) < BMC_FIELD_MAX &&
-	       parse_uint(colon + 1, 65535, &port) == 0 && port > 0;
+	return physical_ready_parse(ready, host, sizeof(host), &port) == 0;
 }
 
 static bool inventory_take(struct inventory_reader *r, const char *key, const char *value)

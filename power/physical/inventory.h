@@ -39,6 +39,8 @@ struct physical_server {
 
 /* The inventory's folder (SHEER_CONFIG_DIR/physical or /etc/sheer/physical). */
 int physical_dir(char *out, size_t outlen);
+/* `ready = tcp:HOST:PORT` split into HOST and a port from 1 to 65535; -EINVAL for anything else. */
+int physical_ready_parse(const char *ready, char *host, size_t host_len, unsigned int *port);
 /* Load NAME's entry: -ENOENT when the inventory has none; -EINVAL with "file:line: reason". */
 int physical_load(const char *name, struct physical_server *ps, char *err, size_t errlen);
 /* The names in the inventory, sorted (at most max); -errno with the reason. */

@@ -194,9 +194,8 @@ static int describe_acpi(struct fw_cfg *fw_cfg, const struct acpi_config *acpi)
 
 int firmware_describe(struct fw_cfg *fw_cfg, const struct guest_memory *mem, const struct acpi_config *acpi)
 {
-	int ret;
-
 	uint32_t boot_fail_wait = BOOT_FAIL_WAIT_MS;
+	int ret;
 
 	fw_cfg_set_cpus(fw_cfg, acpi->cpus);
 	if ((ret = describe_memory(fw_cfg, mem)) < 0)

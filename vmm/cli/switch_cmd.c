@@ -203,11 +203,11 @@ int cmd_switch(int argc, char **argv)
 {
 	struct switch_args args = { 0 };
 	struct switch_record rec;
-	bool rec_started = false;
 	struct registry registry;
 	char err[ERR_MAX];
 	int ret;
 
+	switch_record_init(&rec);
 	ret = switch_parse(argc, argv, &args);
 	if (ret != 0)
 		return ret > 0 ? SHEER_EXIT_OK : SHEER_EXIT_USAGE;
@@ -219,8 +219,6 @@ int cmd_switch(int argc, char **argv)
 	ret = args.req.direction == SWITCH_TO_PHYSICAL ? resolve_to_physical(&args, &registry)
 						       : resolve_to_logical(&args);
 	if (ret == 0) {
-		rec_started = true;
-		switch_record_init(&rec);
 		rec.on_step = print_step;
 		rec.ctx = &args.json;
 		ret = switch_run(&args.req, &registry, &rec, err, sizeof(err));
@@ -239,5 +237,5 @@ int cmd_switch(int argc, char **argv)
 	registry_close(&registry);
 	if (ret == 0 && rec.logical_pid > 0)
 		return wait_logical(rec.logical_pid);
-	return exit_status_of(ret, ret != 0 && rec_started && rec.changed);
+	return exit_status_of(ret, rec.changed);
 }

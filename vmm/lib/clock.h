@@ -6,5 +6,7 @@
 
 /* Nanoseconds on CLOCK_MONOTONIC. */
 uint64_t clock_monotonic_ns(void);
+/* Sleep ms milliseconds (polling loops). */
+void clock_sleep_ms(unsigned int ms);
 
 #endif

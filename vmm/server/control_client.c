@@ -3,17 +3,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "vmm/lib/clock.h"
 #include "vmm/server/control.h"
 #include "vmm/lib/parse.h"
 
 /* Long enough for a busy VMM, short enough that a hung one does not hang the operator. */
 #define CONTROL_CALL_TIMEOUT_S 10
-#define CONTROL_STOP_POLL_NS 100000000L
+#define CONTROL_STOP_POLL_MS 100
 
 static int connect_to(const char *path, int timeout_s)
 {
@@ -197,14 +197,10 @@ bool control_server_stopped(const char *path, long long pid)
 
 bool control_wait_stopped(const char *path, long long pid, unsigned int timeout_s)
 {
-	struct timespec step = { 0, CONTROL_STOP_POLL_NS };
-	unsigned long long waited_ns = 0;
-
-	while (!control_server_stopped(path, pid)) {
-		if (waited_ns >= (unsigned long long)timeout_s * 1000000000ull)
+	for (unsigned int waited_ms = 0; !control_server_stopped(path, pid); waited_ms += CONTROL_STOP_POLL_MS) {
+		if (waited_ms >= timeout_s * 1000u)
 			return false;
-		nanosleep(&step, NULL);
-		waited_ns += CONTROL_STOP_POLL_NS;
+		clock_sleep_ms(CONTROL_STOP_POLL_MS);
 	}
 	return true;
 }

@@ -105,10 +105,16 @@ static int vm_create_memory(struct vm *vm, char *err, size_t err_len)
 	return ret < 0 ? fail(err, err_len, ret, "guest memory") : 0;
 }
 
+/* What the ACPI tables describe, built by sheer (kernel boot) or handed to the firmware (boot = disk). */
+static struct acpi_config vm_acpi_config(const struct vm *vm)
+{
+	return (struct acpi_config){ vm->cfg.cpus, LAYOUT_ECAM, LAYOUT_ECAM_SIZE };
+}
+
 static int vm_load_guest(struct vm *vm, const struct boot_image *image, struct boot_entry *entry, char *err,
 			 size_t err_len)
 {
-	struct acpi_config acpi = { vm->cfg.cpus, LAYOUT_ECAM, LAYOUT_ECAM_SIZE };
+	const struct acpi_config acpi = vm_acpi_config(vm);
 	struct kernel_cache kernel_cache;
 	struct e820_table e820;
 	struct boot_request req;
@@ -202,7 +208,7 @@ static int vm_boot_kernel(struct vm *vm, const struct boot_image *image, char *e
 
 static int vm_boot_firmware(struct vm *vm, char *err, size_t err_len)
 {
-	struct acpi_config acpi = { vm->cfg.cpus, LAYOUT_ECAM, LAYOUT_ECAM_SIZE };
+	const struct acpi_config acpi = vm_acpi_config(vm);
 	const char *path = vm->cfg.firmware[0] ? vm->cfg.firmware : SERVER_FIRMWARE_DEFAULT;
 	uint32_t slot;
 	char why[128];
