@@ -107,6 +107,10 @@ console_has() { grep -qxF -- "$2" "$LOGS/$1.log" || { echo "  $1: no line '$2'";
 console_matches() { grep -qE -- "$2" "$LOGS/$1.log" || { echo "  $1: nothing matches /$2/"; said "$1"; return 1; }; }
 # said NAME: what the in-host script reported (its "LAB:" lines), so a failed check shows what happened instead.
 said() { grep -a '^LAB: ' "$LOGS/$1.log" | tail -n 8 | cut -c 1-300 | sed "s/^/    $1 said: /"; }
+# free_port SOCK_DGRAM|SOCK_STREAM: a port on 127.0.0.1 free now (for a lab BMC or service).
+free_port() {
+	python3 -c 'import socket, sys; s = socket.socket(socket.AF_INET, getattr(socket, sys.argv[1])); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' "$1"
+}
 # The test OS image's markers, in order.
 markers() { grep '^SHEER-OS: ' "$LOGS/$1.log"; }
 same_markers() {
