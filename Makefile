@@ -1,5 +1,6 @@
 # sheer: one program, built into $(BUILD)/sheer.
-#   make            build sheer
+#   make            build sheer and its man page (build/sheer.1)
+#   make install    the program, man page and bash completion under PREFIX (/usr/local), DESTDIR honoured
 #   make deps       install every Debian package the build, tests and lab need
 #   make check      unit tests, KVM tiny-guest tests, lab scenarios
 #   make asan-check unit and KVM tests under ASan/UBSan
@@ -9,6 +10,7 @@
 #   make clean
 
 BUILD    ?= build
+PREFIX   ?= /usr/local
 CC       ?= gcc
 SANITIZE ?=
 
@@ -17,8 +19,9 @@ DEB_PACKAGES := gcc clang libclang-rt-14-dev make pkg-config check libpci-dev li
                 linux-libc-dev qemu-system-x86 qemu-utils busybox-static cpio kmod gzip xz-utils \
                 zstd ipmitool openipmi seabios ipxe-qemu iproute2 procps psmisc pci.ids python3 acpica-tools \
                 liblzma-dev zlib1g-dev libseccomp-dev libssl-dev openssl libfreeipmi-dev libcurl4-openssl-dev \
-                syslinux syslinux-common mtools dosfstools fdisk
-PKG_MODULES  := libpci numa hwloc jansson check liblzma zlib libseccomp openssl libfreeipmi libcurl
+                syslinux syslinux-common mtools dosfstools fdisk groff-base man-db bsdextrautils \
+                libmicrohttpd-dev curl prometheus libsqlite3-dev etcd-server jq
+PKG_MODULES  := libpci numa hwloc jansson check liblzma zlib libseccomp openssl libfreeipmi libcurl libmicrohttpd sqlite3
 
 MISSING_PKG := $(shell for m in $(PKG_MODULES); do pkg-config --exists $$m 2>/dev/null || echo $$m; done)
 ifneq ($(filter-out deps clean,$(or $(MAKECMDGOALS),all)),)
@@ -28,8 +31,8 @@ endif
 endif
 
 CFLAGS   := -std=gnu11 -Wall -Wextra -Werror -O2 -g -D_GNU_SOURCE -I. \
-            $(shell pkg-config --cflags libpci numa hwloc jansson liblzma zlib libseccomp openssl libfreeipmi libcurl 2>/dev/null)
-LDLIBS   := $(shell pkg-config --libs libpci numa hwloc jansson liblzma zlib libseccomp openssl libfreeipmi libcurl 2>/dev/null) -lpthread -lm
+            $(shell pkg-config --cflags libpci numa hwloc jansson liblzma zlib libseccomp openssl libfreeipmi libcurl libmicrohttpd sqlite3 2>/dev/null)
+LDLIBS   := $(shell pkg-config --libs libpci numa hwloc jansson liblzma zlib libseccomp openssl libfreeipmi libcurl libmicrohttpd sqlite3 2>/dev/null) -lpthread -lm
 CHECK_CFLAGS := $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS   := $(shell pkg-config --libs check 2>/dev/null)
 ifneq ($(SANITIZE),)
@@ -49,8 +52,8 @@ LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/%.o)
 UNIT_SRCS := $(wildcard tests/unit/check_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps check layering-check unit-check guest-check lab-check asan-check fuzz fuzz-check bench demo clean lab-assets
-all: $(BUILD)/sheer
+.PHONY: all deps install check layering-check unit-check guest-check lab-check asan-check fuzz fuzz-check bench demo clean lab-assets
+all: $(BUILD)/sheer $(BUILD)/sheer.1
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -62,6 +65,19 @@ $(BUILD)/libsheer.a: $(LIB_OBJS)
 
 $(BUILD)/sheer: $(BUILD)/vmm/cli/main.o $(BUILD)/libsheer.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The man page is the program's own (vmm/cli/man_page.c, from the command table): it cannot drift from it.
+$(BUILD)/sheer.1: $(BUILD)/sheer
+	$< help --man >$@.tmp && mv $@.tmp $@
+
+install: $(BUILD)/sheer $(BUILD)/sheer.1
+	install -D -m 0755 $(BUILD)/sheer $(DESTDIR)$(PREFIX)/bin/sheer
+	install -D -m 0644 $(BUILD)/sheer.1 $(DESTDIR)$(PREFIX)/share/man/man1/sheer.1
+	install -D -m 0644 vmm/cli/sheer.bash $(DESTDIR)$(PREFIX)/share/bash-completion/completions/sheer
+	@mkdir -p $(DESTDIR)$(PREFIX)/lib/systemd/system
+	for unit in sheer@.service sheer-autostart.service sheer-agent.service sheer-fleet.service; do \
+		sed 's|@BINDIR@|$(PREFIX)/bin|g' vmm/cli/systemd/$$unit >$(DESTDIR)$(PREFIX)/lib/systemd/system/$$unit || exit 1; \
+	done
 
 # The test build (tests/lab sheer-sandbox): the same program with the sandbox's forbidden-call hook.
 # Its hook object comes before the library, so the release one in libsheer.a is never linked in.
@@ -94,19 +110,25 @@ deps:
 
 # Each Check binary prints its own summary line; every binary runs even if one fails.
 # cli_errors.sh drives the built program with bad input (exit 2, one line, nothing left);
-# bmc.sh drives `sheer bmc` against ipmi_sim and the test Redfish BMC.
-unit-check: $(UNIT_BINS) $(BUILD)/sheer
+# power_simulate.sh checks what `sheer power simulate` writes (streamed rows, --csv -, the plot);
+# fleet_check.sh checks what `sheer fleet check` prints of the example fleet file (text, JSON, DST);
+# cli_help.sh checks every subcommand's help, the man page, make install and the completion;
+# bmc.sh drives `sheer bmc` against ipmi_sim and the test Redfish BMC; check_store starts its own etcd
+# (Debian's etcd-server) on free ports and kills it at the end.
+unit-check: $(UNIT_BINS) $(BUILD)/sheer $(BUILD)/sheer.1
 	@rc=0; for t in $(UNIT_BINS); do echo "== $$t"; CK_FORK=yes SHEER_TEST_ROOT=$(CURDIR) $$t || rc=1; done; \
 	echo "== tests/unit/cli_errors.sh"; tests/unit/cli_errors.sh $(BUILD)/sheer || rc=1; \
+	echo "== tests/unit/power_simulate.sh"; tests/unit/power_simulate.sh $(BUILD)/sheer || rc=1; \
+	echo "== tests/unit/fleet_check.sh"; tests/unit/fleet_check.sh $(BUILD)/sheer || rc=1; \
+	echo "== tests/unit/cli_help.sh"; tests/unit/cli_help.sh $(BUILD) || rc=1; \
 	echo "== tests/bmc/bmc.sh"; tests/bmc/bmc.sh $(BUILD) || rc=1; exit $$rc
 
 lab-assets: $(BUILD)/sheer
 	tests/lab/lab assets
 
-# The lab scenarios, then the tiny guests again on real KVM (nested SVM) in a lab host.
-lab-check: $(BUILD)/sheer $(BUILD)/sheer-test-hooks
+# The lab scenarios, the tiny guests on real KVM (nested SVM) in a lab host among them (tiny-guests).
+lab-check: $(BUILD)/sheer $(BUILD)/sheer-test-hooks $(GUEST_IMAGES) $(GUEST_DIR)/runner-static
 	tests/lab/run-scenarios
-	$(MAKE) guest-lab-check
 
 # tests/layering/check: no #include points up the layering of tests/layering/layers.
 layering-check:
@@ -120,6 +142,10 @@ asan-check:
 $(BUILD)/tests/first_byte: tests/bench/first_byte.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -o $@ $<
+
+$(BUILD)/tests/planner_scale: tests/bench/planner_scale.c $(BUILD)/libsheer.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libsheer.a $(LDLIBS)
 
 # Each target runs FUZZ_SECONDS from a corpus that grows in $(BUILD)/corpus (seeded from tests/fuzz/corpus).
 FUZZ_SECONDS ?= 20
@@ -142,7 +168,7 @@ fuzz-check: $(FUZZ_BINS)
 fuzz:
 	$(MAKE) BUILD=$(BUILD)/fuzz-build FUZZ=1 SANITIZE=1 fuzz-check
 
-bench: all $(BUILD)/tests/first_byte guest-images $(BUILD)/guests/first.bzImage
+bench: all $(BUILD)/tests/first_byte $(BUILD)/tests/planner_scale guest-images $(BUILD)/guests/first.bzImage
 	BUILD=$(BUILD) tests/bench/run
 
 demo: all

@@ -1,8 +1,6 @@
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <linux/seccomp.h>
-#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +13,7 @@
 
 #include "iommu/host_check.h"
 #include "iommu/platform.h"
+#include "vmm/kvm/kvm_device.h"
 
 #define CAP_IPC_LOCK_BIT 14
 #define MEMLOCK_FAIL_BELOW (64ULL << 20)	/* distributions' 8 MiB default cannot pin any guest */
@@ -44,41 +43,6 @@ static void host_check_set(struct host_check *check, enum host_check_level level
 	va_end(ap);
 }
 
-/* Who runs sheer, as a remedy names them: the login name, else the uid. */
-static void current_user_name(char *buf, size_t len)
-{
-	struct passwd *user = getpwuid(geteuid());
-
-	if (user)
-		snprintf(buf, len, "%s", user->pw_name);
-	else
-		snprintf(buf, len, "%u", (unsigned int)geteuid());
-}
-
-/* What lets this user open /dev/kvm at PATH, after open() failed with ERR. */
-static void kvm_open_remedy(const char *path, int err, char *remedy, size_t len)
-{
-	struct group *group = NULL;
-	struct stat st;
-	char user[64];
-
-	current_user_name(user, sizeof(user));
-	if (err == EACCES && stat(path, &st) == 0 && st.st_gid != 0)
-		group = getgrgid(st.st_gid);
-	if (group)
-		snprintf(remedy, len, "usermod -aG %s %s, then log in again; or run sheer as root",
-			 group->gr_name, user);
-	else if (err == EACCES)
-		snprintf(remedy, len, "make /dev/kvm group kvm, mode 0660 (udev's rule for it), "
-			 "and usermod -aG kvm %s; or run sheer as root", user);
-	else if (err == EPERM)
-		snprintf(remedy, len, "a device cgroup or security module denies it "
-			 "(a container needs --device /dev/kvm)");
-	else
-		snprintf(remedy, len, "/dev/kvm must be the KVM character device (10:232): "
-			 "modprobe kvm_intel or kvm_amd");
-}
-
 /* Opened as sheer run opens it: a /dev/kvm that exists but does not open made run fail after check said ok. */
 static void check_kvm(const struct host_fs *fs, struct host_report *report)
 {
@@ -87,9 +51,8 @@ static void check_kvm(const struct host_fs *fs, struct host_report *report)
 	int fd, err;
 
 	if (!host_fs_exists(fs, "/dev/kvm") || host_fs_path(fs, path, sizeof(path), "/dev/kvm") < 0) {
-		host_check_set(check, HOST_CHECK_FAIL,
-			       "enable VT-x/AMD-V in the firmware setup and modprobe kvm_intel or kvm_amd",
-			       "no /dev/kvm");
+		kvm_device_remedy(KVM_DEVICE_PATH, ENOENT, remedy, sizeof(remedy));
+		host_check_set(check, HOST_CHECK_FAIL, remedy, "no /dev/kvm");
 		return;
 	}
 	fd = open(path, O_RDWR | O_CLOEXEC);
@@ -100,7 +63,7 @@ static void check_kvm(const struct host_fs *fs, struct host_report *report)
 		return;
 	}
 	err = errno;
-	kvm_open_remedy(path, err, remedy, sizeof(remedy));
+	kvm_device_remedy(path, err, remedy, sizeof(remedy));
 	host_check_set(check, HOST_CHECK_FAIL, remedy, "/dev/kvm present, but uid %u cannot open it read-write: %s",
 		       (unsigned int)geteuid(), strerror(err));
 }

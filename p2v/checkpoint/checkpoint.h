@@ -16,7 +16,7 @@
 #include "vmm/vm/vm.h"
 
 #define CHECKPOINT_MAGIC "SHEERCKP"
-#define CHECKPOINT_FORMAT_VERSION 1
+#define CHECKPOINT_FORMAT_VERSION 2	/* 2: the header lists the NICs */
 
 /* What the header says: enough to place the server before its VM is built. */
 struct checkpoint_info {

@@ -16,6 +16,7 @@
 #include "vmm/kvm/cpuid.h"
 #include "vmm/kvm/memory_state.h"
 #include "vmm/lib/crc32c.h"
+#include "vmm/lib/file_kind.h"
 #include "vmm/lib/clock.h"
 
 #define SECTION_MAX_MEMORY (MEMORY_BLOCK_HEADER + MEMORY_BLOCK_SIZE)
@@ -165,12 +166,14 @@ static int reader_each(struct section_reader *rd, section_fn fn, void *ctx)
 static int open_file(const char *path, struct byte_source *src, char *err, size_t errlen)
 {
 	struct stat st;
+	int ret = 0;
 
 	src->fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (src->fd < 0 || fstat(src->fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		int ret = src->fd < 0 ? -errno : -EINVAL;
-
-		snprintf(err, errlen, "%s", ret == -EINVAL ? "not a regular file" : strerror(-ret));
+	if (src->fd < 0 || fstat(src->fd, &st) < 0)
+		ret = -errno, snprintf(err, errlen, "%s", strerror(errno));
+	else if (file_kind_problem(st.st_mode))
+		ret = -EINVAL, snprintf(err, errlen, "%s", file_kind_problem(st.st_mode));
+	if (ret < 0) {
 		if (src->fd >= 0)
 			close(src->fd);
 		src->fd = -1;

@@ -1,6 +1,5 @@
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <poll.h>
@@ -12,91 +11,12 @@
 #include <unistd.h>
 
 #include "p2v/migrate/tls.h"
+#include "vmm/lib/fd_write.h"
+#include "vmm/lib/tls_mutual.h"
 
 #define RELAY_CHUNK 65536
 /* A peer that completes no handshake within this long is not a sheer host. */
 #define TLS_HANDSHAKE_TIMEOUT_S 30
-
-static int tls_fail(char *err, size_t errlen, const char *what)
-{
-	char detail[256];
-	unsigned long code = ERR_get_error();
-
-	ERR_error_string_n(code, detail, sizeof(detail));
-	snprintf(err, errlen, "TLS: %s%s%s", what, code ? ": " : "", code ? detail : "");
-	ERR_clear_error();
-	return -EPROTO;
-}
-
-static SSL_CTX *tls_context(const char *dir, bool accepting, char *err, size_t errlen)
-{
-	SSL_CTX *ctx = SSL_CTX_new(accepting ? TLS_server_method() : TLS_client_method());
-	char ca[PATH_MAX], cert[PATH_MAX], key[PATH_MAX];
-
-	snprintf(ca, sizeof(ca), "%s/ca.pem", dir);
-	snprintf(cert, sizeof(cert), "%s/cert.pem", dir);
-	snprintf(key, sizeof(key), "%s/key.pem", dir);
-	if (!ctx) {
-		tls_fail(err, errlen, "no context");
-		return NULL;
-	}
-	SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION);
-	/* Both ends prove themselves: a host without a certificate from the CA gets no server, and sends none. */
-	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
-	if (SSL_CTX_load_verify_locations(ctx, ca, NULL) != 1)
-		tls_fail(err, errlen, "cannot load the CA (ca.pem)");
-	else if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1)
-		tls_fail(err, errlen, "cannot load this host's certificate (cert.pem)");
-	else if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1 || SSL_CTX_check_private_key(ctx) != 1)
-		tls_fail(err, errlen, "cannot load the key (key.pem) or it does not match cert.pem");
-	else
-		return ctx;
-	SSL_CTX_free(ctx);
-	return NULL;
-}
-
-static SSL *tls_handshake(SSL_CTX *ctx, int fd, bool accepting, char *err, size_t errlen)
-{
-	struct timeval timeout = { .tv_sec = TLS_HANDSHAKE_TIMEOUT_S };
-	SSL *ssl = SSL_new(ctx);
-	int ok;
-
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
-	if (!ssl || SSL_set_fd(ssl, fd) != 1) {
-		tls_fail(err, errlen, "no session");
-		SSL_free(ssl);
-		return NULL;
-	}
-	ok = accepting ? SSL_accept(ssl) : SSL_connect(ssl);
-	if (ok != 1) {
-		tls_fail(err, errlen, SSL_get_verify_result(ssl) != X509_V_OK
-					      ? X509_verify_cert_error_string(SSL_get_verify_result(ssl))
-					      : "handshake failed");
-		SSL_free(ssl);
-		return NULL;
-	}
-	/* The stream bounds its own waits; the relay must not give up on a quiet moment. */
-	timeout.tv_sec = 0;
-	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
-	return ssl;
-}
-
-static bool write_plain(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return false;
-		buf += n;
-		len -= (size_t)n;
-	}
-	return true;
-}
 
 /* What the relay holds: TLS non-blocking, so that a record without data (a session ticket) never stalls the other way. */
 struct relay {
@@ -146,7 +66,7 @@ static int relay_from_tls(struct relay *r)
 		got = SSL_read(r->ssl, r->in, sizeof(r->in));
 
 		if (got > 0) {
-			if (!write_plain(r->plain_fd, r->in, (size_t)got)) {
+			if (fd_write_all(r->plain_fd, r->in, (size_t)got) < 0) {
 				ERR_clear_error();
 				return relay_broke(r, "passing on what the peer sent", SSL_ERROR_SYSCALL);
 			}
@@ -246,8 +166,8 @@ static void relay_main(SSL *ssl, int tls_fd, int plain_fd)
 
 int migrate_tls_wrap(int fd, const char *dir, bool accepting, pid_t *relay, char *err, size_t errlen)
 {
-	SSL_CTX *ctx = tls_context(dir, accepting, err, errlen);
-	SSL *ssl = ctx ? tls_handshake(ctx, fd, accepting, err, errlen) : NULL;
+	SSL_CTX *ctx = tls_mutual_context(dir, accepting, err, errlen);
+	SSL *ssl = ctx ? tls_mutual_handshake(ctx, fd, accepting, TLS_HANDSHAKE_TIMEOUT_S, err, errlen) : NULL;
 	int pair[2] = { -1, -1 }, ret = ssl ? 0 : -EPROTO;
 
 	if (ret == 0 && socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair) < 0) {

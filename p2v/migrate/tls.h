@@ -1,9 +1,7 @@
 /*
- * TLS for migration streams over a network (OpenSSL): TLS 1.3 only, both
- * ends present a certificate signed by the CA in the --tls directory
- * (ca.pem, cert.pem, key.pem), and any such certificate is accepted: the
- * CA is what defines the hosts allowed to exchange servers (README, "Live
- * migration", says how to make them).
+ * TLS for migration streams over a network: the mutual TLS 1.3 of
+ * vmm/lib/tls_mutual.h with the --tls directory (ca.pem, cert.pem,
+ * key.pem); the CA is what defines the hosts allowed to exchange servers.
  *
  * The VMM never holds TLS: after the handshake a relay process (forked
  * here, unprivileged and confined like the VMM) carries plaintext between

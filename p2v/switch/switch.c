@@ -66,7 +66,7 @@ __attribute__((format(printf, 4, 5))) static int step_end(struct switch_record *
 
 static int power_state(const struct switch_request *req, bool *on, char *why, size_t len)
 {
-	return bmc_power_state(&req->physical.bmc, on, why, len);
+	return bmc_power_state(&req->physical.bmc.target, on, why, len);
 }
 
 /*
@@ -157,14 +157,14 @@ static int physical_start(const struct switch_request *req, struct switch_record
 	snprintf(name, sizeof(name), "%sbmc-boot-device", prefix);
 	step = step_begin(rec, name);
 	rec->changed = true;
-	ret = bmc_set_boot_device(&ps->bmc, ps->boot, false, why, len);
+	ret = bmc_set_boot_device(&ps->bmc.target, ps->boot, false, why, len);
 	if (step_end(rec, step, ret, "%s, once: %s", bmc_boot_device_name(ps->boot), ret < 0 ? why : "set") < 0)
 		return ret;
 	snprintf(name, sizeof(name), "%sbmc-power-on", prefix);
 	step = step_begin(rec, name);
 	if (!prefix[0])
 		rec->target_on_s = step->start_s;
-	ret = bmc_power(&ps->bmc, BMC_POWER_ON, why, len);
+	ret = bmc_power(&ps->bmc.target, BMC_POWER_ON, why, len);
 	if (step_end(rec, step, ret, "%s", ret < 0 ? why : "sent") < 0)
 		return ret;
 	snprintf(name, sizeof(name), "%sphysical-up", prefix);
@@ -184,14 +184,14 @@ static int physical_stop(const struct switch_request *req, struct switch_record 
 	rec->changed = true;
 	if (soft) {
 		step = step_begin(rec, "bmc-soft-off");
-		ret = bmc_power(&req->physical.bmc, BMC_POWER_SOFT, why, len);
+		ret = bmc_power(&req->physical.bmc.target, BMC_POWER_SOFT, why, len);
 		if (ret == 0)
 			ret = wait_power(req, rec, false, req->timeout_s, why, len);
 		step_end(rec, step, ret, "%s", ret < 0 ? why : "the OS shut down after its power button");
 	}
 	if (ret < 0) {
 		step = step_begin(rec, "bmc-force-off");
-		ret = bmc_power(&req->physical.bmc, BMC_POWER_OFF, why, len);
+		ret = bmc_power(&req->physical.bmc.target, BMC_POWER_OFF, why, len);
 		if (ret == 0)
 			ret = wait_power(req, rec, false, SWITCH_POWEROFF_WAIT_S, why, len);
 		if (step_end(rec, step, ret, "%s", ret < 0 ? why : "powered off") < 0)

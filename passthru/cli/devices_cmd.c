@@ -38,8 +38,12 @@ static void print_row(const struct device_info *info)
 	       fn->device, pci_function_kind(fn), fn->driver[0] ? fn->driver : "-", group,
 	       info->assignable ? "yes" : "no", fn->numa_node, info->cpus[0] ? info->cpus : "-", vfs, holder,
 	       info->name);
+	/* Every "no" says why, under the row: the table is what an operator reads. */
 	if (!info->assignable && fn->iommu_group >= 0)
-		printf("              group %d is held by the host: %s\n", fn->iommu_group, info->blockers);
+		printf("              not assignable: group %d is held by the host: %s\n", fn->iommu_group, info->blockers);
+	else if (!info->assignable)
+		printf("              not assignable: %s (no IOMMU group: 'sheer host check' says what to turn on)\n",
+		       info->blockers);
 }
 
 static void print_table(const struct device_table *table)
@@ -83,20 +87,6 @@ static int print_json(const struct device_table *table)
 	return ret;
 }
 
-/* Holders come from the claim records; without a run directory (not root) there are none to show. */
-static void fill_holders(struct device_table *table)
-{
-	struct claim_store store;
-	struct host_fs fs;
-
-	host_fs_init(&fs, NULL);
-	if (claim_store_open(&store, NULL) < 0)
-		return;
-	for (unsigned int i = 0; i < table->count; i++)
-		device_info_fill_claim(&fs, &store, &table->rows[i]);
-	claim_store_close(&store);
-}
-
 int cmd_devices(int argc, char **argv)
 {
 	bool json = argc == 2 && strcmp(argv[1], "--json") == 0;
@@ -112,7 +102,7 @@ int cmd_devices(int argc, char **argv)
 		cli_error("devices: cannot list the host's PCI devices: %s", strerror(-ret));
 		return SHEER_EXIT_FAILURE;
 	}
-	fill_holders(&table);
+	device_table_fill_holders(&table);
 	if (json)
 		ret = print_json(&table);
 	else

@@ -50,6 +50,14 @@ bool passthru_error_is_refusal(int ret);
 /* Give every claimed device back to its host driver; the first problem goes to err. */
 int passthru_release_all(struct passthru_claims *claims, char *err, size_t errlen);
 
+/*
+ * Every device claimed by process holder back to its host driver: what a
+ * server's supervisor holds when the server ends, the devices hot-plugged
+ * into it since (their claims name it) included.
+ */
+int passthru_release_held(const struct passthru_env *env, pid_t holder, char *err, size_t errlen);
+/* One device claimed by holder (hot-unplugged from its server) back to its host driver. */
+int passthru_release_one(const struct passthru_env *env, const char *bdf, pid_t holder, char *err, size_t errlen);
 /* `sheer release BDF`: undo a claim whose holder is gone; refused while the holder runs. */
 int passthru_release_stale(const struct passthru_env *env, const char *bdf, char *err, size_t errlen);
 

@@ -16,7 +16,8 @@
 
 #define CLAIM_SUFFIX ".json"
 
-int claim_store_open(struct claim_store *store, const char *run_dir)
+/* RUN_DIR and RUN_DIR/devices, each made (or not) and checked by prepare. */
+static int claim_store_open_with(struct claim_store *store, const char *run_dir, int (*prepare)(const char *dir))
 {
 	int ret;
 
@@ -25,10 +26,20 @@ int claim_store_open(struct claim_store *store, const char *run_dir)
 		run_dir = getenv("SHEER_RUN_DIR");
 	if (!run_dir || !run_dir[0])
 		run_dir = SHEER_RUN_DIR;
-	ret = private_dir_ensure(run_dir);
+	ret = prepare(run_dir);
 	if (ret == 0 && (size_t)snprintf(store->dir, sizeof(store->dir), "%s/devices", run_dir) >= sizeof(store->dir))
 		ret = -ENAMETOOLONG;
-	return ret < 0 ? ret : private_dir_ensure(store->dir);
+	return ret < 0 ? ret : prepare(store->dir);
+}
+
+int claim_store_open(struct claim_store *store, const char *run_dir)
+{
+	return claim_store_open_with(store, run_dir, private_dir_ensure);
+}
+
+int claim_store_open_existing(struct claim_store *store, const char *run_dir)
+{
+	return claim_store_open_with(store, run_dir, private_dir_check_if_there);
 }
 
 void claim_store_close(struct claim_store *store)

@@ -32,6 +32,8 @@ struct claim_store {
 
 /* run_dir NULL: $SHEER_RUN_DIR or /run/sheer. Creates the directories (0700). */
 int claim_store_open(struct claim_store *store, const char *run_dir);
+/* To read claims only: nothing is made, and directories that are not there hold no claims. */
+int claim_store_open_existing(struct claim_store *store, const char *run_dir);
 void claim_store_close(struct claim_store *store);
 /* Serialises claim and release between sheer processes. */
 int claim_store_lock(struct claim_store *store);

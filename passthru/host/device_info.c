@@ -131,3 +131,16 @@ void device_table_free(struct device_table *table)
 	table->rows = NULL;
 	table->count = 0;
 }
+
+void device_table_fill_holders(struct device_table *table)
+{
+	struct claim_store store;
+	struct host_fs fs;
+
+	host_fs_init(&fs, NULL);
+	if (claim_store_open_existing(&store, NULL) < 0)
+		return;
+	for (unsigned int i = 0; i < table->count; i++)
+		device_info_fill_claim(&fs, &store, &table->rows[i]);
+	claim_store_close(&store);
+}

@@ -30,6 +30,8 @@ struct device_table {
 /* Every PCI function of the real host, sorted by address. */
 int device_table_scan(struct device_table *table);
 void device_table_free(struct device_table *table);
+/* Each row's holder, from the claim records; without a run directory there are none (and none is made). */
+void device_table_fill_holders(struct device_table *table);
 
 /* The sysfs part of one row, usable on a fake tree. */
 int device_info_fill(const struct host_fs *fs, const char *bdf, struct device_info *info);

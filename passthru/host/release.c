@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -61,6 +62,76 @@ int passthru_release_all(struct passthru_claims *claims, char *err, size_t errle
 	return first;
 }
 
+/* Does this claim go back now? (a predicate over the claim store's records) */
+typedef bool (*claim_filter)(const struct passthru_env *env, const struct device_claim *claim, const void *ctx);
+
+/*
+ * Undo every claim the filter picks; the first failure goes to err and the
+ * rest are still tried. Returns how many were undone, or -EIO.
+ */
+static int passthru_undo_where(const struct passthru_env *env, claim_filter pick, const void *ctx, char *err,
+			       size_t errlen)
+{
+	struct claim_store store;
+	struct name_list bdfs;
+	int undone = 0, failed = 0, ret;
+
+	if (passthru_open_claims(env, &store, err, errlen) < 0)
+		return -EIO;
+	ret = claim_list(&store, &bdfs);
+	if (ret < 0)
+		snprintf(err, errlen, "run directory %s: %s", store.dir, strerror(-ret));
+	for (unsigned int i = 0; ret == 0 && i < bdfs.count; i++) {
+		struct device_claim claim;
+		int r;
+
+		if (claim_read(&store, bdfs.names[i], &claim) < 0 || !pick(env, &claim, ctx))
+			continue;
+		r = passthru_undo_claim(env, &store, &claim);
+		if (r < 0 && !failed++)
+			report_undo_failure(&claim, r, err, errlen);
+		else if (r == 0)
+			undone++;
+	}
+	if (ret == 0)
+		name_list_free(&bdfs);
+	claim_store_close(&store);
+	return ret < 0 || failed ? -EIO : undone;
+}
+
+static bool held_by(const struct passthru_env *env, const struct device_claim *claim, const void *ctx)
+{
+	(void)env;
+	return claim->pid == *(const pid_t *)ctx;
+}
+
+int passthru_release_held(const struct passthru_env *env, pid_t holder, char *err, size_t errlen)
+{
+	int ret = passthru_undo_where(env, held_by, &holder, err, errlen);
+
+	return ret < 0 ? ret : 0;
+}
+
+int passthru_release_one(const struct passthru_env *env, const char *bdf, pid_t holder, char *err, size_t errlen)
+{
+	struct device_claim claim;
+	struct claim_store store;
+	int ret;
+
+	if (passthru_open_claims(env, &store, err, errlen) < 0)
+		return -EIO;
+	ret = claim_read(&store, bdf, &claim);
+	if (ret < 0 || claim.pid != holder) {
+		snprintf(err, errlen, "device %s: no claim of this server's on it", bdf);
+		ret = -ENOENT;
+	} else if ((ret = passthru_undo_claim(env, &store, &claim)) < 0) {
+		report_undo_failure(&claim, ret, err, errlen);
+		ret = -EIO;
+	}
+	claim_store_close(&store);
+	return ret;
+}
+
 /* Which claim may `sheer release` undo? Only one whose holder is gone. */
 static int releasable_claim(const struct passthru_env *env, const struct claim_store *store, const char *bdf,
 			    struct device_claim *claim, char *err, size_t errlen)
@@ -105,31 +176,15 @@ int passthru_release_stale(const struct passthru_env *env, const char *bdf, char
 	return ret;
 }
 
+static bool holder_gone(const struct passthru_env *env, const struct device_claim *claim, const void *ctx)
+{
+	(void)ctx;
+	return !claim_is_live(&env->fs, claim);
+}
+
 int passthru_recover_stale_in(const struct passthru_env *env, char *err, size_t errlen)
 {
-	struct claim_store store;
-	struct name_list bdfs;
-	int recovered = 0, ret;
-
-	if (passthru_open_claims(env, &store, err, errlen) < 0)
-		return -EIO;
-	ret = claim_list(&store, &bdfs);
-	if (ret < 0)
-		snprintf(err, errlen, "run directory %s: %s", store.dir, strerror(-ret));
-	for (unsigned int i = 0; ret == 0 && i < bdfs.count; i++) {
-		struct device_claim claim;
-
-		if (claim_read(&store, bdfs.names[i], &claim) < 0 || claim_is_live(&env->fs, &claim))
-			continue;
-		ret = passthru_undo_claim(env, &store, &claim);
-		if (ret < 0)
-			report_undo_failure(&claim, ret, err, errlen);
-		else
-			recovered++;
-	}
-	name_list_free(&bdfs);
-	claim_store_close(&store);
-	return ret < 0 ? -EIO : recovered;
+	return passthru_undo_where(env, holder_gone, NULL, err, errlen);
 }
 
 int passthru_recover_stale(char *err, size_t errlen)

@@ -16,6 +16,7 @@ struct bus;
 struct guest_memory;
 struct pci_bus;
 struct resources;
+struct irq_routing;
 struct report;
 struct passthru_vm;
 
@@ -26,15 +27,31 @@ struct passthru_vm_env {
 	struct bus *pio;
 	struct bus *mmio;
 	struct resources *res;
+	struct irq_routing *routing;
 	const struct report *report;
 };
 
-/* Nothing to do (*out NULL) when cfg has no devices; on error *err says which device and why. */
+/*
+ * On error *err says which device and why. Without devices, the container
+ * is still opened (for devices hot-plugged later) when this host has VFIO;
+ * *out is NULL when it has not.
+ */
 int passthru_vm_attach(const struct server_config *cfg, const struct passthru_vm_env *env, struct passthru_vm **out,
 		       char *err, size_t errlen);
 void passthru_vm_detach(struct passthru_vm *pv);
 /* Stop (quiet) or let again every device's DMA, for a paused machine; nothing for NULL. -EIO: one refused. */
 int passthru_vm_quiesce(struct passthru_vm *pv, bool quiet);
+/*
+ * Hot-plug: bdf, in IOMMU group group_number, whose group another process
+ * opened (group_fd, taken either way), into guest slot; guest RAM is mapped
+ * for DMA with the first group. Nothing is left of it on error.
+ */
+int passthru_vm_hot_add(struct passthru_vm *pv, const char *bdf, int group_number, int group_fd, unsigned int slot,
+			char *err, size_t errlen);
+/* The guest slot bdf is in, or -ENOENT. */
+int passthru_vm_find_slot(const struct passthru_vm *pv, const char *bdf);
+/* Unplug, reset and close bdf (the guest let go of it); its group leaves with its last device. -ENOENT. */
+int passthru_vm_hot_remove(struct passthru_vm *pv, const char *bdf);
 /* Time it took to map guest RAM for DMA; 0 for NULL (no devices). */
 uint64_t passthru_vm_dma_map_ns(const struct passthru_vm *pv);
 

@@ -73,14 +73,22 @@ static int group_check_viable(int fd)
 int vfio_group_attach(struct vfio_container *container, int number, struct vfio_group *group)
 {
 	char path[32];
-	int fd, ret;
+	int fd;
 
 	group->fd = -1;
-	group->number = number;
 	snprintf(path, sizeof(path), "/dev/vfio/%d", number);
 	fd = open_device_node(path);
 	if (fd < 0)
 		return fd;
+	return vfio_group_attach_fd(container, number, fd, group);
+}
+
+int vfio_group_attach_fd(struct vfio_container *container, int number, int fd, struct vfio_group *group)
+{
+	int ret;
+
+	group->fd = -1;
+	group->number = number;
 	ret = group_check_viable(fd);
 	if (ret == 0 && ioctl(fd, VFIO_GROUP_SET_CONTAINER, &container->fd) < 0)
 		ret = -errno;

@@ -32,6 +32,8 @@ void vfio_container_close(struct vfio_container *container);
 
 /* Open /dev/vfio/NUMBER, check it is viable, put it into the container. */
 int vfio_group_attach(struct vfio_container *container, int number, struct vfio_group *group);
+/* The same for a group another process opened (hot-plug: the VMM opens no files); fd is taken either way. */
+int vfio_group_attach_fd(struct vfio_container *container, int number, int fd, struct vfio_group *group);
 void vfio_group_detach(struct vfio_group *group);
 
 int vfio_device_open(struct vfio_group *group, const char *bdf, struct vfio_device *device);

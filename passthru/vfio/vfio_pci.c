@@ -9,7 +9,8 @@
 #include "vmm/machine/layout.h"
 
 void vfio_pci_machine_init(struct vfio_pci_machine *machine, int vm_fd, struct pci_bus *pci, struct bus *pio,
-			   struct bus *mmio, struct resources *res, const struct report *report, uint64_t ram_end)
+			   struct bus *mmio, struct resources *res, struct irq_routing *routing,
+			   const struct report *report, uint64_t ram_end)
 {
 	memset(machine, 0, sizeof(*machine));
 	machine->vm_fd = vm_fd;
@@ -19,7 +20,7 @@ void vfio_pci_machine_init(struct vfio_pci_machine *machine, int vm_fd, struct p
 	machine->ram_end = ram_end;
 	machine->res = res;
 	machine->report = report;
-	irq_routing_init(&machine->routing, vm_fd, res);
+	machine->routing = routing;
 }
 
 void vfio_pci_warn(const struct vfio_pci_device *device, const char *what, int ret)
@@ -174,6 +175,7 @@ static int vfio_pci_setup(struct vfio_pci_device *device, unsigned int slot, cha
 		return ret;
 	device->function.ops = &vfio_pci_config_ops;
 	device->function.owner = device;
+	device->slot = slot;
 	return pci_bus_add(device->machine->pci, slot, &device->function);
 }
 
@@ -202,10 +204,22 @@ int vfio_pci_create(struct vfio_pci_machine *machine, struct vfio_group *group, 
 	return 0;
 }
 
+const char *vfio_pci_bdf(const struct vfio_pci_device *device)
+{
+	return device->vfio.bdf;
+}
+
+unsigned int vfio_pci_slot(const struct vfio_pci_device *device)
+{
+	return device->slot;
+}
+
 void vfio_pci_destroy(struct vfio_pci_device *device)
 {
 	if (!device)
 		return;
+	if (device->machine->pci)
+		pci_bus_remove(device->machine->pci, device->slot, &device->function);
 	vfio_pci_irq_destroy(device);
 	vfio_pci_bars_destroy(device);
 	msix_table_destroy(&device->msix.table);

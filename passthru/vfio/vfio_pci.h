@@ -25,13 +25,14 @@ struct vfio_pci_machine {
 	struct bus *pio;
 	struct bus *mmio;
 	uint64_t ram_end;		/* end of guest RAM above 4 GiB: BARs may go past it */
-	struct irq_routing routing;
+	struct irq_routing *routing;	/* the VM's one GSI routing table */
 	struct resources *res;		/* BAR windows, KVM slots, GSIs: the machine's allocator */
 	const struct report *report;	/* problems that do not stop the guest */
 };
 
 void vfio_pci_machine_init(struct vfio_pci_machine *machine, int vm_fd, struct pci_bus *pci, struct bus *pio,
-			   struct bus *mmio, struct resources *res, const struct report *report, uint64_t ram_end);
+			   struct bus *mmio, struct resources *res, struct irq_routing *routing,
+			   const struct report *report, uint64_t ram_end);
 
 /*
  * Open bdf from its (attached) group, reset it and plug it into guest slot
@@ -44,5 +45,7 @@ int vfio_pci_create(struct vfio_pci_machine *machine, struct vfio_group *group, 
 int vfio_pci_quiesce(struct vfio_pci_device *device, bool quiet);
 /* Interrupts off, BARs unmapped, device reset and closed. */
 void vfio_pci_destroy(struct vfio_pci_device *device);
+const char *vfio_pci_bdf(const struct vfio_pci_device *device);
+unsigned int vfio_pci_slot(const struct vfio_pci_device *device);
 
 #endif

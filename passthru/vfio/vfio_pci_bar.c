@@ -285,6 +285,7 @@ int vfio_pci_bars_init(struct vfio_pci_device *device, char *why, size_t why_len
 		if (device->config.bars[i].size == 0)
 			continue;
 		ret = resources_alloc_slots(device->machine->res, 2, &bar->memory_slot);
+		bar->has_slots = ret == 0;
 		if (ret < 0 || !bar->size)
 			continue;
 		bar_try_mmap(bar, &info[i]);
@@ -303,5 +304,8 @@ void vfio_pci_bars_destroy(struct vfio_pci_device *device)
 		if (bar->map)
 			munmap(bar->map, bar->size);
 		bar->map = NULL;
+		if (bar->has_slots)
+			resources_free_slots(device->machine->res, bar->memory_slot, 2);
+		bar->has_slots = false;
 	}
 }

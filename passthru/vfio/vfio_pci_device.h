@@ -6,8 +6,8 @@
 #include <stdint.h>
 
 #include "passthru/vfio/config_space.h"
-#include "passthru/vfio/msix.h"
-#include "passthru/vfio/msi_vector.h"
+#include "vmm/devices/msix.h"
+#include "vmm/kvm/msi_vector.h"
 #include "passthru/vfio/vfio_pci.h"
 #include "vmm/devices/pci_bus.h"
 
@@ -22,6 +22,7 @@ struct vfio_pci_bar {
 	uint64_t trap_end;
 	uint64_t guest_address;		/* where the guest sees it now; 0: not decoded */
 	unsigned int memory_slot;	/* two KVM slots: before and after the trapped part */
+	bool has_slots;			/* memory_slot was handed out (and goes back with the device) */
 };
 
 enum vfio_pci_irq_mode { IRQ_MODE_NONE, IRQ_MODE_INTX, IRQ_MODE_MSI, IRQ_MODE_MSIX };
@@ -43,6 +44,7 @@ struct vfio_pci_msix {
 
 struct vfio_pci_device {
 	struct pci_device function;	/* on the guest's bus */
+	unsigned int slot;		/* where on it */
 	struct vfio_pci_machine *machine;
 	struct vfio_device vfio;
 	uint64_t config_offset;		/* of the config region in the device file */

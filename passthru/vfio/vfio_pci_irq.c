@@ -80,7 +80,7 @@ void vfio_pci_msix_vector_update(struct vfio_pci_device *device, unsigned int ve
 	const struct msix_entry *entry = &device->msix.table.entries[vector];
 	bool live = device->irq_mode == IRQ_MODE_MSIX && !(vfio_pci_msix_control(device) & PCI_MSIX_FLAGS_MASKALL) &&
 		    !msix_entry_masked(entry);
-	int ret = msi_vector_update(&device->msix.vectors[vector], &device->machine->routing,
+	int ret = msi_vector_update(&device->msix.vectors[vector], device->machine->routing,
 				    msix_entry_address(entry), entry->data, live);
 
 	if (ret < 0)
@@ -97,7 +97,7 @@ static void vfio_pci_msi_update(struct vfio_pci_device *device)
 
 	if (is_64bit)
 		address |= (uint64_t)config_space_get(&device->config, cap + PCI_MSI_ADDRESS_HI, 4) << 32;
-	ret = msi_vector_update(&device->msi, &device->machine->routing, address, data,
+	ret = msi_vector_update(&device->msi, device->machine->routing, address, data,
 				device->irq_mode == IRQ_MODE_MSI);
 	if (ret < 0)
 		vfio_pci_warn(device, "routing MSI", ret);
@@ -147,7 +147,7 @@ static int vfio_pci_msix_vectors_init(struct vfio_pci_device *device)
 	for (unsigned int i = 0; i < device->msix.table.size; i++)
 		device->msix.vectors[i].eventfd = -1;
 	for (unsigned int i = 0; i < device->msix.table.size; i++) {
-		int ret = msi_vector_init(&device->msix.vectors[i], &device->machine->routing);
+		int ret = msi_vector_init(&device->msix.vectors[i], device->machine->routing);
 
 		if (ret < 0)
 			return ret;
@@ -161,7 +161,7 @@ int vfio_pci_irq_init(struct vfio_pci_device *device, unsigned int slot)
 
 	device->msi.eventfd = -1;
 	if (ret == 0 && device->config.msi_cap)
-		ret = msi_vector_init(&device->msi, &device->machine->routing);
+		ret = msi_vector_init(&device->msi, device->machine->routing);
 	if (ret == 0 && device->has_msix)
 		ret = vfio_pci_msix_vectors_init(device);
 	if (ret == 0)
@@ -171,7 +171,7 @@ int vfio_pci_irq_init(struct vfio_pci_device *device, unsigned int slot)
 
 void vfio_pci_irq_destroy(struct vfio_pci_device *device)
 {
-	struct irq_routing *routing = &device->machine->routing;
+	struct irq_routing *routing = device->machine->routing;
 
 	if (device->irq_mode != IRQ_MODE_NONE)
 		vfio_irq_disable(&device->vfio, vfio_index_of_mode[device->irq_mode]);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "power/bmc/bmc.h"
+#include "vmm/lib/file_kind.h"
 
 #define IPMI_USER_MAX 16	/* IPMI 2.0 user names are at most 16 bytes */
 
@@ -143,8 +144,8 @@ int bmc_password_load(struct bmc_target *t, const char *path, char *err, size_t 
 		return ret;
 	}
 	ret = fstat(fd, &st) < 0 ? -errno : 0;
-	if (ret == 0 && !S_ISREG(st.st_mode))
-		ret = -EINVAL, snprintf(err, errlen, "password file %s: not a regular file", path);
+	if (ret == 0 && file_kind_problem(st.st_mode))
+		ret = -EINVAL, snprintf(err, errlen, "password file %s: %s", path, file_kind_problem(st.st_mode));
 	else if (ret == 0 && (st.st_mode & 077))
 		ret = -EPERM, snprintf(err, errlen, "password file %s: group or others may access it (mode %03o; "
 				       "chmod 600 it)", path, st.st_mode & 0777);

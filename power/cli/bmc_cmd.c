@@ -18,21 +18,6 @@
 #include "vmm/lib/parse.h"
 
 
-static void bmc_usage(FILE *out)
-{
-	fprintf(out,
-		"usage: sheer bmc TARGET power status|on|off|soft|cycle [OPTIONS]\n"
-		"       sheer bmc TARGET bootdev disk|pxe [--persistent] [OPTIONS]\n"
-		"  TARGET: a physical server of the inventory (sheer physical list), or\n"
-		"          ipmi://USER@HOST[:PORT] or redfish://USER@HOST[:PORT]/SYSTEM-ID\n"
-		"  --password-file FILE  the BMC user's password, one line (the file: yours, mode 600);\n"
-		"                        required with a URL, the inventory's otherwise\n"
-		"  --timeout-ms N        wait per attempt (default %d)\n"
-		"  --retries N           attempts after one that timed out (default %d)\n"
-		"  --ca-file FILE        Redfish: the CA of the BMC's certificate (default: the system's)\n",
-		BMC_DEFAULT_TIMEOUT_MS, BMC_DEFAULT_RETRIES);
-}
-
 struct bmc_request {
 	struct bmc_target target;
 	const char *url, *verb, *what;
@@ -120,8 +105,8 @@ static int bmc_resolve(struct bmc_request *req)
 		ret = bmc_target_parse(req->url, &req->target, err, sizeof(err));
 	} else {
 		ret = physical_load(req->url, &req->physical, err, sizeof(err));
-		req->target = req->physical.bmc;
-		password_file = password_file ? password_file : req->physical.password_file;
+		req->target = req->physical.bmc.target;
+		password_file = password_file ? password_file : req->physical.bmc.password_file;
 	}
 	if (ret < 0) {
 		cli_error("bmc: %s", err);
@@ -150,21 +135,15 @@ static int bmc_parse(int argc, char **argv, struct bmc_request *req)
 		{ "retries", required_argument, NULL, 'r' },
 		{ "ca-file", required_argument, NULL, 'c' },
 		{ "persistent", no_argument, NULL, 'P' },
-		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, ret;
 
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-		if (c == 'h') {
-			bmc_usage(stdout);
-			return 1;
-		}
+	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1)
 		if ((ret = parse_option(c, req)) < 0)
 			return ret;
-	}
 	ret = check_words(argc, argv, req);
 	return ret < 0 ? ret : bmc_resolve(req);
 }
@@ -214,10 +193,7 @@ int cmd_bmc(int argc, char **argv)
 		return SHEER_EXIT_FAILURE;
 	}
 	ret = bmc_parse(argc, argv, req);
-	if (ret == 0)
-		ret = bmc_do(req);
-	else
-		ret = ret > 0 ? SHEER_EXIT_OK : SHEER_EXIT_USAGE;
+	ret = ret == 0 ? bmc_do(req) : SHEER_EXIT_USAGE;
 	explicit_bzero(req->target.password, sizeof(req->target.password));
 	free(req);
 	return ret;

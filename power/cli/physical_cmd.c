@@ -29,11 +29,11 @@ static void physical_probe(const char *name, struct physical_row *row)
 	row->bmc[0] = '\0';
 	if (physical_load(name, &row->ps, row->why, sizeof(row->why)) < 0)
 		return;
-	bmc_target_describe(&row->ps.bmc, row->bmc, sizeof(row->bmc));
-	if (bmc_password_load(&row->ps.bmc, row->ps.password_file, row->why, sizeof(row->why)) == 0 &&
-	    bmc_power_state(&row->ps.bmc, &on, row->why, sizeof(row->why)) == 0)
+	bmc_target_describe(&row->ps.bmc.target, row->bmc, sizeof(row->bmc));
+	if (bmc_password_load(&row->ps.bmc.target, row->ps.bmc.password_file, row->why, sizeof(row->why)) == 0 &&
+	    bmc_power_state(&row->ps.bmc.target, &on, row->why, sizeof(row->why)) == 0)
 		row->power = on ? "on" : "off";
-	explicit_bzero(row->ps.bmc.password, sizeof(row->ps.bmc.password));
+	explicit_bzero(row->ps.bmc.target.password, sizeof(row->ps.bmc.target.password));
 }
 
 static void physical_print_text(const char *name, const struct physical_row *row)

@@ -7,33 +7,20 @@
 #include <string.h>
 
 #include "power/physical/inventory.h"
+#include "vmm/lib/host_dirs.h"
 #include "vmm/lib/ini.h"
-
-#define DEFAULT_CONFIG_DIR "/etc/sheer"
 
 int physical_dir(char *out, size_t outlen)
 {
-	const char *base = getenv("SHEER_CONFIG_DIR");
-	int n = snprintf(out, outlen, "%s/physical", base && *base ? base : DEFAULT_CONFIG_DIR);
-
-	return n < 0 || (size_t)n >= outlen ? -ENAMETOOLONG : 0;
+	return config_dir_path("physical", out, outlen);
 }
 
 struct inventory_reader {
 	struct physical_server *ps;
 	char dir[PATH_MAX];	/* relative paths in the file are relative to it */
 	bool seen_section;
-	bool have_bmc, have_password;
 	unsigned int section_line;
 };
-
-/* PATH as given, or relative to the file's folder. */
-static int take_path(const struct inventory_reader *r, const char *value, char *out, size_t outlen)
-{
-	int n = value[0] == '/' ? snprintf(out, outlen, "%s", value) : snprintf(out, outlen, "%s/%s", r->dir, value);
-
-	return value[0] && n > 0 && (size_t)n < outlen ? 0 : -EINVAL;
-}
 
 static bool mac_is_valid(const char *mac)
 {
@@ -96,50 +83,36 @@ static bool ready_is_valid(const char *ready)
 	return physical_ready_parse(ready, host, sizeof(host), &port) == 0;
 }
 
-static bool inventory_take(struct inventory_reader *r, const char *key, const char *value)
+static bool inventory_take(struct physical_server *ps, const char *key, const char *value)
 {
-	struct physical_server *ps = r->ps;
-
-	if (strcmp(key, "password_file") == 0) {
-		r->have_password = true;
-		return take_path(r, value, ps->password_file, sizeof(ps->password_file)) == 0;
-	}
-	if (strcmp(key, "ca_file") == 0)
-		return take_path(r, value, ps->bmc.ca_file, sizeof(ps->bmc.ca_file)) == 0;
 	if (strcmp(key, "boot") == 0)
 		return bmc_boot_device_parse(value, &ps->boot) == 0;
 	if (strcmp(key, "disk") == 0)
 		return disk_is_valid(value) && copy_string(ps->disk, sizeof(ps->disk), value) == 0;
-	if (strcmp(key, "ready") == 0)
-		return ready_is_valid(value) && copy_string(ps->ready, sizeof(ps->ready), value) == 0;
-	if (strcmp(key, "timeout_ms") == 0)
-		return parse_uint(value, BMC_MAX_TIMEOUT_MS, &ps->bmc.timeout_ms) == 0 && ps->bmc.timeout_ms > 0;
-	return parse_uint(value, BMC_MAX_RETRIES, &ps->bmc.retries) == 0;	/* retries */
+	return ready_is_valid(value) && copy_string(ps->ready, sizeof(ps->ready), value) == 0;	/* ready */
 }
 
 static int inventory_key(void *ctx, const char *key, const char *value, struct ini_error *e)
 {
-	static const char *const known[] = { "password_file", "ca_file", "boot", "disk", "ready", "timeout_ms",
-					     "retries", NULL };
+	static const char *const known[] = { "boot", "disk", "ready", NULL };
 	struct inventory_reader *r = ctx;
+	int ret = bmc_entry_take(&r->ps->bmc, r->dir, key, value, e->reason, sizeof(e->reason));
 
-	if (strcmp(key, "bmc") == 0) {
-		r->have_bmc = true;
-		return bmc_target_parse(value, &r->ps->bmc, e->reason, sizeof(e->reason));
-	}
+	if (ret != -ENOENT)
+		return ret;
 	if (strcmp(key, "macs") == 0)
 		return take_macs(r->ps, value, e);
 	for (const char *const *k = known; *k; k++) {
 		if (strcmp(key, *k) != 0)
 			continue;
-		if (inventory_take(r, key, value))
+		if (inventory_take(r->ps, key, value))
 			return 0;
 		snprintf(e->reason, sizeof(e->reason), "%s: '%.80s' is not valid here (README, \"Physical servers\", "
 			 "gives the format)", key, value);
 		return -EINVAL;
 	}
-	snprintf(e->reason, sizeof(e->reason), "unknown key '%.40s' (bmc, password_file, boot, disk, macs, ready, "
-		 "ca_file, timeout_ms, retries)", key);
+	snprintf(e->reason, sizeof(e->reason), "unknown key '%.40s' (" BMC_ENTRY_KEYS ", boot, disk, macs, ready)",
+		 key);
 	return -EINVAL;
 }
 
@@ -157,9 +130,8 @@ static int inventory_section(void *ctx, const char *name, unsigned int line_no, 
 		r->section_line = line_no;
 		return 0;
 	}
-	if (!r->have_bmc || !r->have_password) {
-		snprintf(e->reason, sizeof(e->reason), "[physical] needs %s", !r->have_bmc ? "bmc = URL"
-											     : "password_file = FILE");
+	if (bmc_entry_missing(&r->ps->bmc)) {
+		snprintf(e->reason, sizeof(e->reason), "[physical] needs %s", bmc_entry_missing(&r->ps->bmc));
 		e->line_no = r->section_line ? r->section_line : 1;
 		return -EINVAL;
 	}
@@ -174,8 +146,7 @@ int physical_load(const char *name, struct physical_server *ps, char *err, size_
 	int ret;
 
 	memset(ps, 0, sizeof(*ps));
-	ps->bmc.timeout_ms = BMC_DEFAULT_TIMEOUT_MS;
-	ps->bmc.retries = BMC_DEFAULT_RETRIES;
+	bmc_entry_init(&ps->bmc);
 	ps->boot = BMC_BOOT_DISK;
 	if (!server_name_is_valid(name)) {
 		snprintf(err, errlen, "'%.64s' is not a server name", name);

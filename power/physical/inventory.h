@@ -19,7 +19,7 @@
 #include <limits.h>
 #include <stddef.h>
 
-#include "power/bmc/bmc.h"
+#include "power/bmc/entry.h"
 #include "vmm/lib/parse.h"
 
 #define PHYSICAL_MACS_MAX 8
@@ -28,8 +28,7 @@
 struct physical_server {
 	char name[SERVER_NAME_MAX];
 	char path[PATH_MAX];		/* its inventory file */
-	struct bmc_target bmc;		/* without its password: bmc_password_load(password_file) when used */
-	char password_file[PATH_MAX];
+	struct bmc_entry bmc;		/* bmc, password_file, ca_file, timeout_ms, retries */
 	enum bmc_boot_device boot;
 	char disk[BMC_FIELD_MAX];	/* "" when not given */
 	char macs[PHYSICAL_MACS_MAX][18];

@@ -3,9 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "power/planner/power.h"
+#include "power/planner/planner.h"
 
-int power_fleet_init(struct power_fleet *f, int n_hosts, int n_servers)
+/* The fleet without its servers' history and device storage (a working copy borrows the caller's). */
+int power_fleet_init_borrowing(struct power_fleet *f, int n_hosts, int n_servers)
 {
 	memset(f, 0, sizeof(*f));
 	f->hosts = calloc(n_hosts > 0 ? n_hosts : 1, sizeof(*f->hosts));
@@ -25,6 +26,26 @@ int power_fleet_init(struct power_fleet *f, int n_hosts, int n_servers)
 	return 0;
 }
 
+int power_fleet_init(struct power_fleet *f, int n_hosts, int n_servers)
+{
+	int n = n_servers > 0 ? n_servers : 1;
+	int err = power_fleet_init_borrowing(f, n_hosts, n_servers);
+
+	if (err)
+		return err;
+	f->history_store = calloc(n, sizeof(*f->history_store));
+	f->device_store = calloc(n, sizeof(*f->device_store));
+	if (!f->history_store || !f->device_store) {
+		power_fleet_free(f);
+		return -ENOMEM;
+	}
+	for (int i = 0; i < n_servers; i++) {
+		f->servers[i].history = f->history_store[i];
+		f->servers[i].devices = f->device_store[i];
+	}
+	return 0;
+}
+
 void power_fleet_free(struct power_fleet *f)
 {
 	if (f->hosts)
@@ -32,6 +53,8 @@ void power_fleet_free(struct power_fleet *f)
 			free(f->hosts[h].servers);
 	free(f->hosts);
 	free(f->servers);
+	free(f->history_store);
+	free(f->device_store);
 	memset(f, 0, sizeof(*f));
 }
 
@@ -130,6 +153,7 @@ void power_plan_clear(struct power_plan *p)
 	free(p->power_on);
 	p->power_off = p->power_on = NULL;
 	p->n_power_off = p->n_power_on = 0;
+	p->host_searches = p->hosts_examined = 0;
 }
 
 void power_plan_free(struct power_plan *p)

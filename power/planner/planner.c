@@ -10,57 +10,77 @@
 
 #include "power/planner/planner.h"
 
-static int fleet_clone(const struct power_fleet *src, struct power_fleet *dst)
+/* A host of the working copy as the caller's, in the list memory it already has. */
+static int host_copy(const struct power_host *src, struct power_host *dst)
 {
-	int err = power_fleet_init(dst, src->n_hosts, src->n_servers);
+	int *list = dst->servers, cap = dst->cap_servers;
 
-	if (err)
-		return err;
+	if (!list || cap < src->n_servers) {
+		int want = src->n_servers > 8 ? src->n_servers : 8;
+		int *grown = realloc(list, want * sizeof(int));
+
+		if (!grown)
+			return -ENOMEM;
+		list = grown;
+		cap = want;
+	}
+	*dst = *src;
+	dst->servers = list;
+	dst->cap_servers = cap;
+	if (src->n_servers)
+		memcpy(list, src->servers, src->n_servers * sizeof(int));
+	return 0;
+}
+
+/*
+ * Bring the policy's working copy level with the caller's fleet. It is kept from
+ * one interval to the next, so an interval copies the fleet without allocating it
+ * again (at a million servers, fresh pages cost more than the planning), and it
+ * shares the servers' histories and device models, which planning never changes.
+ */
+static int fleet_copy(const struct power_fleet *src, struct power_fleet *dst)
+{
+	int err;
+
+	if (!dst->hosts || dst->n_hosts != src->n_hosts || dst->n_servers != src->n_servers) {
+		power_fleet_free(dst);
+		err = power_fleet_init_borrowing(dst, src->n_hosts, src->n_servers);
+		if (err)
+			return err;
+	}
 	dst->max_migrations = src->max_migrations;
 	if (src->n_servers)
 		memcpy(dst->servers, src->servers, src->n_servers * sizeof(*src->servers));
 	for (int h = 0; h < src->n_hosts; h++) {
-		struct power_host *d = &dst->hosts[h];
-
-		*d = src->hosts[h];
-		d->servers = malloc((d->cap_servers ? d->cap_servers : 1) * sizeof(int));
-		if (!d->servers) {
-			d->cap_servers = d->n_servers = 0;
-			power_fleet_free(dst);
-			return -ENOMEM;
-		}
-		if (d->n_servers)
-			memcpy(d->servers, src->hosts[h].servers, d->n_servers * sizeof(int));
+		err = host_copy(&src->hosts[h], &dst->hosts[h]);
+		if (err)
+			return err;
 	}
 	return 0;
 }
 
-static void state_free(struct plan_state *st)
+void plan_state_free(struct plan_state *st)
 {
-	if (st->owns_copy && st->w) {
-		power_fleet_free(st->w);
-		free(st->w);
-	}
 	free(st->hist);
 	free(st->hist_dirty);
 	free(st->excl);
 	free(st->excl2);
+	free(st->slot);
 	memset(st, 0, sizeof(*st));
 }
 
-static int state_init(struct plan_state *st, struct power_fleet *w, bool owns_copy)
+int plan_state_init(struct plan_state *st, struct power_fleet *w)
 {
 	int n = w->n_hosts > 0 ? w->n_hosts : 1;
 
 	memset(st, 0, sizeof(*st));
 	st->w = w;
-	st->owns_copy = owns_copy;
 	st->hist = calloc(n, sizeof(*st->hist));
 	st->hist_dirty = malloc(n * sizeof(bool));
 	st->excl = calloc(n, 1);
 	st->excl2 = calloc(n, 1);
 	if (!st->hist || !st->hist_dirty || !st->excl || !st->excl2) {
-		state_free(st);
+		plan_state_free(st);
 		return -ENOMEM;
 	}
 	for (int h = 0; h < n; h++)
@@ -120,20 +140,22 @@ void host_view_get(struct plan_state *st, int host, int extra, struct host_view 
 	v->n_history = n;
 }
 
+double host_grant(const struct power_host *h, double demand)
+{
+	return demand < h->model->mips_per_pe ? demand : h->model->mips_per_pe;
+}
+
 double host_available_mips(const struct power_fleet *f, int host)
 {
 	const struct power_host *h = &f->hosts[host];
 	double avail = host_model_total_mips(h->model) - h->booting_mips;
 
-	for (int i = 0; i < h->n_servers; i++) {
-		double d = f->servers[h->servers[i]].demand_mips;
-
-		avail -= d < h->model->mips_per_pe ? d : h->model->mips_per_pe;
-	}
+	for (int i = 0; i < h->n_servers; i++)
+		avail -= host_grant(h, f->servers[h->servers[i]].demand_mips);
 	return avail > 0 ? avail : 0;
 }
 
-static bool host_has_devices_for(const struct power_host *h, const struct power_server *s)
+bool host_has_devices_for(const struct power_host *h, const struct power_server *s)
 {
 	bool taken[POWER_MAX_DEVICES] = { false };
 
@@ -168,23 +190,32 @@ bool plan_can_move(const struct plan_state *st)
 	return st->migrations_left != 0;
 }
 
+/* Index of the server's migration in the plan, or -1; slots are checked, so stale ones are harmless. */
+static int plan_find(const struct plan_state *st, int server)
+{
+	const struct power_plan *p = st->plan;
+	int i = st->slot ? st->slot[server] : -1;
+
+	return i >= 0 && i < p->n_migrations && p->migrations[i].server == server ? i : -1;
+}
+
 /* A second move of a server within one plan amends its first: one migration from where it runs. */
 static bool plan_amend(struct plan_state *st, int server, int to)
 {
 	struct power_plan *p = st->plan;
+	int i = plan_find(st, server);
 
-	for (int i = 0; i < p->n_migrations; i++) {
-		if (p->migrations[i].server != server)
-			continue;
-		p->migrations[i].to = to;
-		if (p->migrations[i].from == to) {
-			p->migrations[i] = p->migrations[--p->n_migrations];
-			if (st->migrations_left >= 0)
-				st->migrations_left++;
-		}
-		return true;
+	if (i < 0)
+		return false;
+	p->migrations[i].to = to;
+	if (p->migrations[i].from == to) {
+		p->migrations[i] = p->migrations[--p->n_migrations];
+		if (i < p->n_migrations)
+			st->slot[p->migrations[i].server] = i;
+		if (st->migrations_left >= 0)
+			st->migrations_left++;
 	}
-	return false;
+	return true;
 }
 
 /* Move a server in the working copy and write the move into the plan (or amend it). */
@@ -215,6 +246,13 @@ int plan_move(struct plan_state *st, int server, int to)
 		p->migrations = m;
 		p->cap_migrations = cap;
 	}
+	if (!st->slot) {
+		st->slot = malloc((st->w->n_servers + 1) * sizeof(int));
+		if (!st->slot)
+			return -ENOMEM;
+		memset(st->slot, 0xff, (st->w->n_servers + 1) * sizeof(int));
+	}
+	st->slot[server] = p->n_migrations;
 	p->migrations[p->n_migrations++] = (struct power_migration){ server, from, to };
 	if (st->migrations_left > 0)
 		st->migrations_left--;
@@ -258,42 +296,35 @@ static int plan_power_changes(const struct power_fleet *before, const struct pow
 
 int power_plan_compute(struct power_policy *p, const struct power_fleet *f, struct power_plan *plan)
 {
-	struct power_fleet *copy = calloc(1, sizeof(*copy));
 	struct plan_state st;
 	int err;
 
 	power_plan_clear(plan);
-	if (!copy)
-		return -ENOMEM;
-	err = fleet_clone(f, copy);
-	if (err) {
-		free(copy);
+	err = fleet_copy(f, &p->work);
+	if (!err)
+		err = plan_state_init(&st, &p->work);
+	if (err)
 		return err;
-	}
-	err = state_init(&st, copy, true);
-	if (err) {
-		power_fleet_free(copy);
-		free(copy);
-		return err;
-	}
 	st.orig = f;
 	st.plan = plan;
 	err = p->ops->plan(p, &st);
 	if (!err)
 		err = plan_power_changes(f, st.w, plan);
-	state_free(&st);
+	plan->host_searches = st.host_searches;
+	plan->hosts_examined = st.hosts_examined;
+	plan_state_free(&st);
 	return err;
 }
 
 int power_policy_place(struct power_policy *p, struct power_fleet *f, int server)
 {
 	struct plan_state st;
-	int err = state_init(&st, f, false);
+	int err = plan_state_init(&st, f);
 
 	if (err)
 		return err;
 	st.orig = f;
 	err = p->ops->place(p, &st, server);
-	state_free(&st);
+	plan_state_free(&st);
 	return err;
 }

@@ -21,6 +21,7 @@ struct power_policy {
 	const struct policy_ops *ops;
 	void *state;
 	int state_hosts;
+	struct power_fleet work;	/* the working copy plans are made on, kept between intervals */
 };
 
 /* A host's load as a detector sees it: demand now and the utilisation history. */
@@ -35,7 +36,6 @@ struct host_view {
 
 struct plan_state {
 	struct power_fleet *w;		/* the working copy the plan is built on */
-	bool owns_copy;
 	double (*hist)[POWER_HISTORY_LEN];
 	bool *hist_dirty;
 	unsigned char *excl;		/* scratch host sets for the policies */
@@ -49,11 +49,24 @@ struct plan_state {
 	 * migrated twice from where it runs. Otherwise the second move amends the first.
 	 */
 	bool each_move_migrates;
+	int *slot;			/* per server: where its migration may be in plan (checked before use) */
+	long host_searches, hosts_examined;	/* copied into the plan: see struct power_plan */
 };
+
+/* A fleet whose servers' history and devices point into another's storage: a working copy. */
+int power_fleet_init_borrowing(struct power_fleet *f, int n_hosts, int n_servers);
+/* The state of one plan on w (the policy's working copy, or the fleet a placement changes). */
+int plan_state_init(struct plan_state *st, struct power_fleet *w);
+/* What plan_state_init allocated; the fleet stays. */
+void plan_state_free(struct plan_state *st);
 
 void host_view_get(struct plan_state *st, int host, int extra, struct host_view *v);
 double host_available_mips(const struct power_fleet *f, int host);
+/* CPU a host grants a server asking `demand`: one core at most. */
+double host_grant(const struct power_host *h, double demand);
 bool host_suitable(const struct power_fleet *f, int host, int server);
+/* A free device of each model the server needs, one device per need. */
+bool host_has_devices_for(const struct power_host *h, const struct power_server *s);
 int plan_move(struct plan_state *st, int server, int to);
 bool plan_can_move(const struct plan_state *st);
 void sort_servers_by_demand(const struct power_fleet *f, int *ids, int n);

@@ -24,6 +24,14 @@ const char *const *power_policy_names(void)
 	return policy_names;
 }
 
+bool power_policy_known(const char *name)
+{
+	for (const char *const *n = policy_names; *n; n++)
+		if (strcmp(*n, name) == 0)
+			return true;
+	return false;
+}
+
 int power_policy_new(const char *name, struct power_policy **out)
 {
 	for (size_t i = 0; i < N_POLICIES; i++) {
@@ -47,6 +55,7 @@ void power_policy_free(struct power_policy *p)
 		return;
 	if (p->ops->release)
 		p->ops->release(p->state);
+	power_fleet_free(&p->work);
 	free(p);
 }
 

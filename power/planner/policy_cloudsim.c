@@ -49,6 +49,9 @@ int cloudsim_find_host(struct power_policy *p, struct plan_state *st, int server
 	double min_diff = DBL_MAX;
 	int best = -1;
 
+	/* A scan: CloudSim's policies run at the benchmark's scale only. */
+	st->host_searches++;
+	st->hosts_examined += f->n_hosts;
 	for (int h = 0; h < f->n_hosts; h++) {
 		const struct power_host *host = &f->hosts[h];
 		double total, granted, after, diff;

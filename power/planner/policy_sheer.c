@@ -10,27 +10,21 @@
  *    within the last hour is not emptied, so a dip does not cost a round trip.
  * Big servers go only where one core can hold their whole vCPU, so the per-core
  * cap never throttles them.
+ *
+ * Scale: each interval is O(n log n) in hosts and servers. Hosts are sought through
+ * an index (sheer_index.c) kept up to date after every move, the hosts to empty are
+ * sorted once, and each host's sums are made once per change.
  */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "power/planner/planner.h"
+#include "power/planner/sheer.h"
 
-#define SHEER_BUDGET 1.0		/* share of a host's CPU the forecasts may fill */
 #define SHEER_RELIEVE_AT 1.0		/* forecast load that makes a host overloaded */
 #define SHEER_WINDOW 12			/* samples behind the forecast */
-#define SHEER_SIGMAS 1.5
 #define SHEER_COOLDOWN_INTERVALS 12	/* a host whose servers changed rests this long before power-off */
-
-struct sheer_state {
-	int n_hosts, n_servers;
-	long interval;
-	long *moved_at;			/* per server: interval of its last move */
-	double *forecast;		/* per server, this interval: expected MIPS */
-	double *variance;		/* per server, this interval: MIPS^2 */
-};
 
 void sheer_release(void *state)
 {
@@ -41,10 +35,11 @@ void sheer_release(void *state)
 	free(s->moved_at);
 	free(s->forecast);
 	free(s->variance);
+	sheer_index_free(&s->index);
 	free(s);
 }
 
-static struct sheer_state *sheer_state_get(struct power_policy *p, const struct power_fleet *f)
+struct sheer_state *sheer_state_get(struct power_policy *p, const struct power_fleet *f)
 {
 	struct sheer_state *s = p->state;
 
@@ -60,7 +55,7 @@ static struct sheer_state *sheer_state_get(struct power_policy *p, const struct 
 	s->moved_at = malloc((f->n_servers + 1) * sizeof(long));
 	s->forecast = calloc(f->n_servers + 1, sizeof(double));
 	s->variance = calloc(f->n_servers + 1, sizeof(double));
-	if (!s->moved_at || !s->forecast || !s->variance) {
+	if (!s->moved_at || !s->forecast || !s->variance || sheer_index_init(&s->index, f->n_hosts)) {
 		sheer_release(s);
 		return NULL;
 	}
@@ -90,13 +85,8 @@ static void server_forecast(const struct power_server *v, double *mean_mips, dou
 	*var_mips = var * v->mips * v->mips;
 }
 
-/*
- * The load a host must be ready for: the servers' expected demands plus a margin
- * for their pooled uncertainty (variances add, so ten noisy servers need far less
- * headroom than ten times one), and never less than what they ask right now.
- */
-static double host_forecast_with(const struct sheer_state *s, const struct power_fleet *f, int host,
-				 int extra)
+/* Variances add, so ten noisy servers need far less headroom than ten times one. */
+double sheer_host_forecast_with(const struct sheer_state *s, const struct power_fleet *f, int host, int extra)
 {
 	const struct power_host *h = &f->hosts[host];
 	double mean = 0, var = 0, now = 0, fc;
@@ -116,7 +106,7 @@ static double host_forecast_with(const struct sheer_state *s, const struct power
 
 static double host_forecast(const struct sheer_state *s, const struct power_fleet *f, int host)
 {
-	return host_forecast_with(s, f, host, -1);
+	return sheer_index_forecast(s, f, host);
 }
 
 static double host_capacity(const struct power_fleet *f, int host)
@@ -124,63 +114,33 @@ static double host_capacity(const struct power_fleet *f, int host)
 	return host_model_total_mips(f->hosts[host].model);
 }
 
-/* Whether `server` may go to `host` within the budget and every hard constraint. */
-static bool sheer_fits(const struct sheer_state *s, const struct power_fleet *f, int host, int server)
+/* Move a server in the plan and keep both hosts' places in the index right. */
+static int sheer_move(struct sheer_state *s, struct plan_state *st, int server, int to)
 {
-	const struct power_host *h = &f->hosts[host];
-	const struct power_server *v = &f->servers[server];
+	int from = st->w->servers[server].host;
+	int err = plan_move(st, server, to);
 
-	if (!host_suitable(f, host, server))
-		return false;
-	if (v->mips > h->model->mips_per_pe &&
-	    s->forecast[server] + SHEER_SIGMAS * sqrt(s->variance[server]) > h->model->mips_per_pe)
-		return false;
-	return host_forecast_with(s, f, host, server) <= SHEER_BUDGET * host_capacity(f, host);
-}
-
-/*
- * Best fit among running hosts (the fullest that still fits), so free room stays
- * in few places; a switched-off host only when none fits, the most efficient
- * model first (most MIPS per idle watt).
- */
-static int sheer_find_host(const struct sheer_state *s, const struct power_fleet *f, int server,
-			   const unsigned char *avoid)
-{
-	double best_fill = -1, best_eff = -1;
-	int best_on = -1, best_off = -1;
-
-	for (int h = 0; h < f->n_hosts; h++) {
-		if ((avoid && avoid[h]) || !sheer_fits(s, f, h, server))
-			continue;
-		if (f->hosts[h].n_servers > 0) {
-			double fill = host_forecast_with(s, f, h, server) / host_capacity(f, h);
-
-			if (fill > best_fill) {
-				best_fill = fill;
-				best_on = h;
-			}
-		} else {
-			double eff = host_capacity(f, h) / f->hosts[h].model->watts[0];
-
-			if (eff > best_eff) {
-				best_eff = eff;
-				best_off = h;
-			}
-		}
-	}
-	return best_on >= 0 ? best_on : best_off;
+	if (err)
+		return err;
+	if (from >= 0)
+		sheer_index_refresh(s, st->w, from);
+	sheer_index_added(s, st->w, to, server);
+	return 0;
 }
 
 int sheer_place(struct power_policy *p, struct plan_state *st, int server)
 {
 	struct sheer_state *s = sheer_state_get(p, st->w);
-	int h;
+	int h, err;
 
 	if (!s)
 		return -ENOMEM;
 	s->forecast[server] = st->w->servers[server].demand_mips;
 	s->variance[server] = 0;
-	h = sheer_find_host(s, st->w, server, NULL);
+	err = sheer_index_build(s, st->w, NULL);
+	if (err)
+		return err;
+	h = sheer_find_host(s, st, server);
 	if (h < 0)
 		return -ENOSPC;
 	return plan_move(st, server, h);
@@ -207,13 +167,11 @@ static int sheer_relieve(struct sheer_state *s, struct plan_state *st, int host)
 			    (!enough && !pick_enough && s->forecast[v] > s->forecast[pick]))
 				pick = v;
 		}
-		st->excl[host] = 1;
-		to = sheer_find_host(s, f, pick, st->excl);
-		st->excl[host] = 0;
-		if (to < 0)
-			return 0;
-		err = plan_move(st, pick, to);
-		if (err)
+		sheer_index_avoid(s, f, host, true);
+		to = sheer_find_host(s, st, pick);
+		err = to >= 0 ? sheer_move(s, st, pick, to) : 0;
+		sheer_index_avoid(s, f, host, false);
+		if (to < 0 || err)
 			return err;
 		s->moved_at[pick] = s->interval;
 	}
@@ -228,7 +186,25 @@ static bool host_recently_changed(const struct sheer_state *s, const struct powe
 	return false;
 }
 
-/* Try to empty one host into the others; all or nothing. */
+/* Put back the servers an emptying moved before it failed: the plan forgets them. */
+static int sheer_undo_empty(struct sheer_state *s, struct plan_state *st, int host, const int *ids, int moved)
+{
+	struct power_fleet *f = st->w;
+
+	for (int i = moved - 1; i >= 0; i--) {
+		int from = f->servers[ids[i]].host;
+		int err = power_fleet_assign(f, ids[i], host);
+
+		if (err)
+			return err;
+		sheer_index_refresh(s, f, from);
+	}
+	/* Its sums are made once, as it comes back into the index. */
+	sheer_index_avoid(s, f, host, false);
+	return 0;
+}
+
+/* Try to empty one host into the others; all or nothing. An emptied host takes nothing more. */
 static int sheer_empty(struct sheer_state *s, struct plan_state *st, int host, int *budget)
 {
 	struct power_fleet *f = st->w;
@@ -239,14 +215,14 @@ static int sheer_empty(struct sheer_state *s, struct plan_state *st, int host, i
 		return 0;
 	memcpy(ids, f->hosts[host].servers, n * sizeof(int));
 	sort_servers_by_demand(f, ids, n);
-	st->excl[host] = 1;
+	sheer_index_avoid(s, f, host, true);
 	for (moved = 0; moved < n; moved++) {
-		int to = sheer_find_host(s, f, ids[moved], st->excl);
+		int to = sheer_find_host(s, st, ids[moved]);
 
 		/* Emptying a host must not switch another one on. */
 		if (to < 0 || f->hosts[to].n_servers == 0)
 			break;
-		err = plan_move(st, ids[moved], to);
+		err = sheer_move(s, st, ids[moved], to);
 		if (err)
 			return err;
 	}
@@ -256,49 +232,61 @@ static int sheer_empty(struct sheer_state *s, struct plan_state *st, int host, i
 		*budget -= n;
 		return 0;
 	}
-	st->excl[host] = 0;
-	for (int i = moved - 1; i >= 0; i--) {
-		err = power_fleet_assign(f, ids[i], host);
-		if (err)
-			return err;
-	}
+	err = sheer_undo_empty(s, st, host, ids, moved);
 	st->plan->n_migrations = saved_n;
 	st->migrations_left = saved_left;
-	return 0;
+	return err;
+}
+
+struct host_rank {
+	int n_servers;
+	double forecast;
+	int host;
+};
+
+/* Cheapest to empty first: fewest servers, then lightest, then lowest index. */
+static int cmp_rank(const void *a, const void *b)
+{
+	const struct host_rank *x = a, *y = b;
+
+	if (x->n_servers != y->n_servers)
+		return x->n_servers - y->n_servers;
+	if (x->forecast != y->forecast)
+		return x->forecast < y->forecast ? -1 : 1;
+	return x->host - y->host;
 }
 
 static int sheer_consolidate(struct sheer_state *s, struct plan_state *st)
 {
 	struct power_fleet *f = st->w;
-	int budget = f->n_servers, err;
-	int order[f->n_hosts > 0 ? f->n_hosts : 1], n = 0;
+	struct host_rank *order = malloc((f->n_hosts + 1) * sizeof(*order));
+	int budget = f->n_servers, n = 0, marked = 0, err = 0;
 
+	if (!order)
+		return -ENOMEM;
 	for (int h = 0; h < f->n_hosts; h++)
 		if (f->hosts[h].n_servers > 0 && !f->hosts[h].excluded && !host_recently_changed(s, f, h))
-			order[n++] = h;
-	/* Cheapest to empty first: fewest servers, then lightest. */
-	for (int i = 1; i < n; i++) {
-		int v = order[i], j = i;
+			order[n++] = (struct host_rank){ f->hosts[h].n_servers, host_forecast(s, f, h), h };
+	qsort(order, n, sizeof(*order), cmp_rank);
+	for (int i = 0; i < n && budget > 0 && plan_can_move(st) && !err; i++) {
+		int h = order[i].host;
 
-		while (j > 0 && (f->hosts[order[j - 1]].n_servers > f->hosts[v].n_servers ||
-				 (f->hosts[order[j - 1]].n_servers == f->hosts[v].n_servers &&
-				  host_forecast(s, f, order[j - 1]) > host_forecast(s, f, v)))) {
-			order[j] = order[j - 1];
-			j--;
-		}
-		order[j] = v;
-	}
-	for (int i = 0; i < n && budget > 0 && plan_can_move(st); i++) {
-		if (f->hosts[order[i]].n_servers == 0 || st->excl2[order[i]])
+		if (f->hosts[h].n_servers == 0 || st->excl2[h])
 			continue;
-		err = sheer_empty(s, st, order[i], &budget);
-		if (err)
-			return err;
+		err = sheer_empty(s, st, h, &budget);
 		/* A host that just took servers is not emptied in the same interval. */
-		for (int k = 0; k < st->plan->n_migrations; k++)
-			st->excl2[st->plan->migrations[k].to] = 1;
+		for (; marked < st->plan->n_migrations; marked++)
+			st->excl2[st->plan->migrations[marked].to] = 1;
 	}
-	return 0;
+	free(order);
+	return err;
+}
+
+int sheer_prepare(struct sheer_state *s, const struct power_fleet *f, const unsigned char *avoid)
+{
+	for (int i = 0; i < f->n_servers; i++)
+		server_forecast(&f->servers[i], &s->forecast[i], &s->variance[i]);
+	return sheer_index_build(s, f, avoid);
 }
 
 int sheer_plan(struct power_policy *p, struct plan_state *st)
@@ -310,12 +298,10 @@ int sheer_plan(struct power_policy *p, struct plan_state *st)
 	if (!s)
 		return -ENOMEM;
 	s->interval++;
-	for (int i = 0; i < f->n_servers; i++)
-		server_forecast(&f->servers[i], &s->forecast[i], &s->variance[i]);
-	for (int h = 0; h < f->n_hosts; h++) {
-		st->excl[h] = f->hosts[h].excluded;
-		st->excl2[h] = 0;
-	}
+	err = sheer_prepare(s, f, NULL);
+	if (err)
+		return err;
+	memset(st->excl2, 0, f->n_hosts);
 	for (int h = 0; h < f->n_hosts; h++) {
 		if (f->hosts[h].excluded || host_forecast(s, f, h) <= SHEER_RELIEVE_AT * host_capacity(f, h))
 			continue;

@@ -20,6 +20,7 @@
 #define POWER_INTERVAL_S 300.0
 
 struct host_model {
+	const char *id;		/* what a fleet file's model = names it by */
 	const char *name;
 	double mips_per_pe;
 	int pes;
@@ -28,8 +29,10 @@ struct host_model {
 	double watts[11];	/* SPECpower: power at 0%, 10%, ... 100% CPU */
 };
 
-/* The two HP ProLiant types of the standard experiment; index 0 = G4, 1 = G5. */
+/* The two HP ProLiant types of the standard experiment; index 0 = G4, 1 = G5; NULL past the last. */
 const struct host_model *host_model_standard(int type);
+/* The model whose id is id ("hp-ml110-g5"), or NULL. */
+const struct host_model *host_model_find(const char *id);
 double host_model_total_mips(const struct host_model *m);
 /* Watts at a CPU utilisation in [0, 1], linear between the table's points. */
 double host_model_power(const struct host_model *m, double utilization);
@@ -56,16 +59,21 @@ struct power_host {
 	int mem_used_mb;
 };
 
+/*
+ * A logical server. Its history and device models live in storage its fleet owns
+ * (power_fleet_init makes it), so the server itself is one cache line: the planner
+ * copies and walks a million of them every interval.
+ */
 struct power_server {
 	double mips;		/* capacity of its one vCPU */
 	int mem_mb;		/* memory charged on its host */
 	int ram_mb;		/* memory copied by a migration: sets the migration time */
 	int host;		/* -1 before placement */
 	double demand_mips;	/* requested now */
-	double history[POWER_HISTORY_LEN];	/* utilisation fractions, newest first */
+	double *history;	/* POWER_HISTORY_LEN utilisation fractions, newest first */
 	int n_history;
 	int n_devices;
-	char devices[POWER_MAX_DEVICES][POWER_MODEL_LEN];
+	char (*devices)[POWER_MODEL_LEN];	/* POWER_MAX_DEVICES device models */
 	bool gone;		/* finished: demand fell to zero (CloudSim's completed VM) */
 };
 
@@ -75,6 +83,9 @@ struct power_fleet {
 	struct power_server *servers;
 	int n_servers;
 	int max_migrations;	/* per interval; negative = no limit */
+	/* What the servers' history and devices point into; NULL in a planner's working copy. */
+	double (*history_store)[POWER_HISTORY_LEN];
+	char (*device_store)[POWER_MAX_DEVICES][POWER_MODEL_LEN];
 };
 
 int power_fleet_init(struct power_fleet *f, int n_hosts, int n_servers);
@@ -95,6 +106,12 @@ struct power_plan {
 	int n_migrations, cap_migrations;
 	int *power_off, n_power_off;
 	int *power_on, n_power_on;
+	/*
+	 * How hard planning worked: searches for a host to take a server, and the hosts
+	 * they looked at. `sheer` keeps the second at O(log hosts) per search; a scan
+	 * would look at every host.
+	 */
+	long host_searches, hosts_examined;
 };
 
 void power_plan_init(struct power_plan *p);
@@ -108,6 +125,8 @@ int power_policy_new(const char *name, struct power_policy **out);
 void power_policy_free(struct power_policy *p);
 const char *power_policy_name(const struct power_policy *p);
 const char *const *power_policy_names(void);	/* NULL-terminated */
+/* Whether name is one of power_policy_names(). */
+bool power_policy_known(const char *name);
 /* Initial placement of an unplaced server; -ENOSPC when no host can take it. */
 int power_policy_place(struct power_policy *p, struct power_fleet *f, int server);
 /* The core: one interval's plan. The fleet is not modified. Deterministic. */

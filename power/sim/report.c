@@ -1,46 +1,12 @@
-/* Tables, JSON lines and CSV of simulation results. */
+/* Tables and JSON lines of simulation results as they are produced, then the CSV and the plot. */
 #include <errno.h>
 #include <jansson.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "power/sim/report.h"
 #include "vmm/lib/cli.h"
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-static double median_of(const struct sim_result *r, int n, size_t offset)
-{
-	double v[n > 0 ? n : 1];
-
-	for (int i = 0; i < n; i++)
-		v[i] = *(const double *)((const char *)&r[i] + offset);
-	qsort(v, n, sizeof(double), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-static void total_of(const struct sim_result *r, int n, struct sim_result *t)
-{
-	memset(t, 0, sizeof(*t));
-	snprintf(t->day, sizeof(t->day), "total");
-	for (int i = 0; i < n; i++) {
-		t->energy_kwh += r[i].energy_kwh;
-		t->slatah += r[i].slatah / n;
-		t->pdm += r[i].pdm / n;
-		t->slav += r[i].slav / n;
-		t->esv += r[i].esv;
-		t->migrations += r[i].migrations;
-		t->shutdowns += r[i].shutdowns;
-		t->wall_s += r[i].wall_s;
-	}
-}
 
 static void print_json(const char *policy, const struct sim_result *r)
 {
@@ -57,73 +23,139 @@ static void print_json(const char *policy, const struct sim_result *r)
 	json_decref(o);
 }
 
-static void print_row(const struct sim_result *r)
+void report_table_header(FILE *out, const char *policy)
 {
-	printf("%-10s %10.2f %8.4f %8.5f %10.3f %10.5f %10ld %9ld %8.2f\n", r->day, r->energy_kwh,
-	       r->slatah * 100, r->pdm * 100, r->slav * 1e5, r->esv * 1e3, r->migrations, r->shutdowns,
-	       r->wall_s);
+	fprintf(out, "policy %s\n%-10s %10s %8s %8s %10s %10s %10s %9s %8s\n", policy, "day", "energy_kWh",
+		"SLATAH%", "PDM%", "SLAVx1e5", "ESVx1e3", "migrations", "shutdowns", "wall_s");
 }
 
-static void print_table(const char *policy, const struct sim_result *r, int n)
+void report_table_row(FILE *out, const struct sim_result *r)
 {
-	struct sim_result t;
+	fprintf(out, "%-10s %10.2f %8.4f %8.5f %10.3f %10.5f %10ld %9ld %8.2f\n", r->day, r->energy_kwh,
+		r->slatah * 100, r->pdm * 100, r->slav * 1e5, r->esv * 1e3, r->migrations, r->shutdowns,
+		r->wall_s);
+}
 
-	printf("policy %s\n%-10s %10s %8s %8s %10s %10s %10s %9s %8s\n", policy, "day", "energy_kWh",
-	       "SLATAH%", "PDM%", "SLAVx1e5", "ESVx1e3", "migrations", "shutdowns", "wall_s");
-	for (int i = 0; i < n; i++)
-		print_row(&r[i]);
-	total_of(r, n, &t);
-	print_row(&t);
+void report_table_end(FILE *out, const struct sim_result *r, int n)
+{
+	struct sim_result s;
+
+	summary_total(r, n, &s);
+	report_table_row(out, &s);
 	if (n > 1) {
-		struct sim_result m = { 0 };
-
-		snprintf(m.day, sizeof(m.day), "median");
-		m.energy_kwh = median_of(r, n, offsetof(struct sim_result, energy_kwh));
-		m.slatah = median_of(r, n, offsetof(struct sim_result, slatah));
-		m.pdm = median_of(r, n, offsetof(struct sim_result, pdm));
-		m.slav = median_of(r, n, offsetof(struct sim_result, slav));
-		m.esv = median_of(r, n, offsetof(struct sim_result, esv));
-		{
-			double mig[n], sd[n];
-
-			for (int i = 0; i < n; i++) {
-				mig[i] = r[i].migrations;
-				sd[i] = r[i].shutdowns;
-			}
-			qsort(mig, n, sizeof(double), cmp_double);
-			qsort(sd, n, sizeof(double), cmp_double);
-			m.migrations = (long)(n % 2 ? mig[n / 2] : (mig[n / 2 - 1] + mig[n / 2]) / 2);
-			m.shutdowns = (long)(n % 2 ? sd[n / 2] : (sd[n / 2 - 1] + sd[n / 2]) / 2);
-		}
-		print_row(&m);
+		summary_median(r, n, &s);
+		report_table_row(out, &s);
 	}
-	printf("\n");
+	fprintf(out, "\n");
 }
 
-static int write_csv(const char *path, const char *const *policies, int n_policies,
-		     struct sim_result *const *results, int n_days)
+/* A day's row goes out as soon as the day is simulated: a long run shows its progress. */
+static int run_policy(const struct report *rep, FILE *table, const struct trace_set *set, const char *policy,
+		      const struct sim_config *cfg, struct sim_result *results)
 {
-	FILE *f = fopen(path, "w");
+	struct sim_result total;
+	int err;
+
+	if (!rep->json)
+		report_table_header(table, policy);
+	for (int d = 0; d < set->n_days; d++) {
+		err = sim_run_day(&set->days[d], policy, cfg, &results[d]);
+		if (err) {
+			cli_error("power simulate: policy %s, day %s: %s", policy, set->days[d].name,
+				  err == -ENOSPC ? "the hosts cannot hold all the servers; give more --hosts"
+						 : strerror(-err));
+			return err == -ENOSPC ? SHEER_EXIT_USAGE : SHEER_EXIT_FAILURE;
+		}
+		if (rep->json)
+			print_json(policy, &results[d]);
+		else
+			report_table_row(table, &results[d]);
+	}
+	if (!rep->json) {
+		report_table_end(table, results, set->n_days);
+		return SHEER_EXIT_OK;
+	}
+	summary_total(results, set->n_days, &total);
+	print_json(policy, &total);
+	return SHEER_EXIT_OK;
+}
+
+/* Writes one output file ("-": standard output) with write(f, ctx); 0 or a negative errno. */
+static int write_output(const char *path, int (*write)(FILE *f, const void *ctx), const void *ctx)
+{
+	bool to_stdout = strcmp(path, "-") == 0;
+	FILE *f = to_stdout ? stdout : fopen(path, "w");
+	int err;
 
 	if (!f)
 		return -errno;
-	fprintf(f, "policy,day,time_s,active_hosts,power_w,overloaded_hosts\n");
-	for (int p = 0; p < n_policies; p++)
-		for (int d = 0; d < n_days; d++)
-			for (int i = 0; i < results[p][d].n_points; i++) {
-				const struct sim_point *pt = &results[p][d].series[i];
+	err = write(f, ctx);
+	if (to_stdout)
+		return fflush(f) != 0 || ferror(f) ? -EIO : err;
+	if (fclose(f) != 0 && !err)
+		err = -errno;
+	return err;
+}
 
-				fprintf(f, "%s,%s,%.1f,%d,%.1f,%d\n", policies[p], results[p][d].day, pt->time_s,
-					pt->active_hosts, pt->power_w, pt->overloaded_hosts);
-			}
-	if (fclose(f) != 0)
-		return -errno;
+struct csv_job {
+	const char *const *policies;
+	int n_policies;
+	struct sim_result *const *results;
+	int n_days;
+};
+
+/* One line per policy, day and interval. */
+static int csv_job_write(FILE *f, const void *ctx)
+{
+	const struct csv_job *job = ctx;
+
+	fprintf(f, "policy,day,time_s,active_hosts,power_w,overloaded_hosts\n");
+	for (int p = 0; p < job->n_policies; p++)
+		for (int d = 0; d < job->n_days; d++) {
+			const struct sim_result *r = &job->results[p][d];
+
+			for (int i = 0; i < r->n_points; i++)
+				fprintf(f, "%s,%s,%.1f,%d,%.1f,%d\n", job->policies[p], r->day, r->series[i].time_s,
+					r->series[i].active_hosts, r->series[i].power_w,
+					r->series[i].overloaded_hosts);
+		}
 	return 0;
+}
+
+static int svg_job_write(FILE *f, const void *ctx)
+{
+	return svg_write(f, ctx);
+}
+
+static void servers_range(const struct trace_set *set, int *min, int *max)
+{
+	*min = *max = set->n_days ? set->days[0].n_servers : 0;
+	for (int d = 1; d < set->n_days; d++) {
+		if (set->days[d].n_servers < *min)
+			*min = set->days[d].n_servers;
+		if (set->days[d].n_servers > *max)
+			*max = set->days[d].n_servers;
+	}
+}
+
+static int write_plot(const struct report *rep, const struct trace_set *set, const char *const *policies,
+		      int n_policies, const struct sim_config *cfg, struct sim_result *const *results)
+{
+	struct svg_series series[n_policies];
+	struct svg_plot plot = { .series = series, .n_series = n_policies, .traces = rep->traces,
+				 .n_hosts = cfg->n_hosts, .max_migrations = cfg->max_migrations,
+				 .reserve_memory = cfg->reserve_memory };
+
+	for (int p = 0; p < n_policies; p++)
+		series[p] = (struct svg_series){ policies[p], results[p], set->n_days };
+	servers_range(set, &plot.min_servers, &plot.max_servers);
+	return write_output(rep->svg_path, svg_job_write, &plot);
 }
 
 int report_run(const struct report *rep, const struct trace_set *set, const char *const *policies,
 	       int n_policies, const struct sim_config *cfg)
 {
+	FILE *table = rep->csv_path && strcmp(rep->csv_path, "-") == 0 ? stderr : stdout;
 	struct sim_result *results[n_policies];
 	int rc = SHEER_EXIT_OK, err;
 
@@ -135,43 +167,21 @@ int report_run(const struct report *rep, const struct trace_set *set, const char
 			rc = SHEER_EXIT_FAILURE;
 			break;
 		}
-		for (int d = 0; d < set->n_days; d++) {
-			err = sim_run_day(&set->days[d], policies[p], cfg, &results[p][d]);
-			if (err) {
-				cli_error("power simulate: policy %s, day %s: %s", policies[p], set->days[d].name,
-					  err == -ENOSPC ? "the hosts cannot hold all the servers" : strerror(-err));
-				rc = err == -ENOSPC ? SHEER_EXIT_USAGE : SHEER_EXIT_FAILURE;
-				break;
-			}
-		}
-		if (rc != SHEER_EXIT_OK)
-			break;
-		if (rep->json) {
-			struct sim_result t;
-
-			for (int d = 0; d < set->n_days; d++)
-				print_json(policies[p], &results[p][d]);
-			total_of(results[p], set->n_days, &t);
-			print_json(policies[p], &t);
-		} else {
-			print_table(policies[p], results[p], set->n_days);
-		}
+		rc = run_policy(rep, table, set, policies[p], cfg, results[p]);
 	}
 	if (rc == SHEER_EXIT_OK && rep->csv_path) {
-		err = write_csv(rep->csv_path, policies, n_policies, results, set->n_days);
+		struct csv_job job = { policies, n_policies, results, set->n_days };
+
+		err = write_output(rep->csv_path, csv_job_write, &job);
 		if (err) {
-			cli_error("power simulate: %s: %s", rep->csv_path, strerror(-err));
+			cli_error("power simulate: --csv %s: %s", rep->csv_path, strerror(-err));
 			rc = SHEER_EXIT_FAILURE;
 		}
 	}
 	if (rc == SHEER_EXIT_OK && rep->svg_path) {
-		struct svg_series series[n_policies];
-
-		for (int p = 0; p < n_policies; p++)
-			series[p] = (struct svg_series){ policies[p], results[p], set->n_days };
-		err = svg_write(rep->svg_path, series, n_policies);
+		err = write_plot(rep, set, policies, n_policies, cfg, results);
 		if (err) {
-			cli_error("power simulate: %s: %s", rep->svg_path, strerror(-err));
+			cli_error("power simulate: --plot %s: %s", rep->svg_path, strerror(-err));
 			rc = SHEER_EXIT_FAILURE;
 		}
 	}

@@ -2,8 +2,10 @@
 #ifndef SHEER_FUZZ_INPUT_H
 #define SHEER_FUZZ_INPUT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 struct fuzz_input {
@@ -33,6 +35,20 @@ static inline unsigned int fuzz_access_size(struct fuzz_input *in, unsigned int 
 	unsigned int size = 1u << (fuzz_take(in, 1) & 3);
 
 	return size > limit ? limit : size;
+}
+
+/* The input as a file for a reader, or NULL when it is empty (nothing to read) or memory is short. */
+static inline FILE *fuzz_file(const uint8_t *data, size_t len)
+{
+	return len ? fmemopen((void *)data, len, "r") : NULL;
+}
+
+/* Whether a reader's refusal names the file it read as path, then the line: "path:LINE: reason". */
+static inline bool fuzz_names_file(const char *err, const char *path)
+{
+	size_t len = strlen(path);
+
+	return strncmp(err, path, len) == 0 && err[len] == ':';
 }
 
 #endif

@@ -2,7 +2,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "passthru/vfio/msix.h"
+#include "vmm/devices/msix.h"
 #include "tests/fuzz/fuzz_input.h"
 
 /*

@@ -20,7 +20,8 @@
 #include "vmm/vm/vm_internal.h"
 
 #define SAVED_MAX (64 * 1024)
-#define PM_TIMER_BYTES 8	/* the last field of the PM section */
+#define PM_TIMER_AT 7		/* the PM section's timer: after status, enable, control and the SCI level */
+#define PM_TIMER_BYTES 8
 #define NS_PER_S 1000000000ULL
 #define CHECKPOINTS_MAX 3	/* per input: each costs a save and restore of 4 KiB of PCI config space */
 
@@ -113,7 +114,8 @@ static uint16_t pick_port(struct fuzz_input *in)
 		uint16_t base, len;
 	} windows[] = {
 		{ PORT_I8042_DATA, 5 }, { PORT_RTC, 2 }, { PORT_POST, 1 },
-		{ PORT_COM1, 8 }, { PORT_PM_BASE, 12 }, { PORT_PCI_CONFIG, 8 }, { PORT_FW_CFG, 2 },
+		{ PORT_COM1, 8 }, { PORT_PM_BASE, 16 }, { PORT_PCI_CONFIG, 8 }, { PORT_FW_CFG, 2 },
+		{ PORT_PCI_HOTPLUG, 12 },
 	};
 	unsigned int w = (unsigned int)fuzz_take(in, 1) % (sizeof(windows) / sizeof(windows[0]));
 
@@ -206,12 +208,12 @@ static bool section_same(const struct state_section *a, const uint8_t *pa, const
 
 	if (a->type != b->type || a->version != b->version || a->instance != b->instance || a->length != b->length)
 		return false;
-	if (a->type == pm_device.state_type) {
-		if (compared < PM_TIMER_BYTES || !pm_timer_moved_on(pa + compared - PM_TIMER_BYTES,
-								    pb + compared - PM_TIMER_BYTES))
-			return false;
-		compared -= PM_TIMER_BYTES;
-	}
+	/* The PM timer runs on from the restore: the same bytes around it, the timer a little further. */
+	if (a->type == pm_device.state_type)
+		return compared >= PM_TIMER_AT + PM_TIMER_BYTES && memcmp(pa, pb, PM_TIMER_AT) == 0 &&
+		       pm_timer_moved_on(pa + PM_TIMER_AT, pb + PM_TIMER_AT) &&
+		       memcmp(pa + PM_TIMER_AT + PM_TIMER_BYTES, pb + PM_TIMER_AT + PM_TIMER_BYTES,
+			      compared - PM_TIMER_AT - PM_TIMER_BYTES) == 0;
 	return memcmp(pa, pb, compared) == 0;
 }
 

@@ -287,6 +287,7 @@ struct guest {
 	struct pci_bus pci;
 	struct bus pio, mmio;
 	struct resources res;
+	struct irq_routing routing;
 	struct vfio_pci_machine machine;
 };
 
@@ -373,7 +374,8 @@ static void guest_init(struct guest *g)
 	bus_init(&g->pio, "port", &g->lock);
 	bus_init(&g->mmio, "mmio", &g->lock);
 	resources_init(&g->res, SLOTS_MAX, IRQ_ROUTING_GSI_LIMIT);
-	vfio_pci_machine_init(&g->machine, fake.vm_fd, &g->pci, &g->pio, &g->mmio, &g->res, NULL, RAM_END);
+	irq_routing_init(&g->routing, fake.vm_fd, &g->res);
+	vfio_pci_machine_init(&g->machine, fake.vm_fd, &g->pci, &g->pio, &g->mmio, &g->res, &g->routing, NULL, RAM_END);
 	memset(fake.slots, 0, sizeof(fake.slots));
 }
 

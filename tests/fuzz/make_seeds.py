@@ -7,7 +7,9 @@ kernel build packs them), devices that describe MSI-X as real NICs and NVMe
 drives do, profiles, traces and records as sheer writes them. Deterministic:
 running it again gives the same bytes. Usage: tests/fuzz/make_seeds.py [CORPUS_DIR]
 """
+import base64
 import gzip
+import json
 import lzma
 import math
 import os
@@ -297,8 +299,98 @@ pci = 04:00.1
           b'{"pci":"03:00.0","holder":"db","pid":17,"pid_start":0,"host_driver":""}')
 
 
+def fleet_files():
+    """The example fleet file, and one with etcd, a standby behind its own BMC and schedules that overlap and agree."""
+    example = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "power", "fleet", "fleet.example.ini")
+    with open(example, "rb") as f:
+        write("fuzz_fleet_config", "example.ini", f.read())
+    write("fuzz_fleet_config", "etcd-standby.ini", b"""[fleet]
+state = etcd:https://etcd1:2379,http://[fd00::5]:2379
+tls = /etc/sheer/fleet-tls
+name = ctl-b
+lease = 10
+[policy]
+ha = switch
+headroom = 15
+power_saving = off
+[host a]
+address = [fd00::1]:7443
+bmc = redfish://root@bmc-a:8443/1
+password_file = a.pw
+[host b]
+address = b.example:7443
+role = spare
+bmc = ipmi://admin@bmc-b
+password_file = /etc/sheer/b.pw
+timeout_ms = 2000
+retries = 0
+[standby s1]
+bmc = ipmi://admin@bmc-s1:624
+password_file = s1.pw
+[schedule late]
+days = Fri-Mon
+hours = 22:30-02:30
+power_saving = on
+[schedule sunday]
+days = sun
+hours = 00:00-24:00
+power_saving = on
+policy = none
+""")
+
+
+def http_requests():
+    """One connection each, after fuzz_http_request's flags byte (0: the server's actions succeed)."""
+    put = b"PUT /v1/server/power HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n"
+    write("fuzz_http_request", "get-server", b"\0GET /v1/server HTTP/1.1\r\nHost: localhost\r\nUser-Agent: curl/7.88.1\r\n"
+          b"Accept: */*\r\n\r\n")
+    write("fuzz_http_request", "metrics", b"\0GET /v1/metrics?x=1 HTTP/1.0\r\n\r\n")
+    write("fuzz_http_request", "pause", b"\0" + put + b"Content-Length: 18\r\n\r\n{\"action\":\"pause\"}")
+    write("fuzz_http_request", "off-refused", b"\1" + put + b"Content-Length: 16\r\n\r\n{\"action\":\"off\"}")
+    write("fuzz_http_request", "resume-chunked", b"\0" + put + b"Transfer-Encoding: chunked\r\n\r\n"
+          b"a\r\n{\"action\":\r\n9\r\n\"resume\"}\r\n0\r\n\r\n")
+    write("fuzz_http_request", "too-large", b"\0" + put + b"Content-Length: 1048576\r\nExpect: 100-continue\r\n\r\n")
+    write("fuzz_http_request", "wrong-method", b"\0DELETE /v1/server HTTP/1.1\r\nHost: x\r\n\r\n")
+
+
+def etcd_responses():
+    """Answers of etcd 3.4's v3 JSON gateway as the fleet store reads them (zero fields left out, as etcd does)."""
+    b64 = lambda text: base64.b64encode(text.encode()).decode()
+    header = {"cluster_id": "15118495548433857066", "member_id": "13668033151171901709", "revision": "42",
+              "raft_term": "2"}
+    action = json.dumps({"id": 7, "kind": "migrate", "server": "web01", "from_host": "rack1", "to_host": "rack2",
+                         "reason": "consolidate rack1", "interval": 41, "controller": "ctl-a", "started": 1700000000,
+                         "result": "pending", "detail": "", "finished": 0}, separators=(",", ":"))
+    host = json.dumps({"name": "rack2", "power": "off", "trusted_to_sleep": True, "wake_failed": False,
+                       "wake_failed_reason": "", "wake_failed_at": 0, "power_changed_at": 1700000000,
+                       "heartbeat_at": 1699999990}, separators=(",", ":"))
+    kv = lambda key, value, lease=None: dict({"key": b64(key), "create_revision": "40", "mod_revision": "41",
+                                              "version": "2", "value": b64(value)}, **({"lease": lease} if lease else {}))
+    answers = {
+        "range-action": {"header": header, "kvs": [kv("/sheer/fleet/actions/00000000000000000007", action)],
+                         "count": "1"},
+        "range-hosts": {"header": header, "kvs": [kv("/sheer/fleet/hosts/rack2", host)], "more": True, "count": "9"},
+        "range-empty": {"header": header},
+        "txn-won": {"header": header, "succeeded": True, "responses": [{"response_put": {"header": {"revision": "42"}}}]},
+        "txn-lost": {"header": header, "responses": [{"response_range": {"header": {"revision": "42"}, "kvs": [
+            kv("/sheer/fleet/leader", "ctl-b", "7587869330862358536")], "count": "1"}}]},
+        "lease-grant": {"header": header, "ID": "7587869330862358536", "TTL": "2"},
+        "lease-keepalive": {"result": {"header": header, "ID": "7587869330862358536", "TTL": "2"}},
+        "lease-expired": {"result": {"header": header, "ID": "7587869330862358536"}},
+        "error": {"error": "etcdserver: requested lease not found", "message": "etcdserver: requested lease not found",
+                  "code": 5},
+    }
+    for name, answer in answers.items():
+        write("fuzz_etcd_response", name, json.dumps(answer, separators=(",", ":")).encode())
+    write("fuzz_etcd_response", "action-record", action.encode())
+    write("fuzz_etcd_response", "base64", b64("/sheer/fleet/leader").encode())
+
+
 kernels()
+http_requests()
 port_devices()
 vfio_pci()
 checkpoint()
 text_files()
+etcd_responses()
+fleet_files()

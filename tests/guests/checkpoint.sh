@@ -144,8 +144,8 @@ for type in $(awk '$2 != "END0" { print $2 }' "$WORK/sections" | sort -u); do
 	python3 "$TOOL" drop "$WORK/alpha.ckpt" "$WORK/drop.ckpt" "$type"
 	refuse "$type left out (checksums valid)" "$WORK/drop.ckpt" ""
 done
-python3 "$TOOL" set-version "$WORK/alpha.ckpt" "$WORK/v2.ckpt" 2
-refuse "a newer format version" "$WORK/v2.ckpt" "format version 2"
+python3 "$TOOL" set-version "$WORK/alpha.ckpt" "$WORK/v2.ckpt" 99
+refuse "a newer format version" "$WORK/v2.ckpt" "format version 99"
 python3 "$TOOL" set-vendor "$WORK/alpha.ckpt" "$WORK/cpu.ckpt" "CyrixInstead"
 refuse "a checkpoint from another CPU" "$WORK/cpu.ckpt" "wrong CPU"
 refuse "a file that does not exist" "$WORK/none.ckpt" "No such file"

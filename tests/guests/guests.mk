@@ -1,7 +1,7 @@
 # Tiny freestanding test guests run on /dev/kvm through the VM engine (tests/guests/README.md).
 # Each guest is packaged as a bzImage and booted by tests/guests/runner.c via vm_create/vm_run.
 GUEST_DIR    := $(BUILD)/guests
-GUEST_NAMES  := hello boot pci acpi smp crash reboot garbage button irq ckpt chatter dirty count
+GUEST_NAMES  := hello boot pci acpi smp crash reboot garbage button irq ckpt chatter dirty count idle
 GUEST_IMAGES := $(GUEST_NAMES:%=$(GUEST_DIR)/%.bzImage)
 GUEST_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Werror -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
                 -mno-red-zone -mgeneral-regs-only -fno-asynchronous-unwind-tables -fcf-protection=none \
@@ -39,37 +39,36 @@ $(GUEST_DIR)/runner: tests/guests/runner.c $(BUILD)/libsheer.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libsheer.a $(LDLIBS)
 
 # Then checkpoint/restore of the ckpt guest through the sheer program (tests/guests/checkpoint.sh),
-# signals to a running sheer (tests/guests/signals.sh), a console nobody reads
+# signals to a running sheer (tests/guests/signals.sh), defined servers started in the background
+# with their console (tests/guests/lifecycle.sh), a console nobody reads
 # (tests/guests/slow_console.sh, the chatter guest), and live migration of the dirty guest between two
-# sheer processes (tests/guests/migrate.sh) and of the count guest (tests/guests/count_moves.sh).
+# sheer processes (tests/guests/migrate.sh) and of the count guest (tests/guests/count_moves.sh), the
+# control socket's HTTP API on a running idle guest (tests/guests/http_api.sh), and what pause, resume
+# and shutdown --timeout 0 tell the operator (tests/guests/manage.sh, the dirty guest), and the host
+# agent: its ops, a migration through it over TLS, who it refuses and its bounds (tests/guests/agent.sh).
+# A test that hangs fails after GUEST_LIMIT instead of holding CI to its own deadline.
+GUEST_LIMIT := timeout -k 10 900
 guest-check: $(GUEST_IMAGES) $(GUEST_DIR)/runner $(BUILD)/sheer
-	$(GUEST_DIR)/runner $(GUEST_DIR)
-	tests/guests/checkpoint.sh $(BUILD)
-	tests/guests/signals.sh $(BUILD)
-	tests/guests/slow_console.sh $(BUILD)
-	tests/guests/migrate.sh $(BUILD)
-	tests/guests/count_moves.sh $(BUILD)/sheer $(GUEST_DIR)/count.bzImage
+	$(GUEST_LIMIT) $(GUEST_DIR)/runner $(GUEST_DIR)
+	$(GUEST_LIMIT) tests/guests/checkpoint.sh $(BUILD)
+	$(GUEST_LIMIT) tests/guests/signals.sh $(BUILD)
+	$(GUEST_LIMIT) tests/guests/lifecycle.sh $(BUILD)
+	$(GUEST_LIMIT) tests/guests/slow_console.sh $(BUILD)
+	$(GUEST_LIMIT) tests/guests/migrate.sh $(BUILD)
+	$(GUEST_LIMIT) tests/guests/count_moves.sh $(BUILD)/sheer $(GUEST_DIR)/count.bzImage
+	$(GUEST_LIMIT) tests/guests/http_api.sh $(BUILD)
+	$(GUEST_LIMIT) tests/guests/manage.sh $(BUILD)
+	$(GUEST_LIMIT) tests/guests/agent.sh $(BUILD)
+	$(GUEST_LIMIT) tests/guests/fleet.sh $(BUILD)
 
 # bootlinux: a real kernel through the engine without the front end (for the lab; static so it can be --put).
 $(GUEST_DIR)/bootlinux: tests/guests/bootlinux.c $(BUILD)/libsheer.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -static -o $@ $< $(BUILD)/libsheer.a -lnuma -llzma -lz -lseccomp -lpthread
 
-# The same guests on stock KVM (on the lab's emulated SVM) inside a lab host, for lab-check; there an
-# OUT exit leaves rip on the OUT, so the count guest's moves show whether sheer completes it first.
+# The same guests on stock KVM (on the lab's emulated SVM) inside a lab host: lab scenario tiny-guests.
 $(GUEST_DIR)/runner-static: tests/guests/runner.c $(BUILD)/libsheer.a
 	$(CC) $(CFLAGS) $(LDFLAGS) -static -o $@ $< $(BUILD)/libsheer.a -lnuma -llzma -lz -lseccomp -lpthread
 
-# A lab host that froze (it timed out) or whose own kernel panicked (tests/lab/README.md, Known limits) is
-# booted once more, saying so.
-GUEST_LAB_HOST := tests/lab/lab host --timeout 600 --put $(GUEST_DIR)/runner-static:/usr/bin/guest-runner \
-	    --put tests/guests/count_moves.sh:/lab/guests/count_moves.sh \
-	    $(foreach g,$(GUEST_IMAGES),--put $(g):/lab/guests/$(notdir $(g))) -- \
-	    'GUEST_RETRY_CRASH=1 guest-runner /lab/guests && COUNT_MOVES_LAB=1 sh /lab/guests/count_moves.sh sheer /lab/guests/count.bzImage'
-
 .PHONY: guest-lab-check
-guest-lab-check: $(GUEST_IMAGES) $(GUEST_DIR)/runner-static
-	@log=$$(mktemp); $(GUEST_LAB_HOST) >$$log 2>&1; rc=$$?; cat $$log; \
-	if [ $$rc -ne 0 ] && grep -qE '^lab: timed out after|^\[ *[0-9]+\.[0-9]+\] Kernel panic - not syncing' $$log; then \
-		echo "lab: LAB-RETRY: guest-lab-check: the lab host timed out or its kernel panicked; booting it once more"; \
-		$(GUEST_LAB_HOST); rc=$$?; \
-	fi; rm -f $$log; exit $$rc
+guest-lab-check: $(GUEST_IMAGES) $(GUEST_DIR)/runner-static $(BUILD)/sheer
+	tests/lab/run-scenarios tiny-guests

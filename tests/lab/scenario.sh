@@ -118,3 +118,18 @@ same_markers() {
 }
 lab_process_running() { pgrep -f -- "$SHEER_LAB_TAG" >/dev/null; }
 no_lab_process_left() { ! lab_process_running; }
+# http_serve DIR: serve DIR read-only over HTTP on the build machine's loopback, which a lab machine's
+# user-mode network reaches at 10.0.2.2; HTTP_PORT gets the port. The server stops with the scenario.
+http_serve() {
+	HTTP_PORT=$(free_port SOCK_STREAM)
+	python3 -m http.server "$HTTP_PORT" --bind 127.0.0.1 --directory "$1" >"$LOGS/http.log" 2>&1 &
+	HTTP_PID=$!
+	trap 'kill "$HTTP_PID" 2>/dev/null' EXIT
+	for _ in $(seq 50); do
+		python3 -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1)' "$HTTP_PORT" \
+			2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "lab: $SCENARIO: the HTTP server did not start" >&2
+	return 1
+}

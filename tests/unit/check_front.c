@@ -16,12 +16,15 @@
 #include <unistd.h>
 
 #include "vmm/lib/cli.h"
+#include "vmm/lib/clock.h"
+#include "vmm/cli/command.h"
 #include "vmm/cli/commands.h"
+#include "vmm/cli/completion.h"
 #include "vmm/server/control.h"
 #include "vmm/lib/parse.h"
 #include "vmm/lib/private_dir.h"
 #include "vmm/server/placement.h"
-#include "vmm/cli/profile.h"
+#include "vmm/server/profile.h"
 #include "vmm/server/registry.h"
 #include "vmm/cli/run_options.h"
 #include "vmm/server/spec.h"
@@ -183,14 +186,14 @@ START_TEST(profile_errors_name_file_and_line)
 {
 	assert_profile_error("[server]\nname = a\ncpu = 2\n", "3: unknown key 'cpu' in [server]");
 	assert_profile_error("[server]\n\n\nmemory = 12X\n",
-			     "4: invalid memory '12X' (expected a non-zero size in whole 4K pages, like 512M or 2G)");
+			     "4: invalid memory '12X' (expected a size like 512M or 2G: a multiple of 2 MiB and at least 8 MiB)");
 	assert_profile_error("[server]\ncpus = 0\n", "2: invalid cpus '0' (expected a number from 1 to 64)");
 	assert_profile_error("[server]\ncpus = 65\n", "2: invalid cpus '65' (expected a number from 1 to 64)");
 	assert_profile_error("[server]\nname = bad/name\n",
 			     "2: invalid name 'bad/name' (expected letters, digits, '-', '_' or '.', "
 			     "starting with a letter or digit, at most 63)");
 	assert_profile_error("name = a\n", "1: key 'name' before any section (start with [server])");
-	assert_profile_error("[servers]\n", "1: unknown section [servers] (expected [server] or [device])");
+	assert_profile_error("[servers]\n", "1: unknown section [servers] (expected [server], [device] or [nic])");
 	assert_profile_error("[server\n", "1: section header without closing ']'");
 	assert_profile_error("[server]\njust words\n", "2: expected 'key = value', '[section]' or a comment");
 	assert_profile_error("[server]\n= 3\n", "2: missing key before '='");
@@ -201,6 +204,50 @@ START_TEST(profile_errors_name_file_and_line)
 	assert_profile_error("[server]\n[device]\npci = 01:00.0\nname = x\n", "4: unknown key 'name' in [device]");
 	assert_profile_error("[server]\nallow_unsafe_interrupts = perhaps\n",
 			     "2: invalid allow_unsafe_interrupts 'perhaps' (expected yes or no)");
+}
+END_TEST
+
+START_TEST(profile_nic_sections)
+{
+	struct server_spec spec;
+
+	spec_init(&spec);
+	ck_assert_int_eq(profile_load(scratch_file("nic.ini", "[server]\nname = web01\nmemory = 64M\nkernel = /k\n"
+								 "[nic]\nbridge = br0\n"
+								 "[nic]\nname = up\ntap = tap7\nmac = 02:00:00:00:00:09\nqueues = 1\n"),
+				      &spec, err, sizeof(err)), 0);
+	ck_assert_uint_eq(spec.cfg.n_nics, 2);
+	ck_assert_str_eq(spec.cfg.nics[0].bridge, "br0");
+	ck_assert_str_eq(spec.cfg.nics[1].tap, "tap7");
+	ck_assert_uint_eq(spec.cfg.nics[1].mac[5], 9);
+	/* The check names the first NIC and derives its MAC from the server's name: the same every time. */
+	spec_check(&spec, err, sizeof(err));
+	ck_assert_str_eq(spec.cfg.nics[0].name, "net0");
+	ck_assert_uint_eq(spec.cfg.nics[0].mac[0], 0x02);
+	ck_assert_str_eq(spec.cfg.nics[1].name, "up");
+	assert_profile_error("[server]\n[nic]\nmac = 02:00:00:00:00:01\n", "2: [nic] needs exactly one of 'bridge =' and 'tap ='");
+	assert_profile_error("[server]\n[nic]\nbridge = br0\ntap = t0\n", "2: [nic] needs exactly one of 'bridge =' and 'tap ='");
+	assert_profile_error("[server]\n[nic]\nbridge = br/0\n",
+			     "3: invalid bridge 'br/0' (expected a host bridge's name, like br0)");
+	assert_profile_error("[server]\n[nic]\nbridge = br0\nmac = 01:00:00:00:00:01\n",
+			     "4: invalid mac '01:00:00:00:00:01' (expected a unicast MAC address like 02:5e:00:00:00:01)");
+	assert_profile_error("[server]\n[nic]\nbridge = br0\nqueues = 4\n",
+			     "4: invalid queues '4' (expected 1 (one queue pair; multiqueue is not offered yet))");
+	assert_profile_error("[server]\n[nic]\nbridge = br0\npci = 01:00.0\n", "4: unknown key 'pci' in [nic]");
+}
+END_TEST
+
+START_TEST(spec_refuses_nics_with_the_same_mac)
+{
+	struct server_spec spec;
+
+	spec_init(&spec);
+	ck_assert_int_eq(profile_load(scratch_file("twins.ini", "[server]\nname = web01\nmemory = 64M\nkernel = /k\n"
+								   "[nic]\nbridge = br0\nmac = 02:00:00:00:00:01\n"
+								   "[nic]\nbridge = br1\nmac = 02:00:00:00:00:01\n"),
+				      &spec, err, sizeof(err)), 0);
+	ck_assert_int_eq(spec_check(&spec, err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "web01: NICs net0 and net1 have the same MAC");
 }
 END_TEST
 
@@ -299,7 +346,6 @@ START_TEST(flag_errors)
 	const char *two[] = { "a.ini", "b.ini", NULL };
 	const char *bad_memory[] = { "--memory", "lots", NULL };
 	const char *missing_value[] = { "--memory", NULL };
-	const char *help[] = { "--help", NULL };
 	struct server_spec spec;
 
 	ck_assert_int_eq(parse_args(&spec, unknown), -EINVAL);
@@ -307,9 +353,8 @@ START_TEST(flag_errors)
 	ck_assert_int_eq(parse_args(&spec, two), -EINVAL);
 	ck_assert_str_eq(err, "run: more than one profile given ('a.ini', 'b.ini')");
 	ck_assert_int_eq(parse_args(&spec, bad_memory), -EINVAL);
-	ck_assert_str_eq(err, "run: invalid memory 'lots' (expected a non-zero size in whole 4K pages, like 512M or 2G)");
+	ck_assert_str_eq(err, "run: invalid memory 'lots' (expected a size like 512M or 2G: a multiple of 2 MiB and at least 8 MiB)");
 	ck_assert_int_eq(parse_args(&spec, missing_value), -EINVAL);
-	ck_assert_int_eq(parse_args(&spec, help), RUN_OPTIONS_HELP);
 }
 END_TEST
 
@@ -334,7 +379,7 @@ START_TEST(check_requires_name_memory_kernel_files)
 	ck_assert_str_eq(err, "kernel /nonexistent/vmlinuz: No such file or directory");
 	strcpy(spec.cfg.kernel, scratch);
 	ck_assert_int_eq(spec_check(&spec, err, sizeof(err)), -EINVAL);
-	snprintf(want, sizeof(want), "kernel %s: not a regular file", scratch);
+	snprintf(want, sizeof(want), "kernel %s: is a directory, not a file", scratch);
 	ck_assert_str_eq(err, want);
 	strcpy(spec.cfg.kernel, scratch_file("bzImage", "not really"));
 	ck_assert_int_eq(spec_check(&spec, err, sizeof(err)), 0);
@@ -345,6 +390,40 @@ START_TEST(check_requires_name_memory_kernel_files)
 	strcpy(spec.cfg.firmware, "/nonexistent/bios.bin");
 	ck_assert_int_eq(spec_check(&spec, err, sizeof(err)), -EINVAL);
 	ck_assert_str_eq(err, "w: firmware is for boot = disk; this server boots its kernel directly");
+}
+END_TEST
+
+/* What the VMM maps (2 MiB host pages, at least 8 MiB) is refused up front, naming the server and the size as given. */
+START_TEST(check_memory_rule_names_the_server)
+{
+	static const char *const refused[] = { "5000K", "0", "6M", "9M", "16777217" };
+	static const char *const accepted[] = { "8M", "10M", "16384K", "1G" };
+	const char *kernel = scratch_file("bzImage", "not really");
+	struct server_spec spec;
+	char want[256];
+
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		const char *args[] = { "--name", "web1", "--kernel", kernel, "--memory", refused[i], NULL };
+
+		ck_assert_int_eq(parse_args(&spec, args), 0);
+		ck_assert_int_eq(spec_check(&spec, err, sizeof(err)), -EINVAL);
+		snprintf(want, sizeof(want), "web1: memory %s: must be a multiple of 2 MiB and at least 8 MiB (e.g. 512M)",
+			 refused[i]);
+		ck_assert_str_eq(err, want);
+	}
+	for (size_t i = 0; i < sizeof(accepted) / sizeof(accepted[0]); i++) {
+		const char *args[] = { "--name", "web1", "--kernel", kernel, "--memory", accepted[i], NULL };
+
+		ck_assert_int_eq(parse_args(&spec, args), 0);
+		ck_assert_msg(spec_check(&spec, err, sizeof(err)) == 0, "%s: %s", accepted[i], err);
+	}
+	/* The same rule through a profile's memory = */
+	spec_init(&spec);
+	ck_assert_int_eq(profile_load(scratch_file("p.ini", "[server]\nmemory = 5000K\nname = web1\n"), &spec, err,
+				      sizeof(err)), 0);
+	strcpy(spec.cfg.kernel, kernel);
+	ck_assert_int_eq(spec_check(&spec, err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "web1: memory 5000K: must be a multiple of 2 MiB and at least 8 MiB (e.g. 512M)");
 }
 END_TEST
 
@@ -655,6 +734,32 @@ START_TEST(checkpoint_request_round_trip_and_refusals)
 }
 END_TEST
 
+START_TEST(device_requests_round_trip_and_refusals)
+{
+	const char *attach = "device-attach takes \"pci\" (a PCI address), \"group\" and \"failover\"";
+	const char *detach = "device-detach takes \"pci\" (a PCI address)";
+	struct control_request request = { .command = CONTROL_DEVICE_ATTACH, .pci = "0000:00:02.0", .group = 7 };
+	struct control_request decoded;
+	char *text = control_request_format(&request);
+
+	ck_assert_int_eq(control_request_parse(text, strlen(text), &decoded, err, sizeof(err)), 0);
+	ck_assert_int_eq(decoded.command, CONTROL_DEVICE_ATTACH);
+	ck_assert_str_eq(decoded.pci, "0000:00:02.0");
+	ck_assert_int_eq(decoded.group, 7);
+	free(text);
+	request.command = CONTROL_DEVICE_DETACH;
+	text = control_request_format(&request);
+	ck_assert_int_eq(control_request_parse(text, strlen(text), &decoded, err, sizeof(err)), 0);
+	ck_assert_int_eq(decoded.command, CONTROL_DEVICE_DETACH);
+	free(text);
+	assert_rejected("{\"command\":\"device-attach\",\"pci\":\"0000:00:02.0\"}", attach);
+	assert_rejected("{\"command\":\"device-attach\",\"pci\":\"../../x\",\"group\":1}", attach);
+	assert_rejected("{\"command\":\"device-attach\",\"pci\":\"0000:00:02.0\",\"group\":-1}", attach);
+	assert_rejected("{\"command\":\"device-detach\",\"pci\":\"0000:00:02.0\",\"group\":1}", detach);
+	assert_rejected("{\"command\":\"device-detach-cancel\"}", detach);
+}
+END_TEST
+
 static json_t *handle(struct fake_vm *vm, const char *request)
 {
 	char *text = control_handle(&fake_ops, vm, request, strlen(request));
@@ -699,6 +804,18 @@ START_TEST(handle_dispatches_to_ops)
 	reply = handle(&vm, "{\"command\":\"resume\"}");
 	ck_assert_int_eq(control_reply_check(reply, err, sizeof(err)), -EREMOTEIO);
 	ck_assert_str_eq(err, "resume: Device or resource busy");
+	json_decref(reply);
+
+	/* The refusals an operator meets most, in words (vm_pause and vm_resume's errnos). */
+	vm.fail_with = -EALREADY;
+	reply = handle(&vm, "{\"command\":\"pause\"}");
+	ck_assert_int_eq(control_reply_check(reply, err, sizeof(err)), -EREMOTEIO);
+	ck_assert_str_eq(err, "already paused");
+	json_decref(reply);
+	vm.fail_with = -EINVAL;
+	reply = handle(&vm, "{\"command\":\"resume\"}");
+	ck_assert_int_eq(control_reply_check(reply, err, sizeof(err)), -EREMOTEIO);
+	ck_assert_str_eq(err, "not paused");
 	json_decref(reply);
 
 	reply = handle(&vm, "{\"command\":[]}");
@@ -1205,6 +1322,203 @@ START_TEST(shutdown_times_out_when_the_guest_ignores_the_button)
 }
 END_TEST
 
+/* Looking (list, status, pause...) never makes a run directory: one that is not there holds no servers. */
+START_TEST(looking_makes_no_run_directory)
+{
+	const char *list[] = { "list", NULL };
+	const char *status[] = { "status", "web01", NULL };
+	const char *missing = scratch_file("nowhere", NULL);
+	struct registry_names names;
+	struct registry registry;
+
+	quiet_output();
+	setenv("SHEER_RUN_DIR", missing, 1);
+	ck_assert_int_eq(registry_open_existing(&registry, err, sizeof(err)), 0);
+	ck_assert_int_eq(registry_list(&registry, false, &names), 0);
+	ck_assert_uint_eq(names.count, 0);
+	registry_close(&registry);
+	ck_assert_int_eq(run_command(cmd_list, list), SHEER_EXIT_OK);
+	ck_assert_int_eq(run_command(cmd_status, status), SHEER_EXIT_USAGE);
+	ck_assert_int_eq(access(missing, F_OK), -1);
+	/* Starting a server makes it, as before. */
+	ck_assert_int_eq(registry_open(&registry, err, sizeof(err)), 0);
+	ck_assert_int_eq(access(missing, F_OK), 0);
+	registry_close(&registry);
+}
+END_TEST
+
+/* --timeout 0: press and return at once, even though this guest never stops; exit 0, saying so. */
+START_TEST(shutdown_timeout_zero_presses_and_returns)
+{
+	const char *shutdown_cmd[] = { "shutdown", "web01", "--timeout", "0", NULL };
+	struct control_server server;
+	struct fake_vm vm = { 0 };
+	char line[256] = "";
+	uint64_t start;
+	FILE *f;
+
+	ck_assert_ptr_nonnull(freopen(scratch_file("stdout", NULL), "w", stdout));
+	ck_assert_ptr_nonnull(freopen("/dev/null", "w", stderr));
+	start_fake_server(&server, "web01", &vm);
+	start = clock_monotonic_ns();
+	ck_assert_int_eq(run_command(cmd_shutdown, shutdown_cmd), SHEER_EXIT_OK);
+	ck_assert_uint_lt(clock_monotonic_ns() - start, 900000000ull);
+	ck_assert_int_eq(vm.shutdowns, 1);
+	fflush(stdout);
+	f = fopen(scratch_file("stdout", NULL), "r");
+	ck_assert_ptr_nonnull(fgets(line, sizeof(line), f));
+	fclose(f);
+	ck_assert_str_eq(line, "web01: power button pressed (not waiting for it to stop)\n");
+	control_server_stop(&server);
+}
+END_TEST
+
+/* ---- the command table: what the dispatcher, help, man page and completion read ---- */
+
+static void assert_command_whole(const struct command *cmd)
+{
+	unsigned int min, max;
+
+	ck_assert_msg(cmd->summary && cmd->summary[0], "%s: no summary", cmd->name);
+	ck_assert_msg(cmd->description && cmd->description[0], "%s: no description", cmd->name);
+	command_arg_bounds(cmd, &min, &max);
+	ck_assert_uint_le(min, max);
+	for (const struct command_option *opt = cmd->options; opt && opt->name; opt++) {
+		ck_assert_msg(opt->help && opt->help[0], "%s --%s: no help", cmd->name, opt->name);
+		ck_assert_str_ne(opt->name, "help");	/* -h and --help are the dispatcher's, for every command */
+		ck_assert_ptr_eq(command_option_find(cmd, opt->name, strlen(opt->name)), opt);
+		ck_assert_int_lt(opt - cmd->options, 64);	/* the check keeps required options in a bit mask */
+	}
+}
+
+/* Every entry says what it does and is found by its name; a subcommand is run by its parent. */
+START_TEST(command_table_entries_are_whole)
+{
+	unsigned int n = 0;
+
+	for (const struct command *cmd = command_table(); cmd->name; cmd++, n++) {
+		ck_assert_ptr_nonnull(cmd->run);
+		ck_assert_ptr_eq(command_find(command_table(), cmd->name), cmd);
+		assert_command_whole(cmd);
+		for (const struct command *child = cmd->children; child && child->name; child++) {
+			ck_assert_ptr_null(child->run);
+			ck_assert_ptr_null(child->children);
+			ck_assert_ptr_eq(command_find(cmd->children, child->name), child);
+			assert_command_whole(child);
+		}
+	}
+	ck_assert_uint_ge(n, 20);
+	ck_assert_ptr_null(command_find(command_table(), "nosuch"));
+}
+END_TEST
+
+/* The words after "sheer NAME" checked against NAME's entry. */
+static int check_words(const char *name, const char *const *words)
+{
+	char *argv[16] = { "sheer", (char *)name };
+	int argc = 2;
+
+	for (; *words; words++)
+		argv[argc++] = (char *)*words;
+	return command_check(command_find(command_table(), name), name, argc, argv, 2);
+}
+
+START_TEST(command_check_reads_words_as_getopt_does)
+{
+	const char *cmdline_h[] = { "--cmdline", "-h", NULL }, *help_last[] = { "--name=x", "--help", NULL };
+	const char *help_after_error[] = { "--vcpus", "2", "-h", NULL }, *after_dashes[] = { "--", "-h", NULL };
+	const char *two_profiles[] = { "a.ini", "b.ini", NULL }, *no_to[] = { "web01", NULL };
+	const char *to_equals[] = { "--to=unix:/x", "web01", NULL }, *to_last[] = { "web01", "--to", NULL };
+	const char *json_value[] = { "web01", "--json=1", NULL }, *dash[] = { "-", NULL };
+	const char *rest[] = { "--complete", "--no-such", "-x", NULL }, *short_opt[] = { "web01", "-j", NULL };
+
+	quiet_output();
+	ck_assert_int_eq(check_words("run", cmdline_h), 0);	/* -h is --cmdline's value */
+	ck_assert_int_eq(check_words("run", help_last), COMMAND_HELP);
+	ck_assert_int_eq(check_words("run", help_after_error), COMMAND_HELP);	/* help wins */
+	ck_assert_int_eq(check_words("run", after_dashes), 0);			/* a profile named -h */
+	ck_assert_int_eq(check_words("run", two_profiles), -EINVAL);
+	ck_assert_int_eq(check_words("migrate", no_to), -EINVAL);
+	ck_assert_int_eq(check_words("migrate", to_equals), 0);
+	ck_assert_int_eq(check_words("migrate", to_last), -EINVAL);
+	ck_assert_int_eq(check_words("status", json_value), -EINVAL);
+	ck_assert_int_eq(check_words("status", short_opt), -EINVAL);
+	ck_assert_int_eq(check_words("status", dash), 0);			/* "-" is a word, not an option */
+	ck_assert_int_eq(check_words("help", rest), 0);
+}
+END_TEST
+
+START_TEST(command_synopsis_lines)
+{
+	const struct command *power = command_find(command_table(), "power");
+	char line[COMMAND_SYNOPSIS_MAX];
+
+	ck_assert_int_eq(command_synopsis(command_find(command_table(), "migrate"), "migrate", 0, line, sizeof(line)), 0);
+	ck_assert_str_eq(line, "sheer migrate NAME --to ADDR [OPTIONS]");
+	ck_assert_int_eq(command_synopsis(command_find(command_table(), "migrate"), "migrate", 1, line, sizeof(line)),
+			 -ENOENT);
+	ck_assert_int_eq(command_synopsis(command_find(command_table(), "pause"), "pause", 0, line, sizeof(line)), 0);
+	ck_assert_str_eq(line, "sheer pause NAME");
+	ck_assert_int_eq(command_synopsis(command_find(command_table(), "bmc"), "bmc", 1, line, sizeof(line)), 0);
+	ck_assert_str_eq(line, "sheer bmc TARGET bootdev disk|pxe [--persistent] [OPTIONS]");
+	ck_assert_int_eq(command_synopsis(command_find(command_table(), "bmc"), "bmc", 2, line, sizeof(line)), -ENOENT);
+	ck_assert_int_eq(command_synopsis(command_find(power->children, "simulate"), "power simulate", 0, line,
+					  sizeof(line)), 0);
+	ck_assert_str_eq(line, "sheer power simulate --traces DIR --policy POLICY[,POLICY...] [OPTIONS]");
+}
+END_TEST
+
+/* What `sheer help --complete WORDS...` prints. */
+static char *completions(const char *const *words)
+{
+	char *text = NULL;
+	size_t len;
+	FILE *out = open_memstream(&text, &len);
+	int n = 0;
+
+	ck_assert_ptr_nonnull(out);
+	while (words[n])
+		n++;
+	completion_print(out, n, (char **)words);
+	fclose(out);
+	return text;
+}
+
+static void assert_completes(const char *const *words, const char *wanted)
+{
+	char *got = completions(words);
+
+	ck_assert_str_eq(got, wanted);
+	free(got);
+}
+
+START_TEST(completion_knows_what_each_word_is)
+{
+	const char *empty[] = { "", NULL }, *boot[] = { "run", "--boot", "", NULL };
+	const char *after_value[] = { "run", "--cmdline", "-h", "", NULL }, *status[] = { "status", "", NULL };
+	const char *address[] = { "migrate", "--to", "", NULL }, *to_logical[] = { "switch", "x", "--to", "logical", "", NULL };
+	const char *device[] = { "device", "", NULL }, *attach[] = { "device", "attach", "", NULL };
+	const char *help_sub[] = { "help", "power", "", NULL }, *rest[] = { "help", "--complete", "", NULL };
+	const char *options[] = { "restore", "x", "--", NULL }, *after_dashes[] = { "run", "--", "-", NULL };
+	char *all = completions(empty);
+
+	ck_assert_ptr_eq(strstr(all, "help\nversion\nrun\n"), all);
+	ck_assert_ptr_nonnull(strstr(all, "\nphysical\n"));
+	free(all);
+	assert_completes(boot, "kernel\ndisk\n");
+	assert_completes(after_value, "@profiles\n");
+	assert_completes(status, "@servers\n");
+	assert_completes(address, "");
+	assert_completes(to_logical, "@physical\n@profiles\n");
+	assert_completes(device, "attach\ndetach\n");
+	assert_completes(attach, "@servers\n");
+	assert_completes(help_sub, "simulate\n");
+	assert_completes(rest, "");
+	assert_completes(options, "--name\n--numa-node\n--shared-cores\n--help\n");
+	assert_completes(after_dashes, "@profiles\n");
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create("front");
@@ -1213,6 +1527,7 @@ Suite *unit_suite(void)
 	TCase *placement = tcase_create("placement");
 	TCase *control = tcase_create("control");
 	TCase *sockets = tcase_create("sockets");
+	TCase *commands = tcase_create("commands");
 
 	tcase_add_test(parse, size_accepts_binary_units);
 	tcase_add_test(parse, size_rejects_garbage);
@@ -1221,6 +1536,8 @@ Suite *unit_suite(void)
 	tcase_add_checked_fixture(profile, scratch_setup, scratch_teardown);
 	tcase_add_test(profile, profile_reads_every_key);
 	tcase_add_test(profile, profile_errors_name_file_and_line);
+	tcase_add_test(profile, profile_nic_sections);
+	tcase_add_test(profile, spec_refuses_nics_with_the_same_mac);
 	tcase_add_test(profile, profile_rejects_long_values_and_lines);
 	tcase_add_test(profile, profile_more_devices_than_allowed);
 	tcase_add_test(profile, profile_missing_file);
@@ -1228,6 +1545,7 @@ Suite *unit_suite(void)
 	tcase_add_test(profile, flags_alone_are_enough);
 	tcase_add_test(profile, flag_errors);
 	tcase_add_test(profile, check_requires_name_memory_kernel_files);
+	tcase_add_test(profile, check_memory_rule_names_the_server);
 	tcase_add_test(profile, check_disk_boot_requirements);
 
 	tcase_add_checked_fixture(placement, placement_setup, placement_teardown);
@@ -1240,6 +1558,7 @@ Suite *unit_suite(void)
 	tcase_add_test(control, request_round_trip);
 	tcase_add_test(control, malformed_requests_are_rejected);
 	tcase_add_test(control, checkpoint_request_round_trip_and_refusals);
+	tcase_add_test(control, device_requests_round_trip_and_refusals);
 	tcase_add_test(control, handle_dispatches_to_ops);
 	tcase_add_test(control, status_json_types_are_checked);
 
@@ -1254,13 +1573,21 @@ Suite *unit_suite(void)
 	tcase_add_test(sockets, registry_entry_keeps_the_profile);
 	tcase_add_test(sockets, record_store_never_follows_a_planted_symlink);
 	tcase_add_test(sockets, run_directory_of_another_user_is_refused);
+	tcase_add_test(sockets, looking_makes_no_run_directory);
 	tcase_add_test(sockets, manage_commands_reach_the_server);
 	tcase_add_test(sockets, list_reports_a_server_it_could_not_query);
 	tcase_add_test(sockets, manage_refuses_unknown_names_and_bad_usage);
 	tcase_add_test(sockets, shutdown_waits_for_the_server_to_stop);
 	tcase_add_test(sockets, shutdown_times_out_when_the_guest_ignores_the_button);
+	tcase_add_test(sockets, shutdown_timeout_zero_presses_and_returns);
+
+	tcase_add_test(commands, command_table_entries_are_whole);
+	tcase_add_test(commands, command_check_reads_words_as_getopt_does);
+	tcase_add_test(commands, command_synopsis_lines);
+	tcase_add_test(commands, completion_knows_what_each_word_is);
 
 	suite_add_tcase(s, parse);
+	suite_add_tcase(s, commands);
 	suite_add_tcase(s, profile);
 	suite_add_tcase(s, placement);
 	suite_add_tcase(s, control);

@@ -10,9 +10,11 @@
 #include "passthru/host/assign.h"
 #include "passthru/host/claim.h"
 #include "passthru/vfio/config_space.h"
-#include "passthru/vfio/msix.h"
+#include "vmm/devices/msix.h"
 #include "passthru/vfio/vfio_pci_device.h"
 #include "passthru/host/device_info.h"
+#include "passthru/host/failover.h"
+#include "vmm/lib/parse.h"
 #include "tests/unit/fake_host.h"
 
 #define NIC "0000:00:02.0"
@@ -576,7 +578,7 @@ START_TEST(device_refused_before_its_bars_are_described_is_destroyed)
 	struct vfio_pci_device *device = calloc(1, sizeof(*device));
 
 	ck_assert_ptr_nonnull(device);
-	vfio_pci_machine_init(&machine, -1, NULL, NULL, NULL, NULL, NULL, 0);
+	vfio_pci_machine_init(&machine, -1, NULL, NULL, NULL, NULL, NULL, NULL, 0);
 	device->machine = &machine;
 	device->vfio.fd = device->intx.trigger_fd = device->intx.unmask_fd = device->msi.eventfd = -1;
 	vfio_pci_destroy(device);
@@ -611,6 +613,69 @@ START_TEST(msix_table_ignores_hostile_accesses)
 }
 END_TEST
 
+/* ---- failover pairs ---- */
+
+/* An e1000e on its host driver, with its interface and MAC, as sysfs shows them. */
+static void fake_nic(const char *bdf, const char *mac)
+{
+	char path[PATH_MAX];
+
+	fake_pci(&host, bdf, "0x8086\n", "0x10d3\n", "0x020000\n", "e1000e", 7);
+	snprintf(path, sizeof(path), "/sys/devices/pci0000:00/%s/net/eth0/address", bdf);
+	fake_file(&host, path, mac);
+}
+
+static struct server_config failover_config(const char *nic_mac)
+{
+	struct server_config cfg = { .name = "fo", .n_devices = 1, .n_nics = 1 };
+
+	strcpy(cfg.devices[0].pci, "0000:00:02.0");
+	strcpy(cfg.devices[0].failover, "net0");
+	strcpy(cfg.nics[0].name, "net0");
+	strcpy(cfg.nics[0].bridge, "br0");
+	ck_assert_int_eq(parse_mac(nic_mac, cfg.nics[0].mac), 0);
+	cfg.nics[0].standby = true;
+	return cfg;
+}
+
+START_TEST(failover_pair_needs_the_same_mac)
+{
+	struct server_config cfg = failover_config("02:5e:00:00:0a:01");
+	char err[512];
+
+	fake_nic("0000:00:02.0", "02:5e:00:00:0a:01\n");
+	ck_assert_int_eq(failover_check_pairs(&env.fs, &cfg, err, sizeof(err)), 0);
+	ck_assert_uint_eq(cfg.nics[0].primary_vendor, 0x8086);	/* another host is told the model */
+	ck_assert_uint_eq(cfg.nics[0].primary_device, 0x10d3);
+	cfg = failover_config("02:5e:00:00:0a:99");
+	ck_assert_int_eq(failover_check_pairs(&env.fs, &cfg, err, sizeof(err)), -EINVAL);
+	ck_assert_str_eq(err, "fo: failover pair 0000:00:02.0 (MAC 02:5e:00:00:0a:01) and NIC net0 (MAC "
+			      "02:5e:00:00:0a:99) have different MACs; give the NIC mac = 02:5e:00:00:0a:01");
+	/* On vfio-pci already (no interface): its MAC cannot be read, so the pair cannot be checked. */
+	fake_remove(&host, "/sys/devices/pci0000:00/0000:00:02.0/net/eth0/address");
+	ck_assert_int_eq(failover_check_pairs(&env.fs, &cfg, err, sizeof(err)), -EINVAL);
+	ck_assert_ptr_nonnull(strstr(err, "has no network interface on this host"));
+}
+END_TEST
+
+START_TEST(failover_pick_takes_a_free_nic_of_the_model_and_mac)
+{
+	struct server_config cfg = failover_config("02:5e:00:00:0a:01");
+	const char pool[2][16] = { "0000:00:03.0", "0000:00:04.0" };
+	char bdf[16];
+
+	cfg.nics[0].primary_vendor = 0x8086;
+	cfg.nics[0].primary_device = 0x10d3;
+	fake_nic("0000:00:03.0", "02:5e:00:00:0a:77\n");	/* another MAC */
+	fake_nic("0000:00:04.0", "02:5e:00:00:0a:01\n");
+	ck_assert_int_eq(failover_pick(&env.fs, run_dir, &cfg.nics[0], pool, 2, bdf), 0);
+	ck_assert_str_eq(bdf, "0000:00:04.0");
+	ck_assert_int_eq(failover_pick(&env.fs, run_dir, &cfg.nics[0], pool, 1, bdf), -ENOENT);
+	cfg.nics[0].primary_device = 0x100e;	/* an e1000 partner: no NIC of that model here */
+	ck_assert_int_eq(failover_pick(&env.fs, run_dir, &cfg.nics[0], pool, 2, bdf), -ENOENT);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *suite = suite_create("passthru");
@@ -637,6 +702,8 @@ Suite *unit_suite(void)
 	tcase_add_test(refusals, refused_group_held_through_another_member);
 	tcase_add_test(refusals, refused_bad_addresses);
 	tcase_add_test(release, release_refuses_live_and_unclaimed);
+	tcase_add_test(claims, failover_pair_needs_the_same_mac);
+	tcase_add_test(claims, failover_pick_takes_a_free_nic_of_the_model_and_mac);
 	tcase_add_test(release, release_stale_claim);
 	tcase_add_test(release, recover_only_stale_claims);
 	tcase_add_test(release, claim_of_a_device_that_is_gone_is_cleared);

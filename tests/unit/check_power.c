@@ -8,7 +8,10 @@
 #include <unistd.h>
 
 #include "power/planner/power.h"
+#include "power/planner/sheer.h"
+#include "power/sim/report.h"
 #include "power/sim/sim.h"
+#include "power/sim/synthetic.h"
 #include "power/sim/trace.h"
 #include "vmm/lib/cli.h"
 
@@ -349,6 +352,210 @@ START_TEST(a_relieved_server_whose_new_host_is_emptied_migrates_twice)
 }
 END_TEST
 
+/*
+ * The sheer policy's search as it was before its index: every host in turn, best
+ * fit among running ones, else the most efficient empty one. The reference the
+ * index must agree with, host for host.
+ */
+static bool scan_fits(const struct sheer_state *s, const struct power_fleet *f, int host, int server)
+{
+	const struct power_host *h = &f->hosts[host];
+	const struct power_server *v = &f->servers[server];
+
+	if (!host_suitable(f, host, server))
+		return false;
+	if (v->mips > h->model->mips_per_pe &&
+	    s->forecast[server] + SHEER_SIGMAS * sqrt(s->variance[server]) > h->model->mips_per_pe)
+		return false;
+	return sheer_host_forecast_with(s, f, host, server) <= SHEER_BUDGET * host_model_total_mips(h->model);
+}
+
+static int scan_find_host(const struct sheer_state *s, const struct power_fleet *f, int server, const bool *avoid)
+{
+	double best_fill = -1, best_eff = -1;
+	int best_on = -1, best_off = -1;
+
+	for (int h = 0; h < f->n_hosts; h++) {
+		double capacity = host_model_total_mips(f->hosts[h].model);
+
+		if (avoid[h] || !scan_fits(s, f, h, server))
+			continue;
+		if (f->hosts[h].n_servers > 0) {
+			double fill = sheer_host_forecast_with(s, f, h, server) / capacity;
+
+			if (fill > best_fill) {
+				best_fill = fill;
+				best_on = h;
+			}
+		} else if (capacity / f->hosts[h].model->watts[0] > best_eff) {
+			best_eff = capacity / f->hosts[h].model->watts[0];
+			best_off = h;
+		}
+	}
+	return best_on >= 0 ? best_on : best_off;
+}
+
+static unsigned rnd(unsigned *state, unsigned n)
+{
+	*state = *state * 1103515245u + 12345u;
+	return (*state >> 8) % n;
+}
+
+/*
+ * Three models, two of one capacity but different efficiency; small pools of
+ * sizes and histories so that many hosts load alike and ties are common; some
+ * devices, excluded hosts, CPU still booting, servers too big for one core, and
+ * memory sizes between the usual ones.
+ */
+static const struct host_model test_models[] = {
+	{ .name = "small", .mips_per_pe = 1860, .pes = 2, .mem_mb = 4096, .bw_mbit = 1000,
+	  .watts = { 86, 89, 92, 96, 99, 102, 106, 108, 112, 114, 117 } },
+	{ .name = "big", .mips_per_pe = 2660, .pes = 4, .mem_mb = 8192, .bw_mbit = 1000,
+	  .watts = { 93, 97, 101, 105, 110, 116, 121, 125, 129, 133, 135 } },
+	{ .name = "small, greedier", .mips_per_pe = 1860, .pes = 2, .mem_mb = 6144, .bw_mbit = 1000,
+	  .watts = { 120, 124, 128, 132, 136, 140, 144, 148, 152, 156, 160 } },
+};
+
+static void random_fleet(struct power_fleet *f, unsigned *seed)
+{
+	static const double mips[] = { 500, 1000, 2000, 2500, 3000 };
+	static const int mem[] = { 613, 870, 1000, 1740 };
+	int n_hosts = 10 + rnd(seed, 60), n_servers = 10 + rnd(seed, 150);
+
+	ck_assert_int_eq(power_fleet_init(f, n_hosts, n_servers), 0);
+	for (int h = 0; h < n_hosts; h++) {
+		struct power_host *host = &f->hosts[h];
+
+		host->model = &test_models[rnd(seed, 3)];
+		host->excluded = rnd(seed, 20) == 0;
+		host->booting_mips = rnd(seed, 8) == 0 ? 500 : 0;
+		if (rnd(seed, 5) == 0) {
+			host->n_devices = 1 + rnd(seed, 2);
+			for (int d = 0; d < host->n_devices; d++)
+				snprintf(host->devices[d].model, POWER_MODEL_LEN, "%s", rnd(seed, 2) ? "mlx5" : "a100");
+		}
+	}
+	for (int i = 0; i < n_servers; i++) {
+		struct power_server *v = &f->servers[i];
+		int pattern = rnd(seed, 6);
+
+		v->mips = mips[rnd(seed, 5)];
+		v->mem_mb = mem[rnd(seed, 4)];
+		v->ram_mb = v->mem_mb;
+		for (int k = 0; k < 14; k++)
+			power_server_record(v, 0.05 * (1 + (pattern * (k + 3)) % 9));
+		v->demand_mips = v->history[0] * v->mips;
+		if (rnd(seed, 10) == 0) {
+			v->n_devices = 1;
+			snprintf(v->devices[0], POWER_MODEL_LEN, "mlx5");
+		}
+		if (rnd(seed, 8) != 0)
+			power_fleet_assign(f, i, rnd(seed, n_hosts));
+	}
+}
+
+START_TEST(sheer_search_picks_what_a_scan_of_every_host_picks)
+{
+	unsigned seed = 42;
+
+	for (int fleet = 0; fleet < 60; fleet++) {
+		struct power_fleet f;
+		struct power_policy *p;
+		struct sheer_state *s;
+		struct plan_state st;
+		bool *avoid;
+
+		random_fleet(&f, &seed);
+		avoid = calloc(f.n_hosts, sizeof(bool));
+		ck_assert_ptr_nonnull(avoid);
+		ck_assert_int_eq(power_policy_new("sheer", &p), 0);
+		ck_assert_int_eq(plan_state_init(&st, &f), 0);
+		s = sheer_state_get(p, &f);
+		ck_assert_ptr_nonnull(s);
+		ck_assert_int_eq(sheer_prepare(s, &f, NULL), 0);
+		/* Searches between moves: the index must follow every host that gains or loses a server. */
+		for (int step = 0; step < 200; step++) {
+			int v = rnd(&seed, f.n_servers), kept_out = rnd(&seed, f.n_hosts), from, to, got, want;
+
+			avoid[kept_out] = rnd(&seed, 3) == 0;
+			sheer_index_avoid(s, &f, kept_out, avoid[kept_out]);
+			got = sheer_find_host(s, &st, v);
+			want = scan_find_host(s, &f, v, avoid);
+			ck_assert_msg(got == want, "fleet %d step %d, server %d: the index picked host %d, a scan %d",
+				      fleet, step, v, got, want);
+			/* Moves may touch the host kept out too: it must be summed again when it comes back. */
+			from = f.servers[v].host;
+			to = got >= 0 && rnd(&seed, 2) ? got : (int)rnd(&seed, f.n_hosts);
+			if (power_fleet_assign(&f, v, to) == 0)
+				sheer_index_added(s, &f, to, v);
+			if (from >= 0)
+				sheer_index_refresh(s, &f, from);
+			avoid[kept_out] = false;
+			sheer_index_avoid(s, &f, kept_out, false);
+		}
+		ck_assert_int_eq(st.host_searches, 200);
+		plan_state_free(&st);
+		power_policy_free(p);
+		power_fleet_free(&f);
+		free(avoid);
+	}
+}
+END_TEST
+
+/*
+ * How many hosts a search looks at, without timing anything: a scan looks at all
+ * of them, the index at a few per level of its trees (about 7.5 more per doubling
+ * of the fleet on these fleets). Fleets 8 times apart in size, each in its first
+ * interval, the busiest: the generator packs loosely.
+ */
+START_TEST(a_sheer_search_examines_log_hosts_not_every_host)
+{
+	static const int sizes[][2] = { { 2000, 2630 }, { 16000, 21040 } };
+
+	for (int k = 0; k < 2; k++) {
+		struct synthetic syn;
+		struct power_policy *p;
+		struct power_plan plan;
+		double per_search, limit = 8 * log2(sizes[k][0]);
+
+		ck_assert_int_eq(synthetic_init(&syn, sizes[k][0], sizes[k][1], 1), 0);
+		ck_assert_int_eq(power_policy_new("sheer", &p), 0);
+		power_plan_init(&plan);
+		ck_assert_int_eq(power_plan_compute(p, &syn.fleet, &plan), 0);
+		ck_assert_int_ge(plan.host_searches, 100);
+		per_search = (double)plan.hosts_examined / plan.host_searches;
+		ck_assert_msg(per_search <= limit, "%d hosts: %.1f hosts examined per search, more than 8 log2(hosts) = %.1f",
+			      sizes[k][0], per_search, limit);
+		power_plan_free(&plan);
+		power_policy_free(p);
+		synthetic_free(&syn);
+	}
+}
+END_TEST
+
+START_TEST(a_synthetic_fleet_is_the_same_for_a_seed_and_holds_every_server)
+{
+	struct synthetic a, b;
+	int placed = 0;
+
+	ck_assert_int_eq(synthetic_init(&a, 300, 2000, 7), 0);
+	ck_assert_int_eq(synthetic_init(&b, 300, 2000, 7), 0);
+	for (int i = 0; i < 2000; i++) {
+		ck_assert_int_eq(a.fleet.servers[i].host, b.fleet.servers[i].host);
+		ck_assert(a.fleet.servers[i].demand_mips == b.fleet.servers[i].demand_mips);
+		placed += a.fleet.servers[i].host >= 0;
+	}
+	ck_assert_int_eq(placed, 2000);
+	/* 6.7 servers per host, 5.1 times the standard 1,052 on 800: the standard pair scaled six-fold. */
+	ck_assert_int_eq(a.fleet.hosts[0].model->pes, 12);
+	synthetic_free(&b);
+	ck_assert_int_eq(synthetic_init(&b, 300, 2000, 8), 0);
+	ck_assert(memcmp(a.fleet.history_store, b.fleet.history_store, 2000 * sizeof(*a.fleet.history_store)) != 0);
+	synthetic_free(&a);
+	synthetic_free(&b);
+}
+END_TEST
+
 START_TEST(unknown_policy_is_refused)
 {
 	struct power_policy *p = NULL;
@@ -643,6 +850,106 @@ START_TEST(folder_per_day_is_one_day_each)
 }
 END_TEST
 
+START_TEST(median_row_shows_the_median_wall_time)
+{
+	static const double walls[] = { 1.5, 4.0, 2.25 };
+	struct sim_result *r = calloc(3, sizeof(*r));
+	char *text = NULL, day[16];
+	double energy, wall;
+	long migrations;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	ck_assert_ptr_nonnull(r);
+	for (int i = 0; i < 3; i++) {
+		snprintf(r[i].day, sizeof(r[i].day), "2011030%d", i + 3);
+		r[i].energy_kwh = 100 * (i + 1);
+		r[i].migrations = 10 * (i + 1);
+		r[i].wall_s = walls[i];
+	}
+	report_table_end(f, r, 3);
+	fclose(f);
+	ck_assert_int_eq(sscanf(text, "%15s %lf %*f %*f %*f %*f %ld %*d %lf", day, &energy, &migrations, &wall), 4);
+	ck_assert_str_eq(day, "total");
+	ck_assert_double_eq_tol(wall, 7.75, 1e-9);
+	ck_assert_int_eq(sscanf(strchr(text, '\n') + 1, "%15s %lf %*f %*f %*f %*f %ld %*d %lf", day, &energy,
+				&migrations, &wall), 4);
+	ck_assert_str_eq(day, "median");
+	ck_assert_double_eq_tol(energy, 200, 1e-9);
+	ck_assert_int_eq(migrations, 20);
+	ck_assert_double_eq_tol(wall, 2.25, 1e-9);
+	free(text);
+	free(r);
+}
+END_TEST
+
+START_TEST(axis_ticks_are_one_two_or_five_times_a_power_of_ten)
+{
+	static const struct {
+		double max, step, top;
+	} cases[] = { { 42, 10, 50 }, { 595, 200, 600 }, { 80, 20, 80 }, { 1, 0.2, 1 },
+		      { 4.3, 1, 5 }, { 0.37, 0.1, 0.4 }, { 0, 0.2, 1 } };
+	struct axis a;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		axis_fit(cases[i].max, 5, &a);
+		ck_assert_double_eq_tol(a.step, cases[i].step, 1e-12);
+		ck_assert_double_eq_tol(a.top, cases[i].top, 1e-9);
+	}
+	ck_assert_int_eq(axis_hour_step(24, 14), 2);
+	ck_assert_int_eq(axis_hour_step(48, 14), 6);
+	ck_assert_int_eq(axis_hour_step(168, 14), 12);
+}
+END_TEST
+
+/* A day at 40-80 active hosts after an initial placement on 595 hosts. */
+static void day_after_a_peak(struct sim_result *r)
+{
+	snprintf(r->day, sizeof(r->day), "20110303");
+	r->n_points = TRACE_SAMPLES - 1;
+	for (int k = 1; k < TRACE_SAMPLES; k++) {
+		struct sim_point *p = &r->series[k - 1];
+
+		p->time_s = k * POWER_INTERVAL_S + 0.1;
+		p->active_hosts = k == 1 ? 595 : 40 + k % 41;
+		p->power_w = p->active_hosts * 100.0;
+	}
+}
+
+START_TEST(plot_fits_the_day_not_the_initial_placement)
+{
+	struct sim_result *r = calloc(1, sizeof(*r));
+	struct svg_series series = { "sheer", r, 1 };
+	struct svg_plot plot = { .series = &series, .n_series = 1, .traces = "a&b<c>", .n_hosts = 800,
+				 .min_servers = 1052, .max_servers = 1052, .max_migrations = -1 };
+	struct plot_range range;
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	ck_assert_ptr_nonnull(r);
+	day_after_a_peak(r);
+	r->series[143].active_hosts = 300;	/* a lone spike at noon is marked, not fitted */
+	range = plot_range(&series, 1, PLOT_ACTIVE_HOSTS);
+	ck_assert_double_eq(range.limit, 80);
+	ck_assert_double_eq(range.max, 595);
+	ck_assert_int_eq(svg_write(f, &plot), 0);
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(text, ">sheer power simulate: active hosts and power</text>"));
+	ck_assert_ptr_nonnull(strstr(text, "traces a&amp;b&lt;c&gt; (1 day, 20110303); policies sheer</text>"));
+	ck_assert_ptr_nonnull(strstr(text, ">800 hosts; 1052 servers; interval 300 s</text>"));
+	ck_assert_ptr_nonnull(strstr(text, "text-anchor='end'>80</text>"));	/* the y-axis tops at 80 */
+	ck_assert_ptr_null(strstr(text, "text-anchor='end'>600</text>"));
+	ck_assert_ptr_nonnull(strstr(text, "values above the scale, up to 595)"));
+	ck_assert_ptr_nonnull(strstr(text, "<title>595</title>"));	/* the markers */
+	ck_assert_ptr_nonnull(strstr(text, "<title>300</title>"));
+	ck_assert_ptr_nonnull(strstr(text, ">22 h</text>"));
+	ck_assert_ptr_nonnull(strstr(text, ">24 h</text>"));
+	free(text);
+	free(r);
+}
+END_TEST
+
 START_TEST(cli_rejects_unknown_policy_and_missing_folder)
 {
 	char *unknown[] = { "power", "simulate", "--traces", "/tmp", "--policy", "best", NULL };
@@ -669,6 +976,9 @@ Suite *unit_suite(void)
 	tcase_add_test(planner, emptied_hosts_are_powered_off_and_fresh_ones_on);
 	tcase_add_test(planner, relieved_servers_spread_over_idle_hosts_as_cloudsim);
 	tcase_add_test(planner, a_relieved_server_whose_new_host_is_emptied_migrates_twice);
+	tcase_add_test(planner, sheer_search_picks_what_a_scan_of_every_host_picks);
+	tcase_add_test(planner, a_sheer_search_examines_log_hosts_not_every_host);
+	tcase_add_test(planner, a_synthetic_fleet_is_the_same_for_a_seed_and_holds_every_server);
 	tcase_add_test(planner, unknown_policy_is_refused);
 	tcase_add_test(planner, spec_power_interpolates);
 	tcase_add_test(sim, metrics_pool_time_and_capacity_as_cloudsim);
@@ -680,6 +990,9 @@ Suite *unit_suite(void)
 	tcase_add_test(sim, nul_bytes_in_a_trace_are_refused);
 	tcase_add_test(sim, folder_per_day_is_one_day_each);
 	tcase_add_test(sim, cli_rejects_unknown_policy_and_missing_folder);
+	tcase_add_test(sim, median_row_shows_the_median_wall_time);
+	tcase_add_test(sim, axis_ticks_are_one_two_or_five_times_a_power_of_ten);
+	tcase_add_test(sim, plot_fits_the_day_not_the_initial_placement);
 	suite_add_tcase(s, planner);
 	suite_add_tcase(s, sim);
 	return s;

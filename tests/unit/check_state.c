@@ -15,6 +15,7 @@
 #include "p2v/checkpoint/header.h"
 #include "vmm/devices/fw_cfg.h"
 #include "vmm/devices/pci_bus.h"
+#include "vmm/devices/pci_hotplug.h"
 #include "vmm/devices/pm.h"
 #include "vmm/devices/reset_control.h"
 #include "vmm/devices/rtc.h"
@@ -666,7 +667,7 @@ END_TEST
 
 /* -- pm -- */
 
-enum { PM_STS = 0, PM_EN = 2, PM_CNT = 4, PM_TMR = 8 };
+enum { PM_STS = 0, PM_EN = 2, PM_CNT = 4, PM_TMR = 8, PM_GPE_STS = 12, PM_GPE_EN = 14 };
 
 #define PM_TIMER_AT 7	/* the payload's u64 timer count, after status, enable, control and sci_level */
 #define PM_CONTROL (PM1_CNT_SCI_EN | ACPI_SLP_TYP_S5 << PM1_CNT_SLP_TYP_SHIFT)
@@ -676,6 +677,8 @@ static void pm_dirty(struct bench *b)
 	reg_write(b, PM_EN, 2, PM1_STS_PWRBTN);
 	pm_press_power_button(b->dev);		/* PWRBTN_STS: the SCI rises */
 	reg_write(b, PM_CNT, 2, PM_CONTROL);	/* SLP_TYP without SLP_EN: no sleep yet */
+	reg_write(b, PM_GPE_EN, 2, 1U << GPE_PCI_HOTPLUG);
+	pm_raise_gpe(b->dev, GPE_PCI_HOTPLUG);	/* a hotplug event the guest has not handled */
 	ck_assert(b->rec.level);
 	ck_assert_int_eq(b->rec.stops, 0);
 }
@@ -697,9 +700,10 @@ START_TEST(pm_round_trip_keeps_status_enable_control_and_sci)
 
 	round_trip(&pm_case, &p);
 	/* The same bytes, but for the timer, which runs on from the restore. */
-	ck_assert_uint_eq(p.saved.len, PM_TIMER_AT + 8);
-	ck_assert_uint_eq(p.resaved.len, PM_TIMER_AT + 8);
+	ck_assert_uint_eq(p.saved.len, PM_TIMER_AT + 8 + 4);
+	ck_assert_uint_eq(p.resaved.len, PM_TIMER_AT + 8 + 4);
 	ck_assert_mem_eq(p.saved.buf, p.resaved.buf, PM_TIMER_AT);
+	ck_assert_mem_eq(p.saved.buf + PM_TIMER_AT + 8, p.resaved.buf + PM_TIMER_AT + 8, 4);	/* GPE0 */
 	saved_ns = le64(p.saved.buf + PM_TIMER_AT);
 	resaved_ns = le64(p.resaved.buf + PM_TIMER_AT);
 	ck_assert_msg(resaved_ns >= saved_ns && resaved_ns - saved_ns < 1000000000ULL, "timer %llu ns restored as %llu",
@@ -710,6 +714,10 @@ START_TEST(pm_round_trip_keeps_status_enable_control_and_sci)
 	ck_assert_uint_eq(both_read(&p.orig, &p.copy, PM_STS, 2), PM1_STS_PWRBTN);
 	ck_assert_uint_eq(both_read(&p.orig, &p.copy, PM_EN, 2), PM1_STS_PWRBTN);
 	ck_assert_uint_eq(both_read(&p.orig, &p.copy, PM_CNT, 2), PM_CONTROL);
+	ck_assert_uint_eq(both_read(&p.orig, &p.copy, PM_GPE_STS, 2), 1U << GPE_PCI_HOTPLUG);
+	ck_assert_uint_eq(both_read(&p.orig, &p.copy, PM_GPE_EN, 2), 1U << GPE_PCI_HOTPLUG);
+	both_write(&p.orig, &p.copy, PM_GPE_STS, 2, 1U << GPE_PCI_HOTPLUG);	/* write one to clear */
+	ck_assert_uint_eq(both_read(&p.orig, &p.copy, PM_GPE_STS, 2), 0);
 	frozen = reg_read(&p.orig, PM_TMR, 4);
 	running = reg_read(&p.copy, PM_TMR, 4);
 	ck_assert_uint_eq(reg_read(&p.orig, PM_TMR, 4), frozen);	/* the original is paused */
@@ -855,6 +863,68 @@ END_TEST
 START_TEST(fw_cfg_corrupted_section_is_refused_and_changes_nothing)
 {
 	check_device_section(&fw_cfg_case);
+}
+END_TEST
+
+/* -- pci-hotplug: what the guest has yet to be told, and what it released -- */
+
+enum { HP_UP = 0, HP_DOWN = 4, HP_EJECT = 8 };
+
+static void hotplug_dirty(struct bench *b)
+{
+	pci_hotplug_plugged(b->dev, 5);
+	pci_hotplug_request_eject(b->dev, 3);
+	pci_hotplug_request_eject(b->dev, 7);
+	reg_write(b, HP_EJECT, 4, 1U << 7 | 1U << 9);	/* 9 was never asked for: not a release */
+}
+
+static const struct patch hotplug_out_of_range[] = {
+	{ 0, 0x01, 0 },		/* slot 0, the host bridge, never comes or goes */
+	{ 8, 0x20, 0 },		/* released slot 5, which was never asked back */
+};
+
+static const struct device_case hotplug_case = {
+	&pci_hotplug_device, sizeof(struct pci_hotplug), 0, hotplug_dirty, hotplug_out_of_range,
+	ARRAY_SIZE(hotplug_out_of_range),
+};
+
+START_TEST(pci_hotplug_round_trip_keeps_pending_events_and_releases)
+{
+	struct pair p;
+
+	round_trip(&hotplug_case, &p);
+	ck_assert_uint_eq(p.saved.len, 16);
+	ck_assert(same_bytes(&p.saved, &p.resaved));
+	ck_assert(pci_hotplug_take_ejected(p.copy.dev, 7));
+	ck_assert(!pci_hotplug_take_ejected(p.copy.dev, 7));	/* taken once */
+	ck_assert(!pci_hotplug_take_ejected(p.copy.dev, 9));
+	ck_assert(!pci_hotplug_take_ejected(p.copy.dev, 3));	/* asked, not yet released */
+	ck_assert_uint_eq(both_read(&p.orig, &p.copy, HP_UP, 4), 1U << 5);
+	ck_assert_uint_eq(both_read(&p.orig, &p.copy, HP_UP, 4), 0);	/* reading clears */
+	ck_assert_uint_eq(both_read(&p.orig, &p.copy, HP_DOWN, 4), 1U << 3 | 1U << 7);
+	pair_free(&p);
+}
+END_TEST
+
+START_TEST(pci_hotplug_corrupted_section_is_refused_and_changes_nothing)
+{
+	check_device_section(&hotplug_case);
+}
+END_TEST
+
+START_TEST(pci_hotplug_cancelled_eject_ignores_a_late_release)
+{
+	struct pci_hotplug hp = { 0 };
+
+	pci_hotplug_device.init(&hp, NULL, 0);
+	pci_hotplug_request_eject(&hp, 4);
+	pci_hotplug_cancel_eject(&hp, 4);
+	ck_assert_uint_eq(pci_hotplug_device.io->read(&hp, HP_DOWN, 4), 0);	/* the guest is not told */
+	pci_hotplug_device.io->write(&hp, HP_EJECT, 4, 1U << 4);	/* it releases anyway, late */
+	pci_hotplug_request_eject(&hp, 4);				/* a new request starts afresh */
+	ck_assert(!pci_hotplug_take_ejected(&hp, 4));
+	pci_hotplug_device.io->write(&hp, HP_EJECT, 2, 1U << 4);	/* a 16-bit write is no release */
+	ck_assert(!pci_hotplug_take_ejected(&hp, 4));
 }
 END_TEST
 
@@ -1717,12 +1787,13 @@ END_TEST
 
 START_TEST(checkpoint_newer_format_version_is_refused_by_name)
 {
-	const struct image_spec newer = { 2, 0, 0, false, 0 };
+	const struct image_spec newer = { CHECKPOINT_FORMAT_VERSION + 1, 0, 0, false, 0 };
 	struct state_writer img = build_image(&newer);
-	char err[256];
+	char err[256], want[32];
 
 	ck_assert_int_eq(parse_prefix(&img, img.len, 0, 0, err, sizeof(err)), -EBADMSG);
-	ck_assert_msg(strstr(err, "format version 2"), "err: %s", err);
+	snprintf(want, sizeof(want), "format version %d", CHECKPOINT_FORMAT_VERSION + 1);
+	ck_assert_msg(strstr(err, want), "err: %s", err);
 	state_writer_free(&img);
 }
 END_TEST
@@ -1777,6 +1848,9 @@ Suite *unit_suite(void)
 	tcase_add_test(tc, reset_control_round_trip_keeps_the_announced_reset);
 	tcase_add_test(tc, pci_round_trip_keeps_latched_address_and_host_bridge_registers);
 	tcase_add_test(tc, fw_cfg_round_trip_keeps_the_item_and_read_offset);
+	tcase_add_test(tc, pci_hotplug_round_trip_keeps_pending_events_and_releases);
+	tcase_add_test(tc, pci_hotplug_corrupted_section_is_refused_and_changes_nothing);
+	tcase_add_test(tc, pci_hotplug_cancelled_eject_ignores_a_late_release);
 	tc = tcase(s, "corrupted sections");
 	tcase_add_test(tc, serial_corrupted_section_is_refused_and_changes_nothing);
 	tcase_add_test(tc, rtc_corrupted_section_is_refused_and_changes_nothing);

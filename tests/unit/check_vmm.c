@@ -18,6 +18,7 @@
 #include "vmm/machine/bus.h"
 #include "vmm/lib/cli.h"
 #include "vmm/kvm/cpuid.h"
+#include "vmm/kvm/kvm_device.h"
 #include "vmm/boot/direct_boot.h"
 #include "vmm/boot/e820.h"
 #include "vmm/devices/console_out.h"
@@ -39,6 +40,25 @@ START_TEST(version_is_semver)
 	int major, minor, patch;
 
 	ck_assert_int_eq(sscanf(SHEER_VERSION, "%d.%d.%d", &major, &minor, &patch), 3);
+}
+END_TEST
+
+/* A KVM device that does not open is refused with the fix for its errno, not the errno alone. */
+START_TEST(kvm_device_check_says_what_to_do)
+{
+	char err[512];
+
+	ck_assert_int_eq(kvm_device_check("/nonexistent/kvm", err, sizeof(err)), -ENOENT);
+	ck_assert_str_eq(err, "cannot open /nonexistent/kvm: No such file or directory; fix: enable VT-x/AMD-V in the "
+			      "firmware setup and modprobe kvm_intel or kvm_amd");
+	/* Even root cannot open a directory read-write. */
+	ck_assert_int_eq(kvm_device_check("/", err, sizeof(err)), -EISDIR);
+	ck_assert_ptr_nonnull(strstr(err, "cannot open /: Is a directory; fix: /dev/kvm must be the KVM character device"));
+	kvm_device_remedy("/dev/null", EACCES, err, sizeof(err));
+	ck_assert_ptr_nonnull(strstr(err, "usermod -aG kvm "));
+	ck_assert_ptr_nonnull(strstr(err, "or run sheer as root"));
+	kvm_device_remedy("/dev/kvm", EPERM, err, sizeof(err));
+	ck_assert_ptr_nonnull(strstr(err, "a container needs --device /dev/kvm"));
 }
 END_TEST
 
@@ -126,7 +146,7 @@ static uint64_t le64(const uint8_t *p)
 
 START_TEST(acpi_tables_checksum_and_count_cpus)
 {
-	struct acpi_config cfg = { 7, LAYOUT_ECAM, LAYOUT_ECAM_SIZE };
+	struct acpi_config cfg = { 7, LAYOUT_ECAM, LAYOUT_ECAM_SIZE, 0 };
 	long used = acpi_build(&cfg, acpi_area, LAYOUT_BIOS, sizeof(acpi_area));
 	const uint8_t *rsdp = acpi_area, *xsdt, *madt = NULL;
 	unsigned int lapics = 0;
@@ -162,7 +182,7 @@ END_TEST
 
 START_TEST(acpi_refuses_small_area_and_bad_config)
 {
-	struct acpi_config cfg = { 2, LAYOUT_ECAM, LAYOUT_ECAM_SIZE };
+	struct acpi_config cfg = { 2, LAYOUT_ECAM, LAYOUT_ECAM_SIZE, 0 };
 
 	ck_assert_int_eq(acpi_build(&cfg, acpi_area, LAYOUT_BIOS, 512), -ENOSPC);
 	cfg.cpus = 0;
@@ -297,7 +317,7 @@ static void run_table_loader(const uint8_t *script, uint32_t len)
 
 START_TEST(firmware_tables_link_where_the_firmware_puts_them)
 {
-	struct acpi_config acpi = { 2, LAYOUT_ECAM, LAYOUT_ECAM_SIZE };
+	struct acpi_config acpi = { 2, LAYOUT_ECAM, LAYOUT_ECAM_SIZE, 0 };
 	struct guest_memory mem = { .low_size = 256 * MiB, .high_size = 0 };
 	const uint8_t *xsdt, *fadt = NULL;
 	uint32_t len, e820_len, wait_len;
@@ -374,8 +394,8 @@ END_TEST
 /* Writes the DSDT to a file and has iasl (acpica-tools) disassemble and recompile it. */
 START_TEST(acpi_dsdt_passes_iasl)
 {
-	struct acpi_config cfg = { 2, LAYOUT_ECAM, LAYOUT_ECAM_SIZE };
-	char dir[] = "/tmp/sheer-iasl-XXXXXX", cmd[512];
+	struct acpi_config cfg = { 2, LAYOUT_ECAM, LAYOUT_ECAM_SIZE, 0x3fffc };	/* hotplug slots 2-17 */
+	char dir[] = "/tmp/sheer-iasl-XXXXXX", cmd[768];
 	const uint8_t *fadt, *dsdt;
 	FILE *f;
 
@@ -397,7 +417,10 @@ START_TEST(acpi_dsdt_passes_iasl)
 	ck_assert_uint_eq(fwrite(dsdt, 1, le32(dsdt + 4), f), le32(dsdt + 4));
 	fclose(f);
 	snprintf(cmd, sizeof(cmd), "cd %s && iasl -d dsdt.dat >log 2>&1 && iasl -tc dsdt.dsl >>log 2>&1 && "
-		 "grep -q 'PNP0A08' dsdt.dsl && grep -q 'PNP0B00' dsdt.dsl && grep -q '_S5' dsdt.dsl && grep -q ' 0 Errors' log", dir);
+		 "grep -q 'PNP0A08' dsdt.dsl && grep -q 'PNP0B00' dsdt.dsl && grep -q '_S5' dsdt.dsl && grep -q ' 0 Errors' log && "
+		 "grep -q 'Device (S017)' dsdt.dsl && ! grep -q 'Device (S018)' dsdt.dsl && grep -q 'Method (_EJ0, 1' dsdt.dsl && "
+		 "grep -q 'Notify (S002, 0x03)' dsdt.dsl && grep -q 'Method (_E01' dsdt.dsl && "
+		 "grep -q 'OperationRegion (PCHP, SystemIO, 0xAE00, 0x0C)' dsdt.dsl && grep -q 'DWordAcc, NoLock, WriteAsZeros' dsdt.dsl", dir);
 	ck_assert_int_eq(system(cmd), 0);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	ck_assert_int_eq(system(cmd), 0);
@@ -1358,6 +1381,7 @@ Suite *unit_suite(void)
 	TCase *tc = tcase_create("cli");
 
 	tcase_add_test(tc, version_is_semver);
+	tcase_add_test(tc, kvm_device_check_says_what_to_do);
 	suite_add_tcase(s, tc);
 	add_engine_tcases(s);
 	add_direct_boot_tcases(s);

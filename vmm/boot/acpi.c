@@ -283,6 +283,8 @@ static struct acpi_fadt *build_fadt(struct acpi_area *a, const void *dsdt, const
 	f->pm1a_evt_blk = PORT_PM1_EVT;
 	f->pm1a_cnt_blk = PORT_PM1_CNT;
 	f->pm_tmr_blk = PORT_PM_TMR;
+	f->gpe0_blk = PORT_PM_GPE0;
+	f->gpe0_blk_len = 4;
 	f->pm1_evt_len = 4;
 	f->pm1_cnt_len = 2;
 	f->pm_tmr_len = 4;
@@ -296,6 +298,7 @@ static struct acpi_fadt *build_fadt(struct acpi_area *a, const void *dsdt, const
 	f->x_pm1a_evt_blk = gas_io(PORT_PM1_EVT, 4);
 	f->x_pm1a_cnt_blk = gas_io(PORT_PM1_CNT, 2);
 	f->x_pm_tmr_blk = gas_io(PORT_PM_TMR, 4);
+	f->x_gpe0_blk = gas_io(PORT_PM_GPE0, 4);
 	memcpy(&f->hypervisor_vendor_id, "SHEER\0\0\0", 8);
 	header_seal(a, &f->header);
 	return f;

@@ -12,6 +12,7 @@ struct acpi_config {
 	unsigned int cpus;
 	uint64_t ecam_base;
 	uint64_t ecam_size;	/* one MiB per bus */
+	uint32_t hotplug_slots;	/* bus 0 slots a device may be hot-plugged into or ejected from */
 };
 
 #define ACPI_RSDP_SIZE	36

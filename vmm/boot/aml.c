@@ -23,7 +23,17 @@ enum {
 	AML_MULTI_NAME_PREFIX = 0x2f,
 	AML_EXT_PREFIX = 0x5b,
 	AML_ROOT_PREFIX = 0x5c,
+	AML_METHOD = 0x14,
+	AML_LOCAL0 = 0x60,
+	AML_STORE = 0x70,
+	AML_AND = 0x7b,
+	AML_NOTIFY = 0x86,
+	AML_IF = 0xa0,
+	AML_OP_REGION = 0x80,	/* after AML_EXT_PREFIX */
+	AML_FIELD = 0x81,	/* after AML_EXT_PREFIX */
 	AML_DEVICE = 0x82,	/* after AML_EXT_PREFIX */
+	AML_SYSTEM_IO = 0x01,
+	AML_FIELD_DWORD_ACC_WRITE_ZEROS = 0x03 | 2 << 5,
 	AML_ONES = 0xff,
 };
 
@@ -316,4 +326,76 @@ void aml_buffer(struct aml *aml, const void *data, size_t len)
 	aml_integer(aml, len);
 	aml_bytes(aml, data, len);
 	aml_close(aml, mark);
+}
+
+size_t aml_method_open(struct aml *aml, const char *path, unsigned int nargs)
+{
+	static const uint8_t op[] = { AML_METHOD };
+	size_t mark = aml_open(aml, op, sizeof(op));
+
+	if (nargs > 7)
+		aml_fail(aml, -EINVAL);
+	aml_name_string(aml, path);
+	aml_byte(aml, (nargs & 7) | 1 << 3);	/* serialized: one hotplug event handled at a time */
+	return mark;
+}
+
+size_t aml_if_open(struct aml *aml)
+{
+	static const uint8_t op[] = { AML_IF };
+
+	return aml_open(aml, op, sizeof(op));
+}
+
+void aml_io_region(struct aml *aml, const char *name, uint16_t base, uint16_t len)
+{
+	aml_byte(aml, AML_EXT_PREFIX);
+	aml_byte(aml, AML_OP_REGION);
+	aml_name_string(aml, name);
+	aml_byte(aml, AML_SYSTEM_IO);
+	aml_integer(aml, base);
+	aml_integer(aml, len);
+}
+
+void aml_dword_fields(struct aml *aml, const char *region, const char *const *names, unsigned int n)
+{
+	static const uint8_t op[] = { AML_EXT_PREFIX, AML_FIELD };
+	size_t mark = aml_open(aml, op, sizeof(op));
+
+	aml_name_string(aml, region);
+	aml_byte(aml, AML_FIELD_DWORD_ACC_WRITE_ZEROS);
+	for (unsigned int i = 0; i < n; i++) {
+		/* A named field: its NameSeg, then its width in bits as a PkgLength. */
+		if (strlen(names[i]) != 4 || aml_name_seg(aml, names[i], 4) < 0)
+			aml_fail(aml, -EINVAL);
+		aml_byte(aml, 32);
+	}
+	aml_close(aml, mark);
+}
+
+void aml_store(struct aml *aml)
+{
+	aml_byte(aml, AML_STORE);
+}
+
+void aml_and(struct aml *aml)
+{
+	aml_byte(aml, AML_AND);
+}
+
+void aml_notify(struct aml *aml)
+{
+	aml_byte(aml, AML_NOTIFY);
+}
+
+void aml_local(struct aml *aml, unsigned int n)
+{
+	if (n > 7)
+		aml_fail(aml, -EINVAL);
+	aml_byte(aml, AML_LOCAL0 + (n & 7));
+}
+
+void aml_null_target(struct aml *aml)
+{
+	aml_byte(aml, AML_ZERO);
 }

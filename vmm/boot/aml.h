@@ -1,7 +1,8 @@
 /*
  * A tiny builder for ACPI Machine Language (ACPI 6.x, section 20), enough
- * for a static DSDT: names, integers, strings, buffers, packages, scopes,
- * devices. Nested objects are opened and closed; closing fills in the
+ * for the DSDT: names, integers, strings, buffers, packages, scopes,
+ * devices, I/O operation regions and their fields, and the few statements
+ * hotplug methods need (Store, And, If, Notify). Nested objects are opened and closed; closing fills in the
  * PkgLength. An error (out of memory, bad name) sticks and is reported once
  * by aml_finish().
  */
@@ -37,6 +38,21 @@ size_t aml_scope_open(struct aml *aml, const char *path);
 size_t aml_device_open(struct aml *aml, const char *path);
 size_t aml_package_open(struct aml *aml, unsigned int n_elements);
 void aml_close(struct aml *aml, size_t mark);
+
+/* Method(path, nargs, Serialized): a body of statements until aml_close(). */
+size_t aml_method_open(struct aml *aml, const char *path, unsigned int nargs);
+/* If (<next term>) { ... until aml_close() } */
+size_t aml_if_open(struct aml *aml);
+/* OperationRegion(name, SystemIO, base, len) */
+void aml_io_region(struct aml *aml, const char *name, uint16_t base, uint16_t len);
+/* Field(region, DWordAcc, NoLock, WriteAsZeros) { names[0], 32, names[1], 32, ... } */
+void aml_dword_fields(struct aml *aml, const char *region, const char *const *names, unsigned int n);
+/* Statement and operator openers: their operands follow, in order. */
+void aml_store(struct aml *aml);	/* Store(source, target) */
+void aml_and(struct aml *aml);		/* And(a, b, target): give aml_null_target() as target */
+void aml_notify(struct aml *aml);	/* Notify(object, value) */
+void aml_local(struct aml *aml, unsigned int n);	/* Local0..Local7 */
+void aml_null_target(struct aml *aml);
 
 /* PkgLength encoding of a length that already counts the encoding itself. */
 size_t aml_pkg_length_encode(uint8_t out[4], size_t body_len);

@@ -1,6 +1,10 @@
 #include <errno.h>
 
+#include <stdio.h>
+
 #include "vmm/boot/dsdt.h"
+#include "vmm/devices/pci_hotplug.h"
+#include "vmm/devices/pm.h"
 #include "vmm/machine/layout.h"
 
 /* ACPI resource descriptors (ACPI 6.x, section 6.4), little endian. */
@@ -102,6 +106,90 @@ static void dsdt_pci_routing(struct aml *aml)
 	aml_close(aml, table);
 }
 
+static void slot_name(char name[5], unsigned int slot)
+{
+	snprintf(name, 5, "S%03u", slot);
+}
+
+/* A slot acpiphp manages: its address, its number, and _EJ0 telling sheer the guest let go. */
+static void dsdt_hotplug_slot(struct aml *aml, unsigned int slot)
+{
+	char name[5];
+	size_t dev, method;
+
+	slot_name(name, slot);
+	dev = aml_device_open(aml, name);
+	aml_name(aml, "_ADR");
+	aml_integer(aml, (uint64_t)slot << 16);
+	aml_name(aml, "_SUN");
+	aml_integer(aml, slot);
+	method = aml_method_open(aml, "_EJ0", 1);
+	aml_store(aml);
+	aml_integer(aml, 1U << slot);
+	aml_name_string(aml, "PCEJ");
+	aml_close(aml, method);
+	aml_close(aml, dev);
+}
+
+/* If (And(Local<local>, 1 << slot)) { Notify(Sxxx, value) } */
+static void dsdt_notify_if(struct aml *aml, unsigned int local, unsigned int slot, unsigned int value)
+{
+	size_t cond = aml_if_open(aml);
+	char name[5];
+
+	aml_and(aml);
+	aml_local(aml, local);
+	aml_integer(aml, 1U << slot);
+	aml_null_target(aml);
+	slot_name(name, slot);
+	aml_notify(aml);
+	aml_name_string(aml, name);
+	aml_integer(aml, value);
+	aml_close(aml, cond);
+}
+
+/*
+ * The hotplug register block (vmm/devices/pci_hotplug.h), a slot device per
+ * hot-pluggable slot, and PCNT, which \_GPE._E01 runs: device check (1) for
+ * each slot in PCUP, eject request (3) for each in PCDN.
+ */
+static void dsdt_pci_hotplug(struct aml *aml, uint32_t slots)
+{
+	static const char *const fields[] = { "PCUP", "PCDN", "PCEJ" };
+	size_t method;
+
+	aml_io_region(aml, "PCHP", PORT_PCI_HOTPLUG, PCI_HOTPLUG_PORTS);
+	aml_dword_fields(aml, "PCHP", fields, 3);
+	for (unsigned int slot = 1; slot < 32; slot++)
+		if (slots & (1U << slot))
+			dsdt_hotplug_slot(aml, slot);
+	method = aml_method_open(aml, "PCNT", 0);
+	aml_store(aml);
+	aml_name_string(aml, "PCUP");
+	aml_local(aml, 0);
+	aml_store(aml);
+	aml_name_string(aml, "PCDN");
+	aml_local(aml, 1);
+	for (unsigned int slot = 1; slot < 32; slot++)
+		if (slots & (1U << slot)) {
+			dsdt_notify_if(aml, 0, slot, 1);
+			dsdt_notify_if(aml, 1, slot, 3);
+		}
+	aml_close(aml, method);
+}
+
+static void dsdt_gpe(struct aml *aml)
+{
+	size_t scope = aml_scope_open(aml, "\\_GPE"), method;
+	char name[5];
+
+	snprintf(name, sizeof(name), "_E%02X", GPE_PCI_HOTPLUG);
+	method = aml_method_open(aml, name, 0);
+	aml_name_string(aml, "\\_SB_.PCI0.PCNT");
+	aml_close(aml, method);
+	aml_close(aml, scope);
+}
+
 static void dsdt_pci_root(struct aml *aml, const struct acpi_config *cfg)
 {
 	size_t dev = aml_device_open(aml, "PCI0");
@@ -126,6 +214,8 @@ static void dsdt_pci_root(struct aml *aml, const struct acpi_config *cfg)
 	dsdt_resources(aml, &r);
 	aml_name(aml, "_PRT");
 	dsdt_pci_routing(aml);
+	if (cfg->hotplug_slots)
+		dsdt_pci_hotplug(aml, cfg->hotplug_slots);
 	aml_close(aml, dev);
 }
 
@@ -160,6 +250,7 @@ static void dsdt_motherboard(struct aml *aml, const struct acpi_config *cfg)
 	aml_integer(aml, 0);
 	res_memory32_fixed(&r, cfg->ecam_base, cfg->ecam_size);
 	res_io(&r, PORT_PM_BASE, 16);
+	res_io(&r, PORT_PCI_HOTPLUG, PCI_HOTPLUG_PORTS);
 	dsdt_resources(aml, &r);
 	aml_close(aml, dev);
 }
@@ -186,5 +277,7 @@ void dsdt_build(struct aml *aml, const struct acpi_config *cfg)
 	dsdt_isa_device(aml, "RTC", "PNP0B00", -1, PORT_RTC, 2, IRQ_RTC);
 	dsdt_motherboard(aml, cfg);
 	aml_close(aml, sb);
+	if (cfg->hotplug_slots)
+		dsdt_gpe(aml);
 	dsdt_sleep_states(aml);
 }

@@ -13,6 +13,8 @@
 #include <zlib.h>
 
 #include "vmm/boot/kernel_cache.h"
+#include "vmm/lib/fd_write.h"
+#include "vmm/lib/host_dirs.h"
 #include "vmm/lib/crc32c.h"
 
 #define ENTRY_PREFIX		"vmlinux-"
@@ -156,36 +158,9 @@ int kernel_cache_find(const struct kernel_cache *cache, const struct kernel_key 
 /* mkdir -p: missing parents as usual for /var/cache, the cache itself private to the user. */
 static int cache_dir_create(const char *dir)
 {
-	char path[PATH_MAX];
+	int ret = dir_make_parents(dir, 0700);
 
-	snprintf(path, sizeof(path), "%s", dir);
-	for (char *slash = strchr(path + 1, '/');; slash = strchr(slash + 1, '/')) {
-		if (slash)
-			*slash = '\0';
-		if (mkdir(path, slash ? 0755 : 0700) < 0 && errno != EEXIST)
-			return -errno;
-		if (!slash)
-			break;
-		*slash = '/';
-	}
-	return cache_dir_check(dir);
-}
-
-static int write_all(int fd, const void *data, size_t size)
-{
-	const uint8_t *p = data;
-
-	while (size > 0) {
-		ssize_t n = write(fd, p, size);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return n < 0 ? -errno : -EIO;
-		p += n;
-		size -= n;
-	}
-	return 0;
+	return ret < 0 ? ret : cache_dir_check(dir);
 }
 
 static int entry_write(int fd, const struct kernel_key *key, const struct vmlinux *vmlinux)
@@ -199,11 +174,11 @@ static int entry_write(int fd, const struct kernel_key *key, const struct vmlinu
 	header.key = *key;
 	header.vmlinux_crc = crc32c(0, vmlinux->data, vmlinux->size);
 	header.header_crc = header_crc(&header);
-	ret = write_all(fd, &header, sizeof(header));
+	ret = fd_write_all(fd, &header, sizeof(header));
 	if (ret == 0)
-		ret = write_all(fd, zeroes, HEADER_SIZE - sizeof(header));
+		ret = fd_write_all(fd, zeroes, HEADER_SIZE - sizeof(header));
 	if (ret == 0)
-		ret = write_all(fd, vmlinux->data, vmlinux->size);
+		ret = fd_write_all(fd, vmlinux->data, vmlinux->size);
 	return ret;
 }
 

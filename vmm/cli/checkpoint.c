@@ -145,7 +145,7 @@ static int checkpoint_call(const struct checkpoint_args *args, struct control_re
 	const struct control_progress progress = { .update = target_progress, .written = target_commit, .ctx = target };
 	struct registry registry = { .lock_fd = -1 };
 	char err[ERR_MAX];
-	int ret = registry_open(&registry, err, sizeof(err));
+	int ret = registry_open_existing(&registry, err, sizeof(err));
 
 	if (ret < 0) {
 		cli_error("%s", err);

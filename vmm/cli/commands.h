@@ -14,5 +14,13 @@ int cmd_restore(int argc, char **argv);		/* vmm/cli/restore.c */
 int cmd_migrate(int argc, char **argv);		/* vmm/cli/migrate.c */
 int cmd_receive(int argc, char **argv);		/* vmm/cli/receive.c */
 int cmd_switch(int argc, char **argv);		/* vmm/cli/switch_cmd.c */
+int cmd_device(int argc, char **argv);		/* vmm/cli/device_cmd.c */
+int cmd_define(int argc, char **argv);		/* vmm/cli/define_cmd.c */
+int cmd_undefine(int argc, char **argv);
+int cmd_edit(int argc, char **argv);
+int cmd_start(int argc, char **argv);		/* vmm/cli/start_cmd.c */
+int cmd_stop(int argc, char **argv);
+int cmd_console(int argc, char **argv);		/* vmm/cli/console_cmd.c */
+int cmd_exporter(int argc, char **argv);	/* vmm/cli/exporter_cmd.c */
 
 #endif

@@ -13,4 +13,7 @@ int manage_call(struct registry *registry, const char *name, const struct contro
 /* Exit status for a manage_call() error: 2 for a name not running or a refused request, else 1. */
 int manage_exit_status(int ret);
 
+/* Press every running server's power button, then wait up to timeout_s for them all; an exit status. */
+int manage_stop_all(unsigned int timeout_s);
+
 #endif

@@ -18,6 +18,7 @@
 #include "p2v/migrate/migrate.h"
 #include "p2v/migrate/tls.h"
 #include "vmm/cli/commands.h"
+#include "vmm/cli/device_ops.h"
 #include "vmm/cli/manage.h"
 #include "vmm/cli/progress.h"
 #include "vmm/lib/cli.h"
@@ -25,6 +26,7 @@
 
 #define ERR_MAX 512
 #define MIGRATE_CONNECT_TIMEOUT_S 10
+#define MIGRATE_FAILOVER_TIMEOUT_S 60	/* for the guest to let go of a failover NIC */
 
 enum migrate_flag { FLAG_TO = 0x100, FLAG_DOWNTIME, FLAG_BANDWIDTH, FLAG_TIMEOUT, FLAG_TLS, FLAG_JSON };
 
@@ -98,7 +100,8 @@ static int migrate_check_address(const struct migrate_args *args, struct migrate
 		return -EINVAL;
 	}
 	if (!args->tls_dir && !migrate_address_is_local(addr)) {
-		cli_error("migrate: %s is not a loopback address: plain TCP is refused there, give --tls DIR", args->to);
+		cli_error("%s: migrate: %s is not a loopback address: plain TCP is refused there, give --tls DIR",
+			  args->name, args->to);
 		return -EINVAL;
 	}
 	return 0;
@@ -142,45 +145,61 @@ static void migrate_progress_line(void *ctx, const struct control_migration *m)
 }
 
 /*
- * Only a running server without passed-through devices migrates. The VMM
- * refuses any other too, but only once the target has been contacted, and a
- * `sheer receive` takes one connection: asked here, the target goes on waiting.
+ * Only a running server migrates, and only if each passed-through device is
+ * a failover NIC, which leaves before the move (its traffic goes on through
+ * its virtio-net pair). The VMM refuses any other too, but only once the
+ * target has been contacted, and a `sheer receive` takes one connection:
+ * asked here, the target goes on waiting.
  */
-static int migrate_check_movable(const char *name, json_t *status_reply)
+static int migrate_check_movable(const char *name, const struct control_status *status)
 {
-	const char *state = json_string_value(json_object_get(status_reply, "state"));
-	json_t *device = json_array_get(json_object_get(status_reply, "devices"), 0);
-
-	if (json_is_string(device)) {
-		cli_error("%s: migrate: device %.16s is passed through: %s", name, json_string_value(device),
-			  VM_DEVICE_NOT_MIGRATABLE);
-		return -EINVAL;
-	}
-	if (state && strcmp(state, "running") == 0)
+	for (unsigned int i = 0; i < status->n_devices; i++)
+		if (!status->device_failover[i][0]) {
+			cli_error("%s: migrate: device %s is passed through and has no failover pair ([device] failover = "
+				  "NIC): %s",
+				  name, status->devices[i], VM_DEVICE_NOT_MIGRATABLE);
+			return -EINVAL;
+		}
+	if (strcmp(status->state, "running") == 0)
 		return 0;
-	cli_error("%s: migrate: the server is %s, not running", name, state ? state : "in an unknown state");
+	cli_error("%s: migrate: the server is %s, not running", name, status->state);
 	return -EINVAL;
 }
 
 /* The server must be here before anything goes to the target: an unknown name is the operator's mistake (exit 2). */
-static int migrate_check_server(const char *name)
+static int migrate_check_server(struct registry *registry, const char *name, struct control_status *status)
 {
-	struct control_request status = { .command = CONTROL_STATUS, .file_fd = -1 };
-	struct registry registry = { .lock_fd = -1 };
-	char err[ERR_MAX];
-	json_t *reply = NULL;
-	int ret = registry_open(&registry, err, sizeof(err));
+	int ret = device_server_status(registry, name, status);
 
-	if (ret < 0) {
-		cli_error("%s", err);
-		return ret;
+	return ret == 0 ? migrate_check_movable(name, status) : ret;
+}
+
+/* The move did not happen: the first n failover NICs back into the guest, which still runs here. */
+static void migrate_failover_back(struct registry *registry, const struct control_status *status, unsigned int n)
+{
+	for (unsigned int i = 0; i < n; i++) {
+		const struct device_target t = { status->name, status->devices[i], (pid_t)status->pid, false,
+						 status->device_failover[i] };
+
+		if (device_attach_to(registry, &t) < 0)
+			cli_error("warning: %s: device %s could not go back in; the server runs on its virtio-net NIC %s",
+				  status->name, status->devices[i], status->device_failover[i]);
 	}
-	ret = manage_call(&registry, name, &status, 10, NULL, &reply);
-	if (ret == 0)
-		ret = migrate_check_movable(name, reply);
-	json_decref(reply);
-	registry_close(&registry);
-	return ret;
+}
+
+/* The failover NICs out of the guest, or none: one the guest keeps puts the others back. */
+static int migrate_failover_out(struct registry *registry, const struct control_status *status)
+{
+	for (unsigned int i = 0; i < status->n_devices; i++) {
+		const struct device_target t = { status->name, status->devices[i], (pid_t)status->pid, false, NULL };
+		int ret = device_detach_from(registry, &t, MIGRATE_FAILOVER_TIMEOUT_S);
+
+		if (ret < 0) {
+			migrate_failover_back(registry, status, i);
+			return ret;
+		}
+	}
+	return 0;
 }
 
 static int migrate_call(struct migrate_args *args, json_t **reply)
@@ -190,7 +209,7 @@ static int migrate_call(struct migrate_args *args, json_t **reply)
 	const struct control_progress progress = { .update = progress_meter_update, .ctx = &meter,
 						   .migration = migrate_progress_line };
 	char err[ERR_MAX];
-	int ret = registry_open(&registry, err, sizeof(err));
+	int ret = registry_open_existing(&registry, err, sizeof(err));
 
 	if (ret < 0) {
 		cli_error("%s", err);
@@ -211,19 +230,21 @@ static int migrate_open(const struct migrate_args *args, const struct migrate_ad
 	int fd = migrate_connect(addr, MIGRATE_CONNECT_TIMEOUT_S, err, sizeof(err));
 
 	if (fd < 0) {
-		cli_error("migrate: cannot reach the target: %s", err);
+		cli_error("%s: migrate: cannot reach the target: %s; the server keeps running here", args->name, err);
 		return fd;
 	}
 	if (!args->tls_dir)
 		return fd;
 	fd = migrate_tls_wrap(fd, args->tls_dir, false, relay, err, sizeof(err));
 	if (fd < 0)
-		cli_error("migrate: %s: %s", args->to, err);
+		cli_error("%s: migrate: %s: %s; the server keeps running here", args->name, args->to, err);
 	return fd;
 }
 
 int cmd_migrate(int argc, char **argv)
 {
+	struct registry registry = { .lock_fd = -1 };
+	struct control_status server;
 	struct migrate_address addr;
 	struct migrate_args args;
 	char err[ERR_MAX];
@@ -233,12 +254,25 @@ int cmd_migrate(int argc, char **argv)
 
 	if (migrate_parse_args(argc, argv, &args) < 0 || migrate_check_address(&args, &addr) < 0)
 		return SHEER_EXIT_USAGE;
-	ret = migrate_check_server(args.name);
-	if (ret < 0)
-		return manage_exit_status(ret);
-	args.request.file_fd = migrate_open(&args, &addr, &relay);
-	if (args.request.file_fd < 0)
+	if (registry_open_existing(&registry, err, sizeof(err)) < 0) {
+		cli_error("%s", err);
 		return SHEER_EXIT_FAILURE;
+	}
+	ret = migrate_check_server(&registry, args.name, &server);
+	if (ret < 0) {
+		registry_close(&registry);
+		return manage_exit_status(ret);
+	}
+	if (migrate_failover_out(&registry, &server) < 0) {
+		registry_close(&registry);
+		return SHEER_EXIT_FAILURE;
+	}
+	args.request.file_fd = migrate_open(&args, &addr, &relay);
+	if (args.request.file_fd < 0) {
+		migrate_failover_back(&registry, &server, server.n_devices);
+		registry_close(&registry);
+		return SHEER_EXIT_FAILURE;
+	}
 	ret = migrate_call(&args, &reply);
 	close(args.request.file_fd);
 	if (relay > 0)
@@ -252,6 +286,10 @@ int cmd_migrate(int argc, char **argv)
 		migrate_summary(&args, reply);
 		status = SHEER_EXIT_OK;
 	}
+	/* Not once the switch-over came: the guest may run on the target, and this side stays paused. */
+	if (status != SHEER_EXIT_OK && !json_is_true(json_object_get(reply, "committed")))
+		migrate_failover_back(&registry, &server, server.n_devices);
+	registry_close(&registry);
 	json_decref(reply);
 	return status;
 }

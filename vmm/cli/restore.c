@@ -15,12 +15,7 @@
 #include "vmm/cli/session.h"
 #include "vmm/lib/cli.h"
 
-enum restore_flag { FLAG_NAME = 0x100, FLAG_NUMA_NODE, FLAG_SHARED_CORES, FLAG_HELP };
-
-static void restore_usage(FILE *out)
-{
-	fprintf(out, "usage: sheer restore FILE [--name NAME] [--numa-node N] [--shared-cores]\n");
-}
+enum restore_flag { FLAG_NAME = 0x100, FLAG_NUMA_NODE, FLAG_SHARED_CORES };
 
 /* The server as saved, renamed or placed as the flags say. */
 static int restore_parse(int argc, char **argv, struct server_spec *spec, const char **file, char *err,
@@ -30,7 +25,6 @@ static int restore_parse(int argc, char **argv, struct server_spec *spec, const 
 		{ "name", required_argument, NULL, FLAG_NAME },
 		{ "numa-node", required_argument, NULL, FLAG_NUMA_NODE },
 		{ "shared-cores", no_argument, NULL, FLAG_SHARED_CORES },
-		{ "help", no_argument, NULL, FLAG_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct checkpoint_info info;
@@ -48,8 +42,6 @@ static int restore_parse(int argc, char **argv, struct server_spec *spec, const 
 			node = optarg;
 		else if (option == FLAG_SHARED_CORES)
 			shared = true;
-		else if (option == FLAG_HELP)
-			return 1;
 		else
 			return snprintf(err, errlen, "restore: unknown or incomplete option '%.64s'", argv[optind - 1]), -EINVAL;
 	}
@@ -79,10 +71,6 @@ int cmd_restore(int argc, char **argv)
 
 	session_init(&session);
 	ret = restore_parse(argc, argv, &session.spec, &session.restore_from, err, sizeof(err));
-	if (ret > 0) {
-		restore_usage(stdout);
-		return SHEER_EXIT_OK;
-	}
 	if (ret < 0) {
 		cli_error("%s", err);
 		return SHEER_EXIT_USAGE;

@@ -17,10 +17,6 @@ int cmd_run(int argc, char **argv)
 
 	session_init(&session);
 	ret = run_options_parse(argc, argv, &session.spec, err, sizeof(err));
-	if (ret == RUN_OPTIONS_HELP) {
-		run_options_usage(stdout);
-		return SHEER_EXIT_OK;
-	}
 	if (ret == 0)
 		ret = spec_check(&session.spec, err, sizeof(err));
 	if (ret < 0) {

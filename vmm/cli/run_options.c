@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vmm/cli/profile.h"
 #include "vmm/cli/run_options.h"
+#include "vmm/server/profile.h"
 
 enum run_flag {
 	FLAG_NAME = 0x100,
@@ -20,7 +20,6 @@ enum run_flag {
 	FLAG_SHARED_CORES,
 	FLAG_ALLOW_UNSAFE_INTERRUPTS,
 	FLAG_DEVICE,
-	FLAG_HELP,
 };
 
 static const struct option run_long_options[] = {
@@ -36,7 +35,6 @@ static const struct option run_long_options[] = {
 	{ "shared-cores", no_argument, NULL, FLAG_SHARED_CORES },
 	{ "allow-unsafe-interrupts", no_argument, NULL, FLAG_ALLOW_UNSAFE_INTERRUPTS },
 	{ "device", required_argument, NULL, FLAG_DEVICE },
-	{ "help", no_argument, NULL, FLAG_HELP },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -65,27 +63,6 @@ struct given_flag {
 	int flag;
 	const char *value;
 };
-
-void run_options_usage(FILE *out)
-{
-	fprintf(out,
-		"usage: sheer run [PROFILE] [OPTIONS]\n"
-		"  --name NAME                server name (letters, digits, - _ .)\n"
-		"  --cpus N                   vCPUs\n"
-		"  --memory SIZE              guest memory, e.g. 512M, 2G\n"
-		"  --kernel FILE              bzImage to boot\n"
-		"  --initrd FILE              initramfs\n"
-		"  --cmdline TEXT             kernel command line\n"
-		"  --boot kernel|disk         boot the kernel directly (default), or through\n"
-		"                             the firmware from a passed-through disk\n"
-		"  --firmware FILE            BIOS image for --boot disk (default\n"
-		"                             " SERVER_FIRMWARE_DEFAULT ")\n"
-		"  --numa-node N              bind memory and cores to this NUMA node\n"
-		"  --shared-cores             do not dedicate host cores to the vCPUs\n"
-		"  --allow-unsafe-interrupts  allow passthrough without interrupt remapping\n"
-		"  --device BDF               pass this PCI function through (repeatable)\n"
-		"Flags override the profile's values.\n");
-}
 
 static int apply_device_flag(struct server_spec *spec, const char *value, char *err, size_t errlen)
 {
@@ -129,8 +106,6 @@ static int collect_flags(int argc, char **argv, struct given_flag *flags, unsign
 
 	getopt_reset();
 	while ((flag = getopt_long(argc, argv, "", run_long_options, NULL)) != -1) {
-		if (flag == FLAG_HELP)
-			return RUN_OPTIONS_HELP;
 		if (flag == '?' || flag == ':') {
 			snprintf(err, errlen, "run: bad option '%.64s' (try 'sheer run --help')", argv[optind - 1]);
 			return -EINVAL;

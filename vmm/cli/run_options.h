@@ -6,14 +6,10 @@
 #define SHEER_VMM_CLI_RUN_OPTIONS_H
 
 #include <stddef.h>
-#include <stdio.h>
 
 #include "vmm/server/spec.h"
 
-#define RUN_OPTIONS_HELP 1
-
-/* 0, RUN_OPTIONS_HELP when --help was asked, or a negative errno with err set. */
+/* 0, or a negative errno with err set. Its help is the command table's (vmm/cli/command_table.c). */
 int run_options_parse(int argc, char **argv, struct server_spec *spec, char *err, size_t errlen);
-void run_options_usage(FILE *out);
 
 #endif

@@ -12,10 +12,15 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "passthru/host/assign.h"
+#include "passthru/host/failover.h"
+#include "vmm/cli/device_ops.h"
 #include "passthru/host/device_numa.h"
 #include "vmm/lib/cli.h"
 #include "vmm/cli/commands.h"
@@ -24,12 +29,31 @@
 #include "vmm/server/registry.h"
 #include "vmm/cli/progress.h"
 #include "vmm/cli/session.h"
+#include "vmm/kvm/kvm_device.h"
 #include "vmm/kvm/vcpu.h"
 #include "p2v/checkpoint/checkpoint.h"
 #include "vmm/lib/clock.h"
+#include "vmm/lib/file_store.h"
 #include "vmm/lib/thread.h"
 #include "vmm/vm/vm.h"
 
+
+/* Each NIC; a standby's partner is the device whose failover names it, if the server holds one here. */
+static void session_status_nics(const struct server_config *cfg, struct control_status *status)
+{
+	status->n_nics = cfg->n_nics;
+	for (unsigned int i = 0; i < cfg->n_nics; i++) {
+		const struct server_nic *nic = &cfg->nics[i];
+		struct control_nic *out = &status->nics[i];
+
+		snprintf(out->name, sizeof(out->name), "%s", nic->name);
+		format_mac(nic->mac, out->mac);
+		out->standby = nic->standby;
+		for (unsigned int d = 0; d < cfg->n_devices; d++)
+			if (strcmp(cfg->devices[d].failover, nic->name) == 0)
+				snprintf(out->primary, sizeof(out->primary), "%s", cfg->devices[d].pci);
+	}
+}
 
 /* The control socket's view of the VM. */
 static void session_status(void *ctx, struct control_status *status)
@@ -52,17 +76,54 @@ static void session_status(void *ctx, struct control_status *status)
 	status->exits = vm_status.exits;
 	status->unhandled_accesses = vm_status.unhandled_accesses;
 	status->dma_map_us = vm_status.dma_map_ns / 1000;
+	vm_get_devices(session->vm, &session->spec.cfg);
 	status->n_devices = cfg->n_devices;
-	for (unsigned int i = 0; i < cfg->n_devices; i++)
+	for (unsigned int i = 0; i < cfg->n_devices; i++) {
 		snprintf(status->devices[i], sizeof(status->devices[i]), "%s", cfg->devices[i].pci);
+		snprintf(status->device_failover[i], sizeof(status->device_failover[i]), "%s", cfg->devices[i].failover);
+	}
+	session_status_nics(cfg, status);
+	for (unsigned int i = 0; i < cfg->cpus; i++) {
+		status->vcpus[i].tid = vm_status.vcpu[i].tid;
+		memcpy(status->vcpus[i].exits, vm_status.vcpu[i].exits, sizeof(status->vcpus[i].exits));
+	}
+	status->console_dropped_bytes = vm_status.console_dropped;
 	pthread_mutex_lock(&session->migration_lock);
 	status->migrating = session->migrating;
 	status->migration = session->migration;
+	status->checkpoints = session->checkpoints;
+	status->migrations = session->migrations;
 	pthread_mutex_unlock(&session->migration_lock);
 	if (status->migrating && vm_status.state == VM_STATE_RUNNING)
 		snprintf(status->state, sizeof(status->state), "migrating");
 	if (atomic_load(&session->receiving))
 		snprintf(status->state, sizeof(status->state), "receiving");
+}
+
+/* What GET /v1/server shows besides the status; the devices as the VM holds them now. */
+static void session_config(void *ctx, struct server_config *cfg)
+{
+	struct run_session *session = ctx;
+
+	vm_get_devices(session->vm, &session->spec.cfg);
+	*cfg = session->spec.cfg;
+	for (unsigned int i = 0; i < cfg->n_nics; i++)
+		snprintf(cfg->nics[i].tap, sizeof(cfg->nics[i].tap), "%s", vm_nic_tap(session->vm, i));
+}
+
+/* A checkpoint's or migration's end, for the metrics; refusals (nothing was tried) are not counted. */
+static void session_count(struct run_session *session, struct control_outcomes *outcomes, json_t *reply)
+{
+	json_t *refused = json_object_get(reply, "refused");
+
+	if (json_is_true(refused))
+		return;
+	pthread_mutex_lock(&session->migration_lock);
+	if (json_is_true(json_object_get(reply, "ok")))
+		outcomes->ok++;
+	else
+		outcomes->failed++;
+	pthread_mutex_unlock(&session->migration_lock);
 }
 
 /*
@@ -168,8 +229,8 @@ static int session_checkpoint_commit(const struct control_channel *channel, char
  * the client confirms the file is whole and in place the server is never
  * stopped: a failed write or a silent client resumes it.
  */
-static json_t *session_checkpoint(void *ctx, const struct control_request *request,
-				  const struct control_channel *channel)
+static json_t *session_checkpoint_run(void *ctx, const struct control_request *request,
+				      const struct control_channel *channel)
 {
 	const struct checkpoint_progress write_progress = { channel ? channel->progress : NULL,
 							    channel ? channel->ctx : NULL };
@@ -261,9 +322,14 @@ static json_t *session_migrate_reply(struct run_session *session, const struct c
 		return migrate_error(detail, false);
 	}
 	if (ret < 0 && result->committed) {
+		json_t *reply;
+
 		snprintf(detail, sizeof(detail), "%.300s after the switch-over: the guest stays paused here; it may run "
 			 "on %.200s: check there, and resume it here only if it does not", why, request->to);
-		return migrate_error(detail, false);
+		reply = migrate_error(detail, false);
+		/* Past the switch-over: nothing of the server may be given back to it here (its failover NICs). */
+		json_object_set_new(reply, "committed", json_true());
+		return reply;
 	}
 	if (ret < 0) {
 		snprintf(detail, sizeof(detail), "%.400s; the server keeps running here", why);
@@ -280,7 +346,8 @@ static json_t *session_migrate_reply(struct run_session *session, const struct c
 }
 
 /* Pre-copy over the connection the client passed; the guest runs here until the target has it all. */
-static json_t *session_migrate(void *ctx, const struct control_request *request, const struct control_channel *channel)
+static json_t *session_migrate_run(void *ctx, const struct control_request *request,
+				   const struct control_channel *channel)
 {
 	struct run_session *session = ctx;
 	const struct migrate_options options = {
@@ -314,24 +381,110 @@ static json_t *session_migrate(void *ctx, const struct control_request *request,
 	return session_migrate_reply(session, request, ret, &result, why);
 }
 
+static json_t *session_checkpoint(void *ctx, const struct control_request *request,
+				  const struct control_channel *channel)
+{
+	struct run_session *session = ctx;
+	json_t *reply = session_checkpoint_run(ctx, request, channel);
+
+	session_count(session, &session->checkpoints, reply);
+	return reply;
+}
+
+static json_t *session_migrate(void *ctx, const struct control_request *request, const struct control_channel *channel)
+{
+	struct run_session *session = ctx;
+	json_t *reply = session_migrate_run(ctx, request, channel);
+
+	session_count(session, &session->migrations, reply);
+	return reply;
+}
+
+static json_t *device_error(const char *message)
+{
+	return json_pack("{s:b, s:s}", "ok", 0, "error", message);
+}
+
+static bool session_is_migrating(struct run_session *session)
+{
+	bool migrating;
+
+	pthread_mutex_lock(&session->migration_lock);
+	migrating = session->migrating;
+	pthread_mutex_unlock(&session->migration_lock);
+	return migrating;
+}
+
+/*
+ * Hot-plug, done by the VM; the session's copy of the server's devices
+ * follows, since a migration announces it. The group's descriptor is the
+ * connection's, so the VM gets its own copy.
+ */
+static json_t *session_device(void *ctx, const struct control_request *request)
+{
+	struct run_session *session = ctx;
+	char err[ERR_MAX] = "";
+	bool detached = false;
+	int ret, fd;
+
+	if (session_is_migrating(session))
+		return device_error("busy: the server is migrating");
+	switch (request->command) {
+	case CONTROL_DEVICE_ATTACH:
+		fd = request->file_fd >= 0 ? fcntl(request->file_fd, F_DUPFD_CLOEXEC, 0) : -1;
+		if (fd < 0)
+			return device_error("no IOMMU group came with the request ('sheer device attach' passes it)");
+		ret = vm_device_attach(session->vm, request->pci, request->group, fd, request->failover, err, sizeof(err));
+		break;
+	case CONTROL_DEVICE_DETACH:
+		ret = vm_device_detach(session->vm, request->pci, &detached, err, sizeof(err));
+		break;
+	default:
+		ret = vm_device_detach_cancel(session->vm, request->pci);
+		if (ret < 0)
+			snprintf(err, sizeof(err), "device %s: the server does not hold it", request->pci);
+		break;
+	}
+	vm_get_devices(session->vm, &session->spec.cfg);
+	if (ret < 0)
+		return device_error(err[0] ? err : strerror(-ret));
+	if (request->command == CONTROL_DEVICE_DETACH)
+		return json_pack("{s:b, s:b}", "ok", 1, "detached", detached);
+	return json_pack("{s:b}", "ok", 1);
+}
+
 static const struct control_ops session_control_ops = {
 	.status = session_status,
+	.config = session_config,
 	.shutdown = session_shutdown,
 	.poweroff = session_poweroff,
 	.pause = session_pause,
 	.resume = session_resume,
 	.checkpoint = session_checkpoint,
 	.migrate = session_migrate,
+	.device = session_device,
 };
 
-/* SIGINT/SIGTERM/SIGHUP/SIGQUIT power the guest off, so vm_run returns and cleanup runs on one path. */
+/*
+ * SIGTERM/SIGHUP/SIGQUIT power the guest off, so vm_run returns and cleanup
+ * runs on one path. SIGINT (Ctrl-C) first asks the guest, with the power
+ * button, as an operator at a console expects; a second one powers it off.
+ */
 static void *session_signal_loop(void *arg)
 {
 	struct run_session *session = arg;
+	bool asked = false;
 	int signal_number;
 
-	while (sigwait(&session->stop_signals, &signal_number) == 0 && !atomic_load(&session->finished))
+	while (sigwait(&session->stop_signals, &signal_number) == 0 && !atomic_load(&session->finished)) {
+		if (signal_number == SIGINT && !asked && vm_press_power_button(session->vm) == 0) {
+			asked = true;
+			fprintf(stderr, "\r\nsheer: %s: power button pressed; the guest shuts down (Ctrl-C again powers it "
+				"off at once)\r\n", session->spec.cfg.name);
+			continue;
+		}
 		vm_power_off(session->vm);
+	}
 	return NULL;
 }
 
@@ -354,7 +507,7 @@ static void session_ignore_signals(void)
 			signal(sig, SIG_IGN);
 }
 
-/* SIGINT/SIGTERM/SIGHUP/SIGQUIT power the guest off through the signal thread; the rest are ignored. */
+/* SIGINT/SIGTERM/SIGHUP/SIGQUIT stop the guest through the signal thread; the rest are ignored. */
 static void session_block_signals(struct run_session *session)
 {
 	sigemptyset(&session->stop_signals);
@@ -468,6 +621,7 @@ static bool is_input_error(int ret)
 static int session_claim_devices(struct run_session *session, char *err, size_t errlen)
 {
 	const struct server_config *cfg = &session->spec.cfg;
+	struct host_fs fs;
 	int ret;
 
 	if (cfg->n_devices == 0)
@@ -475,17 +629,29 @@ static int session_claim_devices(struct run_session *session, char *err, size_t 
 	ret = passthru_recover_stale(err, errlen);
 	if (ret < 0)
 		return ret;
+	host_fs_init(&fs, NULL);
+	ret = failover_check_pairs(&fs, &session->spec.cfg, err, errlen);
+	if (ret < 0) {
+		session->refused = true;
+		return ret;
+	}
 	ret = passthru_claim(cfg, &session_report, &session->claims, err, errlen);
-	session->devices_refused = ret < 0 && passthru_error_is_refusal(ret);
+	session->refused = ret < 0 && passthru_error_is_refusal(ret);
 	return ret;
 }
 
-/* Every device back to its host driver, on every way out once they were claimed. */
+/*
+ * Every device back to its host driver, on every way out: those claimed at
+ * start and those hot-plugged since, whose claims also name this supervisor.
+ */
 static void session_release_devices(struct run_session *session)
 {
+	struct passthru_env env;
 	char err[ERR_MAX] = "";
 
-	if (session->claims.count && passthru_release_all(&session->claims, err, sizeof(err)) < 0)
+	passthru_env_init(&env, NULL, NULL);
+	env.report = &session_report;
+	if (passthru_release_held(&env, getpid(), err, sizeof(err)) < 0)
 		cli_error("%s: giving devices back: %s", session->spec.cfg.name, err);
 	session->claims.count = 0;
 }
@@ -503,7 +669,25 @@ static int session_listen(struct run_session *session, char *err, size_t errlen)
 	return 0;
 }
 
-/* Name, cores, user, devices, socket: each a refusal (exit 2) when the operator asked for something impossible. */
+/*
+ * A KVM this user cannot open (no module, no virtualization, no permission)
+ * is a host to set up, not a failure of this server: refused, exit 2, with
+ * the fix, before any device leaves its host driver. The VMM opens it later
+ * with the same rights.
+ */
+static int session_check_kvm(struct run_session *session, char *err, size_t errlen)
+{
+	char why[ERR_MAX - SERVER_NAME_MAX - 8];
+	int ret = kvm_device_check(KVM_DEVICE_PATH, why, sizeof(why));
+
+	if (ret < 0) {
+		snprintf(err, errlen, "%s: %s", session->spec.cfg.name, why);
+		session->refused = true;
+	}
+	return ret;
+}
+
+/* Name, cores, user, KVM, devices, socket: each a refusal (exit 2) when the operator asked for something impossible. */
 static int session_prepare(struct run_session *session, char *err, size_t errlen)
 {
 	int ret = session_check_name(session, err, errlen);
@@ -512,6 +696,8 @@ static int session_prepare(struct run_session *session, char *err, size_t errlen
 		ret = session_place(session, err, errlen);
 	if (ret == 0)
 		ret = sandbox_user_resolve(&session->user, err, errlen);
+	if (ret == 0)
+		ret = session_check_kvm(session, err, errlen);
 	if (ret < 0)
 		return ret;
 	ret = placement_apply(&session->spec.cfg);
@@ -562,6 +748,24 @@ static int session_build_vm(struct run_session *session, char *err, size_t errle
 	return ret;
 }
 
+/*
+ * A device hot-plugged later pins all guest RAM for its DMA, as the
+ * unprivileged VMM: let it lock that much (the caller may raise the limit;
+ * the VMM could not).
+ */
+static void session_allow_dma_pinning(const struct server_config *cfg)
+{
+	struct rlimit limit;
+	rlim_t want = cfg->memory_bytes + (64ULL << 20);
+
+	if (getrlimit(RLIMIT_MEMLOCK, &limit) < 0 || limit.rlim_cur == RLIM_INFINITY || limit.rlim_cur >= want)
+		return;
+	limit.rlim_cur = want;
+	if (limit.rlim_max != RLIM_INFINITY && limit.rlim_max < want)
+		limit.rlim_max = want;
+	setrlimit(RLIMIT_MEMLOCK, &limit);
+}
+
 /* Built as the caller (KVM, VFIO and the socket are open); from here on the VMM holds only those. */
 static int session_confine(struct run_session *session, char *err, size_t errlen)
 {
@@ -574,6 +778,7 @@ static int session_confine(struct run_session *session, char *err, size_t errlen
 	 */
 	json_object_seed(0);
 	tzset();
+	session_allow_dma_pinning(&session->spec.cfg);
 	ret = sandbox_user_enter(&session->user, err, errlen);
 	if (ret == 0 && supervisor_bind_vmm_to_parent(session->supervisor_pid) < 0) {
 		snprintf(err, errlen, "the supervisor is gone");
@@ -620,10 +825,15 @@ static bool session_receive_stopped(void *ctx)
 	return vm_stop_is_requested(((struct run_session *)ctx)->vm);
 }
 
-/* The switch-over: the vCPUs, held since vm_run started them, run the guest from here. */
+/* The switch-over: the vCPUs, held since vm_run started them, run the guest from here; the supervisor gives it NICs. */
 static void session_receive_start_guest(void *ctx)
 {
-	vm_release(((struct run_session *)ctx)->vm);
+	struct run_session *session = ctx;
+
+	vm_release(session->vm);
+	if (session->ready_fd >= 0)
+		supervisor_signal_switched_over(session->ready_fd);
+	session->ready_fd = -1;
 }
 
 /*
@@ -741,6 +951,10 @@ static int session_vmm_main(void *ctx, int ready_fd)
 	/* The supervisor's lock stays the supervisor's: close only this process's reference. */
 	close(session->registry.lock_fd);
 	session->registry.lock_fd = -1;
+	/* Nor is the word to `sheer start` the VMM's to keep open. */
+	if (session->started_fd >= 0)
+		close(session->started_fd);
+	session->started_fd = -1;
 	session_block_signals(session);
 	ret = session_build_vm(session, err, sizeof(err));
 	if (ret < 0) {
@@ -758,7 +972,12 @@ static int session_vmm_main(void *ctx, int ready_fd)
 	 * are held by the entry, and the host's registry lock is free for other
 	 * servers while the migration (minutes, perhaps) comes in.
 	 */
-	supervisor_signal_ready(ready_fd);
+	if (session->receive_fd >= 0) {
+		supervisor_signal_ready_keep(ready_fd);
+		session->ready_fd = ready_fd;
+	} else {
+		supervisor_signal_ready(ready_fd);
+	}
 	return session_run(session);
 }
 
@@ -775,7 +994,7 @@ static int session_start(struct run_session *session, char *err, size_t errlen, 
 	}
 	/* Under the lock from the name check to the registry entry, so no one else takes the name or cores. */
 	ret = session_prepare(session, err, errlen);
-	*exit_status = is_input_error(ret) || session->devices_refused ? SHEER_EXIT_USAGE : SHEER_EXIT_FAILURE;
+	*exit_status = is_input_error(ret) || session->refused ? SHEER_EXIT_USAGE : SHEER_EXIT_FAILURE;
 	if (ret == 0) {
 		ret = supervisor_spawn(&session->supervisor, session_vmm_main, session);
 		if (ret < 0)
@@ -808,10 +1027,46 @@ static int session_start(struct run_session *session, char *err, size_t errlen, 
 	return ret;
 }
 
+/*
+ * In the supervisor, once a migrated server runs here: each failover pair
+ * whose passed-through side stayed behind gets a free NIC of the same model
+ * and MAC from this host (the pool, or any), plugged into the running guest.
+ * None free: the server runs on its virtio-net NIC, and says so in status.
+ */
+static void session_failover_in(void *ctx)
+{
+	struct run_session *session = ctx;
+	const struct server_config *cfg = &session->spec.cfg;
+	struct host_fs fs;
+
+	host_fs_init(&fs, NULL);
+	for (unsigned int i = 0; i < cfg->n_nics; i++) {
+		const struct server_nic *nic = &cfg->nics[i];
+		struct device_target t = { cfg->name, NULL, getpid(), false, nic->name };
+		char bdf[16];
+
+		if (!nic->standby)
+			continue;
+		if (failover_pick(&fs, NULL, nic, session->failover_pool, session->n_failover_pool, bdf) < 0) {
+			cli_error("warning: %s: no free NIC of model %04x:%04x with MAC %02x:%02x:%02x:%02x:%02x:%02x here "
+				  "for failover pair %s; the server runs on virtio-net",
+				  cfg->name, nic->primary_vendor, nic->primary_device, nic->mac[0], nic->mac[1],
+				  nic->mac[2], nic->mac[3], nic->mac[4], nic->mac[5], nic->name);
+			continue;
+		}
+		t.bdf = bdf;
+		if (device_attach_to(&session->registry, &t) == 0)
+			fprintf(stderr, "sheer: %s: failover pair %s: NIC %s passed through here\n", cfg->name, nic->name,
+				bdf);
+	}
+}
+
 static int session_supervise(struct run_session *session)
 {
 	int status;
 
+	session->supervisor.switched_over = session_failover_in;
+	session->supervisor.ctx = session;
 	supervisor_wait(&session->supervisor);
 	status = supervisor_exit_status(&session->supervisor, session->spec.cfg.name, session_cleaned(session));
 	session_cleanup(session, true);
@@ -835,6 +1090,100 @@ void session_init(struct run_session *session)
 	session->registry.lock_fd = -1;
 	session->listen_fd = -1;
 	session->receive_fd = -1;
+	session->ready_fd = -1;
+	session->started_fd = -1;
+}
+
+int session_detach(void)
+{
+	int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC), ret = 0;
+
+	if (null_fd < 0 || setsid() < 0)
+		ret = -errno;
+	else
+		dup2(null_fd, STDIN_FILENO);
+	if (null_fd >= 0)
+		close(null_fd);
+	return ret;
+}
+
+/* fd moved above the low slots it is settled into later, so that settling one cannot overwrite another; or -1. */
+static int session_lift_fd(int fd)
+{
+	int high = fd >= 0 ? fcntl(fd, F_DUPFD, 100) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	return high;
+}
+
+static int session_settle_fd(int fd, int *slot)
+{
+	if (fd < 0)
+		return -1;
+	dup2(fd, *slot);
+	close(fd);
+	return (*slot)++;
+}
+
+/* Nothing the caller left open reaches the guest's VMM but an incoming migration and `sheer start`'s pipe. */
+static void session_close_inherited(struct run_session *session)
+{
+	int slot = 3;
+
+	session->receive_fd = session_lift_fd(session->receive_fd);
+	session->started_fd = session_lift_fd(session->started_fd);
+	session->receive_fd = session_settle_fd(session->receive_fd, &slot);
+	session->started_fd = session_settle_fd(session->started_fd, &slot);
+	close_range((unsigned int)slot, ~0u, 0);
+}
+
+/* NAME.pid, for service managers (sheer@.service): written before `sheer start` returns, removed with the entry. */
+static void session_write_pid_file(struct run_session *session)
+{
+	char path[PATH_MAX], text[24];
+	int len = snprintf(text, sizeof(text), "%d\n", (int)getpid()), ret;
+
+	ret = registry_pid_path(&session->registry, session->spec.cfg.name, path, sizeof(path));
+	if (ret == 0)
+		ret = file_store_text(path, text, (size_t)len);
+	if (ret < 0)
+		cli_error("warning: %s: no pid file: %s", session->spec.cfg.name, strerror(-ret));
+}
+
+/*
+ * A background start that failed: what it said must be in the log before
+ * `sheer start` (which hears the end of this process) reads it there. Our
+ * end of the relay's pipe closes; the relay drains it and ends.
+ */
+static void session_drain_console(struct run_session *session)
+{
+	int null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+	if (null_fd < 0)
+		return;
+	dup2(null_fd, STDOUT_FILENO);
+	dup2(null_fd, STDERR_FILENO);
+	close(null_fd);
+	while (waitpid(session->console.pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
+/* A server started in the background: its console goes to the relay; `sheer start` hears it runs. */
+static void session_announce_started(struct run_session *session)
+{
+	if (session->detached && console_relay_publish(&session->console) < 0)
+		cli_error("warning: %s: its console cannot be reached (%s): %s", session->spec.cfg.name,
+			  session->console.socket_path, strerror(errno));
+	if (session->detached)
+		session_write_pid_file(session);
+	if (session->started_fd >= 0) {
+		ssize_t ignored = write(session->started_fd, "r", 1);
+
+		(void)ignored;
+		close(session->started_fd);
+		session->started_fd = -1;
+	}
 }
 
 int session_main(struct run_session *session)
@@ -849,14 +1198,7 @@ int session_main(struct run_session *session)
 	 * threads do not need an arena each.
 	 */
 	mallopt(M_ARENA_MAX, 1);
-	/* Nothing the caller left open reaches the guest's VMM (but an incoming migration's connection). */
-	if (session->receive_fd > 3) {
-		dup2(session->receive_fd, 3);
-		close(session->receive_fd);
-	}
-	if (session->receive_fd >= 0)
-		session->receive_fd = 3;
-	close_range(session->receive_fd >= 0 ? 4 : 3, ~0u, 0);
+	session_close_inherited(session);
 	session->supervisor_pid = getpid();
 	sandbox_test_hook_init(&session->sandbox);
 	session->sandbox.confine = true;
@@ -867,6 +1209,9 @@ int session_main(struct run_session *session)
 		ret = registry_open(&session->registry, err, sizeof(err));
 	else
 		snprintf(err, sizeof(err), "signals: %s", strerror(-ret));
+	if (ret == 0 && session->detached)
+		ret = console_relay_spawn(&session->console, session->registry.dir, session->spec.cfg.name, err,
+					  sizeof(err));
 	if (ret < 0) {
 		cli_error("%s", err);
 		return SHEER_EXIT_FAILURE;
@@ -874,7 +1219,11 @@ int session_main(struct run_session *session)
 	ret = session_start(session, err, sizeof(err), &exit_status);
 	if (ret < 0 && err[0])
 		cli_error("%s", err);
+	if (ret < 0 && session->detached)
+		session_drain_console(session);
 	else if (ret == 0)
+		session_announce_started(session);
+	if (ret == 0)
 		exit_status = session_supervise(session);
 	session_free(session);
 	return exit_status;

@@ -73,12 +73,39 @@ int supervisor_bind_vmm_to_parent(pid_t supervisor_pid)
 	return getppid() == supervisor_pid ? 0 : -ESRCH;
 }
 
-void supervisor_signal_ready(int ready_fd)
+void supervisor_signal_ready_keep(int ready_fd)
 {
 	ssize_t ignored = write(ready_fd, "r", 1);
 
 	(void)ignored;
+}
+
+void supervisor_signal_ready(int ready_fd)
+{
+	supervisor_signal_ready_keep(ready_fd);
 	close(ready_fd);
+}
+
+void supervisor_signal_switched_over(int ready_fd)
+{
+	ssize_t ignored = write(ready_fd, "s", 1);
+
+	/* Not closed: the thread that says it (receive) may not close descriptors; the VMM's exit does. */
+	(void)ignored;
+}
+
+/*
+ * A signal the terminal sent (Ctrl-C, or Ctrl-backslash) went to the whole foreground
+ * process group, the VMM included: passing it on would make one Ctrl-C two,
+ * the power button and the power-off. A hang-up is the exception when this
+ * process leads the session (`ssh -t host sheer run ...`): the kernel sent
+ * it here alone.
+ */
+static bool supervisor_passes_on(const struct signalfd_siginfo *info)
+{
+	if (info->ssi_code != SI_KERNEL)
+		return true;
+	return info->ssi_signo == SIGHUP && getsid(0) == getpid();
 }
 
 /* One signal from the signal fd: a stop signal goes on to the VMM; returns true once the VMM exited. */
@@ -89,7 +116,8 @@ static bool supervisor_handle_signal(struct supervisor *supervisor)
 	if (read(supervisor->signal_fd, &info, sizeof(info)) != sizeof(info))
 		return false;
 	if (info.ssi_signo != SIGCHLD) {
-		kill(supervisor->vmm, (int)info.ssi_signo);
+		if (supervisor_passes_on(&info))
+			kill(supervisor->vmm, (int)info.ssi_signo);
 		return false;
 	}
 	/* Every child that ended (a migration's TLS relay too), so none lingers as a zombie. */
@@ -129,14 +157,34 @@ int supervisor_await_ready(struct supervisor *supervisor)
 	}
 }
 
+/* A byte from the VMM after ready: the switch-over. End of file: nothing more will come. */
+static void supervisor_handle_event(struct supervisor *supervisor)
+{
+	char byte;
+
+	if (read(supervisor->ready_fd, &byte, 1) == 1) {
+		if (byte == 's' && supervisor->switched_over)
+			supervisor->switched_over(supervisor->ctx);
+		return;
+	}
+	close(supervisor->ready_fd);
+	supervisor->ready_fd = -1;
+}
+
 void supervisor_wait(struct supervisor *supervisor)
 {
 	while (!supervisor->exited) {
-		struct pollfd pfd = { .fd = supervisor->signal_fd, .events = POLLIN };
+		struct pollfd fds[2] = {
+			{ .fd = supervisor->signal_fd, .events = POLLIN },
+			{ .fd = supervisor->ready_fd, .events = POLLIN },
+		};
 
-		if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
+		if (poll(fds, supervisor->ready_fd >= 0 ? 2 : 1, -1) < 0 && errno != EINTR)
 			break;
-		supervisor_handle_signal(supervisor);
+		if (fds[1].revents)
+			supervisor_handle_event(supervisor);
+		if (fds[0].revents)
+			supervisor_handle_signal(supervisor);
 	}
 }
 

@@ -17,9 +17,9 @@
 
 #include "p2v/switch/switch.h"
 #include "vmm/cli/commands.h"
-#include "vmm/cli/profile.h"
 #include "vmm/lib/cli.h"
 #include "vmm/lib/parse.h"
+#include "vmm/server/profile.h"
 
 #define ERR_MAX 1024
 #define SWITCH_TIMEOUT_MAX_S 3600
@@ -29,16 +29,6 @@ struct switch_args {
 	const char *source, *target;
 	bool json;
 };
-
-static void switch_usage(FILE *out)
-{
-	fprintf(out, "usage: sheer switch NAME --to physical SERVER [--timeout S] [--json] [--dry-run]\n"
-		     "       sheer switch SERVER --to logical PROFILE [--timeout S] [--json] [--dry-run]\n"
-		     "  NAME: a logical server running here, started with 'sheer run PROFILE'\n"
-		     "  SERVER: a physical server of the inventory (sheer physical list)\n"
-		     "  --timeout S   for the source to shut down and the target to come up (default %d)\n",
-		SWITCH_DEFAULT_TIMEOUT_S);
-}
 
 static int parse_direction(const char *word, struct switch_args *args)
 {
@@ -56,7 +46,7 @@ static int switch_parse(int argc, char **argv, struct switch_args *args)
 	static const struct option opts[] = {
 		{ "to", required_argument, NULL, 'o' },	{ "timeout", required_argument, NULL, 't' },
 		{ "json", no_argument, NULL, 'j' },	{ "dry-run", no_argument, NULL, 'n' },
-		{ "help", no_argument, NULL, 'h' },	{ NULL, 0, NULL, 0 },
+		{ NULL, 0, NULL, 0 },
 	};
 	bool direction = false;
 	int c;
@@ -65,10 +55,7 @@ static int switch_parse(int argc, char **argv, struct switch_args *args)
 	optind = 1;
 	args->req.timeout_s = SWITCH_DEFAULT_TIMEOUT_S;
 	while ((c = getopt_long(argc, argv, ":", opts, NULL)) != -1) {
-		if (c == 'h') {
-			switch_usage(stdout);
-			return 1;
-		} else if (c == 'o' && parse_direction(optarg, args) == 0) {
+		if (c == 'o' && parse_direction(optarg, args) == 0) {
 			direction = true;
 		} else if (c == 'o') {
 			cli_error("switch: --to physical or --to logical, not '%s'", optarg);
@@ -99,7 +86,7 @@ static int load_physical(const char *name, struct physical_server *ps)
 	int ret = physical_load(name, ps, err, sizeof(err));
 
 	if (ret == 0)
-		ret = bmc_password_load(&ps->bmc, ps->password_file, err, sizeof(err));
+		ret = bmc_password_load(&ps->bmc.target, ps->bmc.password_file, err, sizeof(err));
 	if (ret < 0)
 		cli_error("switch: %s", err);
 	return ret < 0 ? -EINVAL : 0;	/* a refusal: nothing was touched */
@@ -209,8 +196,8 @@ int cmd_switch(int argc, char **argv)
 
 	switch_record_init(&rec);
 	ret = switch_parse(argc, argv, &args);
-	if (ret != 0)
-		return ret > 0 ? SHEER_EXIT_OK : SHEER_EXIT_USAGE;
+	if (ret < 0)
+		return SHEER_EXIT_USAGE;
 	if (registry_open(&registry, err, sizeof(err)) < 0) {
 		cli_error("switch: %s", err);
 		return SHEER_EXIT_FAILURE;

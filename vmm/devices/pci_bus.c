@@ -23,6 +23,12 @@ int pci_bus_add(struct pci_bus *pci, unsigned int slot, struct pci_device *fn)
 	return 0;
 }
 
+void pci_bus_remove(struct pci_bus *pci, unsigned int slot, struct pci_device *fn)
+{
+	if (slot < PCI_SLOTS && pci->slots[slot] == fn)
+		pci->slots[slot] = NULL;
+}
+
 /* Only function 0 of each slot exists; an access must stay within one dword. */
 static struct pci_device *pci_lookup(struct pci_bus *pci, unsigned int devfn, unsigned int reg,
 				       unsigned int size)
@@ -63,6 +69,8 @@ void pci_bus_config_write(struct pci_bus *pci, unsigned int devfn, unsigned int 
 
 		fn->config[reg + i] = (fn->config[reg + i] & ~mask) | ((value >> (8 * i)) & mask);
 	}
+	if (fn->written)
+		fn->written(fn->owner, reg, size);
 }
 
 /* Ports 0xcf8-0xcff: a dword address register, then a 4-byte data window. */

@@ -23,6 +23,8 @@ struct pci_device {
 	uint8_t config[PCI_CONFIG_SIZE];
 	uint8_t writable[PCI_CONFIG_SIZE];	/* bits the guest may change */
 	const struct pci_device_ops *ops;	/* NULL: config/writable above */
+	/* Optional, with config/writable: told after each guest write (a BAR moved, MSI-X enabled). */
+	void (*written)(void *owner, unsigned int reg, unsigned int size);
 	void *owner;
 };
 
@@ -44,6 +46,8 @@ void pci_bus_save(const struct pci_bus *pci, struct state_writer *w);
 /* -EBADMSG (nothing changed) for a slot that holds no emulated function here, one missing, or a bad payload. */
 int pci_bus_restore(struct pci_bus *pci, struct state_reader *r);
 int pci_bus_add(struct pci_bus *pci, unsigned int slot, struct pci_device *fn);
+/* Unplug fn from slot (nothing if another function is there). */
+void pci_bus_remove(struct pci_bus *pci, unsigned int slot, struct pci_device *fn);
 uint32_t pci_bus_config_read(struct pci_bus *pci, unsigned int devfn, unsigned int reg, unsigned int size);
 void pci_bus_config_write(struct pci_bus *pci, unsigned int devfn, unsigned int reg, unsigned int size,
 		      uint32_t value);

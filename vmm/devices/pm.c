@@ -4,7 +4,7 @@
 #include "vmm/devices/pm.h"
 #include "vmm/lib/clock.h"
 
-enum { PM1_STS = 0, PM1_EN = 2, PM1_CNT = 4, PM_TMR = 8, PM_END = 12 };
+enum { PM1_STS = 0, PM1_EN = 2, PM1_CNT = 4, PM_TMR = 8, GPE0_STS = 12, GPE0_EN = 14, PM_END = 16 };
 
 #define PM1_STS_TMR		(1U << 0)
 #define PM1_STS_GBL		(1U << 5)
@@ -16,7 +16,7 @@ enum { PM1_STS = 0, PM1_EN = 2, PM1_CNT = 4, PM_TMR = 8, PM_END = 12 };
 #define NS_PER_S		1000000000ULL
 
 #define PM_STATE_TYPE		STATE_TYPE('P', 'M', '_', '0')
-#define PM_STATE_VERSION	1
+#define PM_STATE_VERSION	2	/* 2: GPE0 */
 
 static void pm_reset(void *dev)
 {
@@ -62,7 +62,7 @@ static void pm_resume(void *dev)
 
 static void pm_update_sci(struct pm *pm)
 {
-	bool level = (pm->s.status & pm->s.enable & PM1_EVENTS) != 0;
+	bool level = (pm->s.status & pm->s.enable & PM1_EVENTS) || (pm->s.gpe_status & pm->s.gpe_enable);
 
 	if (level != pm->s.sci_level) {
 		pm->s.sci_level = level;
@@ -73,6 +73,12 @@ static void pm_update_sci(struct pm *pm)
 void pm_press_power_button(struct pm *pm)
 {
 	pm->s.status |= PM1_STS_PWRBTN;
+	pm_update_sci(pm);
+}
+
+void pm_raise_gpe(struct pm *pm, unsigned int event)
+{
+	pm->s.gpe_status |= (uint16_t)(1U << event);
 	pm_update_sci(pm);
 }
 
@@ -93,6 +99,8 @@ static uint8_t pm_read_byte(const struct pm *pm, unsigned int offset)
 	case PM1_CNT: return (pm->s.control & ~PM1_CNT_SLP_EN) >> shift;
 	case PM_TMR:
 	case PM_TMR + 2: return pm_timer(pm) >> (8 * (offset - PM_TMR));
+	case GPE0_STS: return pm->s.gpe_status >> shift;
+	case GPE0_EN: return pm->s.gpe_enable >> shift;
 	default: return 0;	/* 0x606-0x607: reserved between PM1_CNT and the timer */
 	}
 }
@@ -124,6 +132,12 @@ static void pm_write_byte(struct pm *pm, unsigned int offset, uint8_t value)
 		if (pm->s.control & PM1_CNT_SLP_EN)
 			pm_sleep(pm);
 		break;
+	case GPE0_STS:
+		pm->s.gpe_status &= ~bits;	/* write one to clear */
+		break;
+	case GPE0_EN:
+		pm->s.gpe_enable = (pm->s.gpe_enable & ~mask) | bits;
+		break;
 	default:
 		break;	/* the timer is read-only */
 	}
@@ -154,20 +168,25 @@ static void pm_save(const void *dev, struct state_writer *w)
 	state_put_u16(w, pm->s.control);
 	state_put_bool(w, pm->s.sci_level);
 	state_put_u64(w, pm_timer_ns(pm));
+	state_put_u16(w, pm->s.gpe_status);
+	state_put_u16(w, pm->s.gpe_enable);
 }
 
 /* The restored timer runs from the moment of restore, as if it had been paused meanwhile. */
 static int pm_restore(void *dev, struct state_reader *r, uint16_t version)
 {
 	struct pm *pm = dev;
-	struct pm_state s;
+	struct pm_state s = { 0 };
 
-	(void)version;
 	s.status = state_get_u16(r);
 	s.enable = state_get_u16(r);
 	s.control = state_get_u16(r);
 	s.sci_level = state_get_bool(r);
 	s.timer_ns = state_get_u64(r);
+	if (version >= 2) {
+		s.gpe_status = state_get_u16(r);
+		s.gpe_enable = state_get_u16(r);
+	}
 	if (s.control & PM1_CNT_SLP_EN)	/* never kept: writing it sleeps at once */
 		state_reader_reject(r);
 	if (state_reader_finish(r) < 0)

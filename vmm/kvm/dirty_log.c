@@ -51,6 +51,28 @@ int dirty_log_start(struct dirty_log *log, int vm_fd, const struct guest_memory 
 	return ret;
 }
 
+int dirty_log_add_source(struct dirty_log *log, uint64_t *bits, uint64_t words)
+{
+	if (log->n_sources >= DIRTY_LOG_MAX_SOURCES)
+		return -ENOSPC;
+	log->sources[log->n_sources++] = (struct dirty_source){ bits, words };
+	return 0;
+}
+
+/* Slots start on 64-page boundaries (0 and 4 GiB), so a source's words line up with the slot's. */
+static void dirty_slot_take_sources(struct dirty_log *log, struct dirty_slot *slot)
+{
+	uint64_t first_word = (slot->gpa >> PAGE_SHIFT) / 64, words = (slot->pages + 63) / 64;
+
+	for (unsigned int i = 0; i < log->n_sources; i++) {
+		const struct dirty_source *src = &log->sources[i];
+
+		for (uint64_t w = 0; w < words && first_word + w < src->words; w++)
+			if (__atomic_load_n(&src->bits[first_word + w], __ATOMIC_RELAXED))
+				slot->bitmap[w] |= __atomic_exchange_n(&src->bits[first_word + w], 0, __ATOMIC_ACQ_REL);
+	}
+}
+
 int dirty_log_fetch(struct dirty_log *log, uint64_t *dirty)
 {
 	*dirty = 0;
@@ -60,6 +82,7 @@ int dirty_log_fetch(struct dirty_log *log, uint64_t *dirty)
 
 		if (ioctl(log->vm_fd, KVM_GET_DIRTY_LOG, &get) < 0)
 			return -errno;
+		dirty_slot_take_sources(log, slot);
 		for (uint64_t w = 0; w < (slot->pages + 63) / 64; w++)
 			*dirty += (uint64_t)__builtin_popcountll(slot->bitmap[w]);
 	}
@@ -89,4 +112,5 @@ void dirty_log_stop(struct dirty_log *log, const struct guest_memory *mem)
 		log->slots[s].bitmap = NULL;
 	}
 	log->n_slots = 0;
+	log->n_sources = 0;
 }

@@ -71,6 +71,17 @@ static int irq_routing_commit(struct irq_routing *routing)
 	return ret;
 }
 
+void irq_routing_remove_msi(struct irq_routing *routing, uint32_t gsi)
+{
+	struct kvm_irq_routing_entry *entry = irq_routing_find(routing, gsi);
+
+	if (!entry)
+		return;
+	*entry = routing->msi[--routing->n_msi];
+	resources_free_gsi(routing->res, gsi);
+	irq_routing_commit(routing);
+}
+
 int irq_routing_set_msi(struct irq_routing *routing, uint32_t gsi, uint64_t address, uint32_t data)
 {
 	struct kvm_irq_routing_entry *entry = irq_routing_find(routing, gsi);

@@ -26,6 +26,8 @@ struct irq_routing {
 void irq_routing_init(struct irq_routing *routing, int vm_fd, struct resources *res);
 /* A new GSI for an MSI route (not yet written to KVM); -ENOSPC when the table is full. */
 int irq_routing_add_msi(struct irq_routing *routing, uint32_t *gsi);
+/* Drop gsi's MSI route (its vector is gone) and give the GSI back. */
+void irq_routing_remove_msi(struct irq_routing *routing, uint32_t gsi);
 /* Point gsi at an MSI address/data pair and tell KVM. */
 int irq_routing_set_msi(struct irq_routing *routing, uint32_t gsi, uint64_t address, uint32_t data);
 

@@ -152,15 +152,32 @@ static enum vcpu_step vcpu_system_event(struct vcpu *vcpu, struct vcpu_stop *sto
 	}
 }
 
+static const char *const exit_kind_names[VCPU_EXIT_KINDS] = {
+	[VCPU_EXIT_IO] = "io", [VCPU_EXIT_MMIO] = "mmio", [VCPU_EXIT_INTR] = "intr", [VCPU_EXIT_OTHER] = "other",
+};
+
+const char *vcpu_exit_kind_name(enum vcpu_exit_kind kind)
+{
+	return (unsigned int)kind < VCPU_EXIT_KINDS ? exit_kind_names[kind] : "?";
+}
+
+static void vcpu_count_exit(struct vcpu *vcpu, enum vcpu_exit_kind kind)
+{
+	__atomic_add_fetch(&vcpu->exits[kind], 1, __ATOMIC_RELAXED);
+}
+
 /* Dispatch an IO or MMIO exit; false for any other exit. */
 static bool vcpu_handle_access(struct vcpu *vcpu, struct bus *pio, struct bus *mmio)
 {
-	if (vcpu->run->exit_reason == KVM_EXIT_IO)
+	if (vcpu->run->exit_reason == KVM_EXIT_IO) {
+		vcpu_count_exit(vcpu, VCPU_EXIT_IO);
 		vcpu_handle_io(vcpu, pio);
-	else if (vcpu->run->exit_reason == KVM_EXIT_MMIO)
+	} else if (vcpu->run->exit_reason == KVM_EXIT_MMIO) {
+		vcpu_count_exit(vcpu, VCPU_EXIT_MMIO);
 		vcpu_handle_mmio(vcpu, mmio);
-	else
+	} else {
 		return false;
+	}
 	vcpu->access_unfinished = true;
 	return true;
 }
@@ -201,6 +218,7 @@ int vcpu_step(struct vcpu *vcpu, struct bus *pio, struct bus *mmio, struct vcpu_
 	if (ioctl(vcpu->fd, KVM_RUN, 0) < 0) {
 		if (errno == EINTR || errno == EAGAIN) {
 			__atomic_store_n(&run->immediate_exit, 0, __ATOMIC_SEQ_CST);
+			vcpu_count_exit(vcpu, VCPU_EXIT_INTR);
 			return VCPU_STEP_KICKED;
 		}
 		return -errno;
@@ -208,6 +226,7 @@ int vcpu_step(struct vcpu *vcpu, struct bus *pio, struct bus *mmio, struct vcpu_
 	stop->triple_fault = false;
 	if (vcpu_handle_access(vcpu, pio, mmio))
 		return VCPU_STEP_CONTINUE;
+	vcpu_count_exit(vcpu, run->exit_reason == KVM_EXIT_INTR ? VCPU_EXIT_INTR : VCPU_EXIT_OTHER);
 	switch (run->exit_reason) {
 	case KVM_EXIT_INTR:
 		return VCPU_STEP_KICKED;

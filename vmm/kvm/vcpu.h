@@ -10,12 +10,25 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "vmm/machine/bus.h"
 #include "vmm/machine/machine.h"
 
 /* The signal that knocks a vCPU thread out of KVM_RUN. */
 #define VCPU_KICK_SIGNAL (SIGRTMIN + 1)
+
+/* Why KVM_RUN came back to sheer: what the metrics count per vCPU (sheer_kvm_exits_total). */
+enum vcpu_exit_kind {
+	VCPU_EXIT_IO,		/* port I/O for an emulated device */
+	VCPU_EXIT_MMIO,
+	VCPU_EXIT_INTR,		/* a signal: a kick (pause, throttle, stop) */
+	VCPU_EXIT_OTHER,	/* shutdown, system events, failures */
+	VCPU_EXIT_KINDS,
+};
+
+/* "io", "mmio", "intr", "other": the metrics' kind label. */
+const char *vcpu_exit_kind_name(enum vcpu_exit_kind kind);
 
 struct vcpu {
 	unsigned int id;
@@ -27,6 +40,7 @@ struct vcpu {
 	bool thread_started;
 	bool access_unfinished;	/* an IO/MMIO exit KVM completes on the next KVM_RUN (vcpu_settle) */
 	void *owner;		/* the VM, for the thread's entry point */
+	uint64_t exits[VCPU_EXIT_KINDS];	/* atomic: read by the control thread while the vCPU runs */
 };
 
 /* Why a vCPU stopped the guest. */

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "vmm/lib/file_kind.h"
 #include "vmm/lib/ini.h"
 #include "vmm/lib/line_reader.h"
 
@@ -132,7 +133,7 @@ int ini_read(FILE *file, const char *path, const struct ini_handler *h, char *er
 		if (len == -E2BIG)
 			ret = reader_fail(&r, -EINVAL, "line too long");
 		else if (len < 0)
-			ret = reader_fail(&r, -EIO, "read error");
+			ret = reader_fail(&r, (int)len, strerror((int)-len));
 		else if (memchr(line, '\0', (size_t)len))
 			ret = reader_fail(&r, -EINVAL, "NUL byte in line");
 		else
@@ -157,9 +158,15 @@ int ini_load(const char *path, const char *what, const struct ini_handler *h, ch
 		snprintf(err, errlen, "%s %s: %s", what, path, strerror(-ret));
 		return ret;
 	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+	if (fstat(fd, &st) < 0) {
+		ret = -errno;
 		close(fd);
-		snprintf(err, errlen, "%s %s: not a regular file", what, path);
+		snprintf(err, errlen, "%s %s: %s", what, path, strerror(-ret));
+		return ret;
+	}
+	if (file_kind_problem(st.st_mode)) {
+		close(fd);
+		snprintf(err, errlen, "%s %s: %s", what, path, file_kind_problem(st.st_mode));
 		return -EINVAL;
 	}
 	file = fdopen(fd, "r");

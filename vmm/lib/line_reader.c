@@ -7,6 +7,7 @@ ssize_t line_read(FILE *f, char *buf, size_t size)
 	size_t len = 0;
 	int c;
 
+	errno = 0;
 	while ((c = getc(f)) != EOF) {
 		if (len + 1 >= size)
 			return -E2BIG;
@@ -15,7 +16,7 @@ ssize_t line_read(FILE *f, char *buf, size_t size)
 			break;
 	}
 	if (c == EOF && ferror(f))
-		return -EIO;
+		return errno ? -errno : -EIO;
 	buf[len] = '\0';
 	return (ssize_t)len;
 }

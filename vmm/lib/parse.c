@@ -101,6 +101,41 @@ int parse_pci_address(const char *text, char *out, size_t out_len)
 	return 0;
 }
 
+static bool host_chars_are_valid(const char *from, const char *to, bool bracketed)
+{
+	for (const char *p = from; p < to; p++)
+		if (bracketed ? !isxdigit((unsigned char)*p) && *p != ':' && *p != '.'
+			      : !isalnum((unsigned char)*p) && *p != '.' && *p != '-')
+			return false;
+	return from < to;
+}
+
+int parse_host_port(const char *text, char *host, size_t host_len, unsigned int *port)
+{
+	const char *colon = strrchr(text, ':'), *from = text, *to = colon;
+	bool bracketed = text[0] == '[';
+
+	if (!colon || parse_uint(colon + 1, 65535, port) < 0 || *port == 0)
+		return -EINVAL;
+	if (bracketed) {
+		from++;
+		to--;
+		if (to < from || *to != ']')
+			return -EINVAL;
+	}
+	if (!host_chars_are_valid(from, to, bracketed) || (size_t)(to - from) >= host_len)
+		return -EINVAL;
+	snprintf(host, host_len, "%.*s", (int)(to - from), from);
+	return 0;
+}
+
+int parse_path(const char *dir, const char *text, char *out, size_t out_len)
+{
+	int n = text[0] == '/' ? snprintf(out, out_len, "%s", text) : snprintf(out, out_len, "%s/%s", dir, text);
+
+	return text[0] && n > 0 && (size_t)n < out_len ? 0 : -EINVAL;
+}
+
 bool server_name_is_valid(const char *name)
 {
 	size_t len = strlen(name);
@@ -139,4 +174,37 @@ int copy_string(char *dst, size_t dst_len, const char *src)
 		return -ENAMETOOLONG;
 	memcpy(dst, src, len + 1);
 	return 0;
+}
+
+int parse_mac(const char *text, uint8_t mac[6])
+{
+	unsigned int byte[6];
+	int end = 0;
+
+	if (sscanf(text, "%2x:%2x:%2x:%2x:%2x:%2x%n", &byte[0], &byte[1], &byte[2], &byte[3], &byte[4], &byte[5],
+		   &end) != 6 || end != 17 || text[end] != '\0')
+		return -EINVAL;
+	for (int i = 0; i < 6; i++)
+		mac[i] = (uint8_t)byte[i];
+	/* A NIC's own address: unicast and not all zero. */
+	if ((mac[0] & 1) || !(mac[0] | mac[1] | mac[2] | mac[3] | mac[4] | mac[5]))
+		return -EINVAL;
+	return 0;
+}
+
+void format_mac(const uint8_t mac[6], char out[MAC_TEXT_SIZE])
+{
+	snprintf(out, MAC_TEXT_SIZE, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+}
+
+int parse_interface_name(const char *text, char *out, size_t out_len)
+{
+	size_t len = strlen(text);
+
+	if (len == 0 || len >= 16 || strcmp(text, ".") == 0 || strcmp(text, "..") == 0)
+		return -EINVAL;
+	for (const char *p = text; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_' && *p != '.')
+			return -EINVAL;
+	return copy_string(out, out_len, text);
 }

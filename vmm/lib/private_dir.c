@@ -4,12 +4,11 @@
 
 #include "vmm/lib/private_dir.h"
 
-int private_dir_ensure(const char *dir)
+/* Is the existing dir ours alone? -ENOENT when it is not there. */
+static int private_dir_check(const char *dir)
 {
 	struct stat st;
 
-	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
-		return -errno;
 	/* lstat: a symlink put there by someone else is not our directory. */
 	if (lstat(dir, &st) < 0)
 		return -errno;
@@ -22,6 +21,20 @@ int private_dir_ensure(const char *dir)
 	if ((st.st_mode & 0777) != 0700 && chmod(dir, 0700) < 0)
 		return -errno;
 	return 0;
+}
+
+int private_dir_ensure(const char *dir)
+{
+	if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	return private_dir_check(dir);
+}
+
+int private_dir_check_if_there(const char *dir)
+{
+	int ret = private_dir_check(dir);
+
+	return ret == -ENOENT ? 0 : ret;
 }
 
 const char *private_dir_problem(int ret)

@@ -12,6 +12,11 @@
  * a file or a symlink) owned by the caller (-EPERM), and is tightened to 0700.
  */
 int private_dir_ensure(const char *dir);
+/*
+ * For commands that only read what is there: the same checks, but dir is
+ * never made, and one that is not there is accepted (it holds nothing).
+ */
+int private_dir_check_if_there(const char *dir);
 /* What private_dir_ensure's error means, for the operator; NULL for a plain errno. */
 const char *private_dir_problem(int ret);
 

@@ -46,6 +46,8 @@
 #define PORT_PM1_EVT		(PORT_PM_BASE + 0)	/* 4 bytes: status, enable */
 #define PORT_PM1_CNT		(PORT_PM_BASE + 4)	/* 2 bytes */
 #define PORT_PM_TMR		(PORT_PM_BASE + 8)	/* 4 bytes */
+#define PORT_PM_GPE0		(PORT_PM_BASE + 12)	/* 4 bytes: status, enable */
+#define PORT_PCI_HOTPLUG	0xae00			/* 12 bytes: vmm/devices/pci_hotplug.h */
 #define PORT_PCI_CONFIG		0xcf8			/* 8 bytes: address, data */
 #define PORT_RESET_CONTROL	0xcf9
 #define PORT_COM1		0x3f8

@@ -1,4 +1,5 @@
 #include <errno.h>
+#include <stdbool.h>
 
 #include "vmm/machine/layout.h"
 #include "vmm/machine/resources.h"
@@ -15,6 +16,7 @@ void resources_init(struct resources *res, uint32_t slot_limit, uint32_t gsi_lim
 	};
 	res->slot_limit = slot_limit;
 	res->gsi_limit = gsi_limit;
+	res->freed_slots.n = res->freed_gsis.n = 0;
 }
 
 static bool is_power_of_two(uint64_t v)
@@ -54,8 +56,42 @@ int resources_alloc_io(struct resources *res, uint32_t size, uint32_t *port)
 	return ret;
 }
 
+/* A freed run of exactly count values, taken off the list; false when there is none. */
+static bool freed_take(struct resources_freed *freed, uint32_t count, uint32_t *first)
+{
+	for (unsigned int i = 0; i < freed->n; i++)
+		if (freed->count[i] == count) {
+			*first = freed->first[i];
+			freed->n--;
+			freed->first[i] = freed->first[freed->n];
+			freed->count[i] = freed->count[freed->n];
+			return true;
+		}
+	return false;
+}
+
+static void freed_put(struct resources_freed *freed, uint32_t first, uint32_t count)
+{
+	if (freed->n < RESOURCES_FREED_MAX) {
+		freed->first[freed->n] = first;
+		freed->count[freed->n++] = count;
+	}
+}
+
+void resources_free_slots(struct resources *res, uint32_t first, uint32_t count)
+{
+	freed_put(&res->freed_slots, first, count);
+}
+
+void resources_free_gsi(struct resources *res, uint32_t gsi)
+{
+	freed_put(&res->freed_gsis, gsi, 1);
+}
+
 int resources_alloc_slots(struct resources *res, uint32_t count, uint32_t *first)
 {
+	if (freed_take(&res->freed_slots, count, first))
+		return 0;
 	if (count > res->slot_limit || res->s.slot_next > res->slot_limit - count)
 		return -ENOSPC;
 	*first = res->s.slot_next;
@@ -65,6 +101,8 @@ int resources_alloc_slots(struct resources *res, uint32_t count, uint32_t *first
 
 int resources_alloc_gsi(struct resources *res, uint32_t *gsi)
 {
+	if (freed_take(&res->freed_gsis, 1, gsi))
+		return 0;
 	if (res->s.gsi_next >= res->gsi_limit)
 		return -ENOSPC;
 	*gsi = res->s.gsi_next++;

@@ -7,7 +7,9 @@
  */
 #include <errno.h>
 #include <linux/kvm.h>
+#include <linux/if_tun.h>
 #include <linux/vfio.h>
+#include <linux/vhost.h>
 #include <seccomp.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -24,22 +26,46 @@ static const int common_calls[] = {
 	SYS_sched_yield, SYS_getpid, SYS_gettid, SYS_write, SYS_getrandom, SYS_sigaltstack,
 };
 
+/*
+ * A virtio-net NIC's backend started, stopped or logging (vmm/virtio): by the
+ * vCPU whose write said DRIVER_OK, by whoever pauses, migrates, restores or
+ * tears down the machine.
+ */
+#define VHOST_NET_IOCTLS                                                                                   \
+	VHOST_SET_FEATURES, VHOST_SET_VRING_NUM, VHOST_SET_VRING_BASE, VHOST_GET_VRING_BASE,               \
+		VHOST_SET_VRING_ADDR, VHOST_SET_VRING_KICK, VHOST_SET_VRING_CALL, VHOST_NET_SET_BACKEND,   \
+		VHOST_SET_LOG_BASE, TUNSETOFFLOAD, KVM_IOEVENTFD, KVM_IRQFD, KVM_SET_GSI_ROUTING
+
 /* Device emulation behind an exit: port and MMIO into passed-through devices, MSI-X, BAR moves. */
 static const int vcpu_calls[] = { SYS_read, SYS_pread64, SYS_pwrite64, SYS_eventfd2, SYS_close };
 static const unsigned long vcpu_ioctls[] = {
 	KVM_RUN, KVM_IRQ_LINE, KVM_SIGNAL_MSI, KVM_SET_GSI_ROUTING, KVM_IRQFD, KVM_SET_USER_MEMORY_REGION,
-	KVM_GET_REGS, KVM_GET_SREGS, VFIO_DEVICE_SET_IRQS, VFIO_DEVICE_RESET,
+	KVM_GET_REGS, KVM_GET_SREGS, VFIO_DEVICE_SET_IRQS, VFIO_DEVICE_RESET, VHOST_NET_IOCTLS,
 };
 
 static const int console_calls[] = { SYS_read, SYS_poll, SYS_ppoll, SYS_fstat, SYS_newfstatat };
 static const unsigned long console_ioctls[] = { KVM_IRQ_LINE, TCGETS };
+
+/*
+ * A device hot-plugged or pulled out (vmm/vm/vm_hotplug.c): its group into
+ * the VMM's container, guest RAM mapped for its DMA, its regions, interrupts
+ * and reset; and all of that undone.
+ */
+#define VFIO_HOTPLUG_IOCTLS                                                                                 \
+	VFIO_GROUP_GET_STATUS, VFIO_GROUP_SET_CONTAINER, VFIO_GROUP_UNSET_CONTAINER, VFIO_SET_IOMMU,        \
+		VFIO_CHECK_EXTENSION, VFIO_IOMMU_MAP_DMA, VFIO_IOMMU_UNMAP_DMA, VFIO_GROUP_GET_DEVICE_FD,   \
+		VFIO_DEVICE_GET_INFO, VFIO_DEVICE_GET_REGION_INFO, VFIO_DEVICE_GET_IRQ_INFO, VFIO_DEVICE_RESET, \
+		VFIO_DEVICE_SET_IRQS
 
 /* Requests, and a checkpoint written into the descriptor the client passed. */
 static const int control_calls[] = {
 	SYS_poll, SYS_ppoll, SYS_accept4, SYS_recvmsg, SYS_recvfrom, SYS_read, SYS_sendto, SYS_sendmsg,
 	SYS_writev, SYS_setsockopt, SYS_close, SYS_fsync, SYS_fdatasync, SYS_fstat, SYS_newfstatat, SYS_lseek,
 	SYS_fcntl, SYS_pread64, SYS_pwrite64,
+	SYS_eventfd2,	/* a hot-plugged device's interrupt vectors */
 	SYS_timer_create, SYS_timer_settime, SYS_timer_delete,	/* migration's vCPU throttle, a timer per vCPU */
+	/* The HTTP API: libmicrohttpd's epoll set (made before confinement) and its half-close after a reply. */
+	SYS_epoll_ctl, SYS_epoll_wait, SYS_shutdown,
 };
 static const unsigned long control_ioctls[] = {
 	KVM_GET_REGS, KVM_GET_SREGS, KVM_GET_XSAVE, KVM_GET_XSAVE2, KVM_GET_XCRS, KVM_GET_DEBUGREGS,
@@ -48,6 +74,8 @@ static const unsigned long control_ioctls[] = {
 	KVM_IRQ_LINE, KVM_SET_GSI_ROUTING,
 	/* pre-copy: dirty logging on the RAM slots */
 	KVM_ENABLE_CAP, KVM_SET_USER_MEMORY_REGION, KVM_GET_DIRTY_LOG, KVM_CLEAR_DIRTY_LOG,
+	VHOST_NET_IOCTLS,	/* pause, resume, vhost's dirty log */
+	VFIO_HOTPLUG_IOCTLS,
 };
 
 /* An incoming migration: the stream in, answers out, the machine state into KVM. */
@@ -60,6 +88,7 @@ static const unsigned long receive_ioctls[] = {
 	KVM_SET_TSC_KHZ, KVM_SET_MSRS, KVM_SET_VCPU_EVENTS, KVM_SET_MP_STATE, KVM_SET_PIT2, KVM_SET_IRQCHIP,
 	KVM_SET_CLOCK, KVM_IRQ_LINE, KVM_GET_LAPIC, KVM_GET_MSR_INDEX_LIST, KVM_GET_MSRS, KVM_CHECK_EXTENSION,
 	KVM_GET_TSC_KHZ,
+	VHOST_NET_IOCTLS,	/* a NIC's backend restarted where the source's stopped */
 };
 
 /* TLS records one way, plaintext the other. */
@@ -73,7 +102,7 @@ static const int main_calls[] = {
 };
 static const unsigned long main_ioctls[] = {
 	VFIO_DEVICE_SET_IRQS, VFIO_DEVICE_RESET, VFIO_IOMMU_UNMAP_DMA, VFIO_GROUP_UNSET_CONTAINER, KVM_IRQFD,
-	KVM_SET_USER_MEMORY_REGION, KVM_SET_GSI_ROUTING, KVM_IRQ_LINE,
+	KVM_SET_USER_MEMORY_REGION, KVM_IRQ_LINE, VHOST_NET_IOCTLS,
 };
 
 #define LIST(a) { a, sizeof(a) / sizeof(a[0]) }

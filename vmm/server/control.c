@@ -15,7 +15,16 @@ static const char *const command_names[] = {
 	[CONTROL_RESUME] = "resume",
 	[CONTROL_CHECKPOINT] = "checkpoint",
 	[CONTROL_MIGRATE] = "migrate",
+	[CONTROL_DEVICE_ATTACH] = "device-attach",
+	[CONTROL_DEVICE_DETACH] = "device-detach",
+	[CONTROL_DEVICE_DETACH_CANCEL] = "device-detach-cancel",
 };
+
+static bool is_device_command(enum control_command command)
+{
+	return command == CONTROL_DEVICE_ATTACH || command == CONTROL_DEVICE_DETACH ||
+	       command == CONTROL_DEVICE_DETACH_CANCEL;
+}
 
 #define N_COMMANDS (sizeof(command_names) / sizeof(command_names[0]))
 
@@ -47,6 +56,12 @@ char *control_request_format(const struct control_request *request)
 		json_object_set_new(object, "path", json_string(request->path));
 		json_object_set_new(object, "leave_running", json_boolean(request->leave_running));
 		json_object_set_new(object, "progress", json_boolean(request->progress));
+	}
+	if (object && is_device_command(request->command))
+		json_object_set_new(object, "pci", json_string(request->pci));
+	if (object && request->command == CONTROL_DEVICE_ATTACH) {
+		json_object_set_new(object, "group", json_integer(request->group));
+		json_object_set_new(object, "failover", json_string(request->failover));
 	}
 	text = object ? json_dumps(object, JSON_COMPACT) : NULL;
 	json_decref(object);
@@ -124,6 +139,27 @@ static int parse_migrate_args(json_t *object, struct control_request *request, c
 	return 0;
 }
 
+/* device-*: "pci" (a PCI address), and for attach "group" (an IOMMU group number); nothing else. */
+static int parse_device_args(json_t *object, struct control_request *request, char *err, size_t errlen)
+{
+	bool attach = request->command == CONTROL_DEVICE_ATTACH;
+	json_t *pci = json_object_get(object, "pci"), *failover = json_object_get(object, "failover");
+	unsigned int group = 0;
+
+	if (!json_is_string(pci) || json_object_size(object) != (attach ? 4U : 2U) ||
+	    (attach && !get_limit(object, "group", 1 << 20, &group)) ||
+	    (attach && (!json_is_string(failover) ||
+			(json_string_value(failover)[0] &&
+			 parse_interface_name(json_string_value(failover), request->failover,
+					      sizeof(request->failover)) < 0))) ||
+	    parse_pci_address(json_string_value(pci), request->pci, sizeof(request->pci)) < 0)
+		return decode_fail(err, errlen,
+				   attach ? "device-attach takes \"pci\" (a PCI address), \"group\" and \"failover\""
+					  : "device-detach takes \"pci\" (a PCI address)");
+	request->group = (int)group;
+	return 0;
+}
+
 int control_request_parse(const char *text, size_t len, struct control_request *request, char *err, size_t errlen)
 {
 	json_t *object = json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL);
@@ -145,6 +181,8 @@ int control_request_parse(const char *text, size_t len, struct control_request *
 		ret = parse_checkpoint_args(object, request, err, errlen);
 	else if (request->command == CONTROL_MIGRATE)
 		ret = parse_migrate_args(object, request, err, errlen);
+	else if (is_device_command(request->command))
+		ret = parse_device_args(object, request, err, errlen);
 	else if (json_object_size(object) != 1)
 		ret = decode_fail(err, errlen, "request must be {\"command\": \"NAME\"}");
 	json_decref(object);
@@ -189,6 +227,79 @@ int control_migration_from_json(json_t *object, struct control_migration *m)
 	return 0;
 }
 
+/* Each NIC, and for a failover pair's standby the passed-through partner it has here (null: none). */
+static json_t *control_nics_to_json(const struct control_status *status)
+{
+	json_t *nics = json_array();
+
+	for (unsigned int i = 0; nics && i < status->n_nics; i++) {
+		const struct control_nic *nic = &status->nics[i];
+
+		json_array_append_new(nics, json_pack("{s:s, s:s, s:b, s:o}", "name", nic->name, "mac", nic->mac,
+						      "standby", nic->standby, "primary",
+						      nic->primary[0] ? json_string(nic->primary) : json_null()));
+	}
+	return nics;
+}
+
+/* Absent from servers started before NICs existed. */
+static int control_nics_from_json(json_t *array, struct control_status *status)
+{
+	size_t i;
+	json_t *entry;
+
+	if (!array)
+		return 0;
+	if (!json_is_array(array) || json_array_size(array) > SERVER_MAX_NICS)
+		return -EPROTO;
+	json_array_foreach(array, i, entry) {
+		struct control_nic *nic = &status->nics[i];
+		json_t *name = json_object_get(entry, "name"), *mac = json_object_get(entry, "mac");
+		json_t *standby = json_object_get(entry, "standby"), *primary = json_object_get(entry, "primary");
+
+		if (!json_is_string(name) || !json_is_string(mac) || !json_is_boolean(standby) ||
+		    !(json_is_null(primary) || json_is_string(primary)) ||
+		    copy_string(nic->name, sizeof(nic->name), json_string_value(name)) < 0 ||
+		    copy_string(nic->mac, sizeof(nic->mac), json_string_value(mac)) < 0 ||
+		    (json_is_string(primary) &&
+		     copy_string(nic->primary, sizeof(nic->primary), json_string_value(primary)) < 0))
+			return -EPROTO;
+		nic->standby = json_is_true(standby);
+	}
+	status->n_nics = (unsigned int)json_array_size(array);
+	return 0;
+}
+
+/* Each vCPU's thread and its exits by kind. */
+static json_t *control_vcpus_to_json(const struct control_status *status)
+{
+	json_t *vcpus = json_array();
+
+	for (unsigned int i = 0; vcpus && i < status->cpus && i < SERVER_MAX_CPUS; i++) {
+		json_t *exits = json_object();
+
+		for (unsigned int k = 0; exits && k < VCPU_EXIT_KINDS; k++)
+			json_object_set_new(exits, vcpu_exit_kind_name(k), json_integer((json_int_t)status->vcpus[i].exits[k]));
+		json_array_append_new(vcpus, json_pack("{s:i, s:I, s:o}", "id", (int)i, "tid",
+						       (json_int_t)status->vcpus[i].tid, "exits", exits));
+	}
+	return vcpus;
+}
+
+static json_t *control_outcomes_to_json(const struct control_outcomes *o)
+{
+	return json_pack("{s:I, s:I}", "ok", (json_int_t)o->ok, "failed", (json_int_t)o->failed);
+}
+
+/* The monitoring fields, which status replies gained later than the rest. */
+static void control_monitoring_to_json(const struct control_status *status, json_t *object)
+{
+	json_object_set_new(object, "vcpus", control_vcpus_to_json(status));
+	json_object_set_new(object, "console_dropped_bytes", json_integer((json_int_t)status->console_dropped_bytes));
+	json_object_set_new(object, "checkpoints", control_outcomes_to_json(&status->checkpoints));
+	json_object_set_new(object, "migrations", control_outcomes_to_json(&status->migrations));
+}
+
 json_t *control_status_to_json(const struct control_status *status)
 {
 	json_t *cpus = json_array(), *devices = json_array(), *object;
@@ -207,6 +318,10 @@ json_t *control_status_to_json(const struct control_status *status)
 			 "dma_map_us", (json_int_t)status->dma_map_us);
 	if (object && status->migrating)
 		json_object_set_new(object, "migration", control_migration_to_json(&status->migration));
+	if (object) {
+		json_object_set_new(object, "nics", control_nics_to_json(status));
+		control_monitoring_to_json(status, object);
+	}
 	return object;
 }
 
@@ -255,6 +370,48 @@ static int devices_from_json(json_t *array, struct control_status *status)
 	return 0;
 }
 
+static int control_vcpus_from_json(json_t *array, struct control_status *status)
+{
+	size_t i;
+	json_t *entry;
+
+	if (!json_is_array(array) || json_array_size(array) > SERVER_MAX_CPUS)
+		return -EPROTO;
+	json_array_foreach(array, i, entry) {
+		json_t *exits = json_object_get(entry, "exits");
+		uint64_t tid;
+
+		if (!get_uint(entry, "tid", INT32_MAX, &tid) || !json_is_object(exits))
+			return -EPROTO;
+		status->vcpus[i].tid = (long long)tid;
+		for (unsigned int k = 0; k < VCPU_EXIT_KINDS; k++)
+			if (!get_uint(exits, vcpu_exit_kind_name(k), UINT64_MAX, &status->vcpus[i].exits[k]))
+				return -EPROTO;
+	}
+	return 0;
+}
+
+static int control_outcomes_from_json(json_t *object, struct control_outcomes *o)
+{
+	return get_uint(object, "ok", UINT64_MAX, &o->ok) && get_uint(object, "failed", UINT64_MAX, &o->failed)
+		       ? 0 : -EPROTO;
+}
+
+/* Absent from servers started before status had them: all or nothing. */
+static int control_monitoring_from_json(json_t *object, struct control_status *status)
+{
+	json_t *vcpus = json_object_get(object, "vcpus");
+
+	if (!vcpus)
+		return 0;
+	if (control_vcpus_from_json(vcpus, status) < 0 ||
+	    !get_uint(object, "console_dropped_bytes", UINT64_MAX, &status->console_dropped_bytes) ||
+	    control_outcomes_from_json(json_object_get(object, "checkpoints"), &status->checkpoints) < 0 ||
+	    control_outcomes_from_json(json_object_get(object, "migrations"), &status->migrations) < 0)
+		return -EPROTO;
+	return 0;
+}
+
 int control_status_from_json(json_t *object, struct control_status *status)
 {
 	json_t *name = json_object_get(object, "name"), *state = json_object_get(object, "state");
@@ -279,8 +436,22 @@ int control_status_from_json(json_t *object, struct control_status *status)
 	status->vmm_pid = (long long)vmm_pid;
 	status->cpus = (unsigned int)cpus;
 	status->numa_node = (int)json_integer_value(node);
-	if (devices_from_json(json_object_get(object, "devices"), status) < 0)
+	if (devices_from_json(json_object_get(object, "devices"), status) < 0 ||
+	    control_nics_from_json(json_object_get(object, "nics"), status) < 0 ||
+	    control_monitoring_from_json(object, status) < 0)
 		return -EPROTO;
+	/* A migrating server's progress: what an exporter shows of it. */
+	if (json_object_get(object, "migration")) {
+		if (control_migration_from_json(json_object_get(object, "migration"), &status->migration) < 0)
+			return -EPROTO;
+		status->migrating = true;
+	}
+	/* A device's failover pair is the NIC that names it as its partner. */
+	for (unsigned int n = 0; n < status->n_nics; n++)
+		for (unsigned int d = 0; d < status->n_devices; d++)
+			if (strcmp(status->nics[n].primary, status->devices[d]) == 0)
+				copy_string(status->device_failover[d], sizeof(status->device_failover[d]),
+					    status->nics[n].name);
 	return host_cpus_from_json(json_object_get(object, "host_cpus"), status);
 }
 
@@ -304,7 +475,7 @@ static json_t *error_reply(const char *message)
 	return json_pack("{s:b, s:s}", "ok", 0, "error", message);
 }
 
-static int (*command_action(const struct control_ops *ops, enum control_command command))(void *)
+int (*control_command_action(const struct control_ops *ops, enum control_command command))(void *ctx)
 {
 	switch (command) {
 	case CONTROL_SHUTDOWN:
@@ -318,8 +489,23 @@ static int (*command_action(const struct control_ops *ops, enum control_command 
 	case CONTROL_STATUS:
 	case CONTROL_CHECKPOINT:
 	case CONTROL_MIGRATE:
+	case CONTROL_DEVICE_ATTACH:
+	case CONTROL_DEVICE_DETACH:
+	case CONTROL_DEVICE_DETACH_CANCEL:
 		break;
 	}
+	return NULL;
+}
+
+/* A refused pause or resume in the operator's words (the state that refused it), not an errno's name. */
+static const char *action_refusal(enum control_command command, int ret)
+{
+	if (command == CONTROL_PAUSE && ret == -EALREADY)
+		return "already paused";
+	if (command == CONTROL_PAUSE && ret == -EINVAL)
+		return "not running";
+	if (command == CONTROL_RESUME && ret == -EINVAL)
+		return "not paused";
 	return NULL;
 }
 
@@ -335,14 +521,18 @@ static json_t *run_command(const struct control_ops *ops, void *ctx, const struc
 		return ops->checkpoint ? ops->checkpoint(ctx, request, channel) : error_reply("checkpoint: not supported");
 	if (command == CONTROL_MIGRATE)
 		return ops->migrate ? ops->migrate(ctx, request, channel) : error_reply("migrate: not supported");
+	if (is_device_command(command))
+		return ops->device ? ops->device(ctx, request) : error_reply("devices: not supported");
 	if (command == CONTROL_STATUS) {
 		memset(&status, 0, sizeof(status));
 		ops->status(ctx, &status);
 		return control_status_to_json(&status);
 	}
-	ret = command_action(ops, command)(ctx);
+	ret = control_command_action(ops, command)(ctx);
 	if (ret == 0)
 		return json_pack("{s:b}", "ok", 1);
+	if (action_refusal(command, ret))
+		return error_reply(action_refusal(command, ret));
 	snprintf(message, sizeof(message), "%s: %s", control_command_name(command), strerror(-ret));
 	return error_reply(message);
 }

@@ -18,8 +18,10 @@
 #include <stdint.h>
 #include <sys/un.h>
 
+#include "vmm/kvm/vcpu.h"
 #include "vmm/machine/config.h"
 #include "vmm/sandbox/sandbox.h"
+#include "vmm/server/control_http.h"
 #include "vmm/server/registry.h"
 
 #define CONTROL_REQUEST_MAX 4096
@@ -33,6 +35,11 @@ enum control_command {
 	CONTROL_RESUME,
 	CONTROL_CHECKPOINT,	/* {"command":"checkpoint","path":"/abs/FILE","leave_running":false}, the file passed along */
 	CONTROL_MIGRATE,	/* {"command":"migrate","to":"ADDR","downtime_ms":300,...}, the connection passed along */
+	/* {"command":"device-attach","pci":"0000:00:02.0","group":7}, the IOMMU group's fd passed along */
+	CONTROL_DEVICE_ATTACH,
+	/* {"command":"device-detach","pci":...}: asks the guest, then {"ok":true,"detached":true} once it let go */
+	CONTROL_DEVICE_DETACH,
+	CONTROL_DEVICE_DETACH_CANCEL,	/* {"command":"device-detach-cancel","pci":...}: no longer asked */
 };
 
 struct control_migration;
@@ -85,6 +92,10 @@ struct control_request {
 	unsigned int downtime_ms;
 	unsigned int bandwidth_mib;	/* MiB/s, 0: unlimited */
 	unsigned int timeout_s;
+	/* device-*: the PCI function, and (attach) its IOMMU group */
+	char pci[16];
+	int group;
+	char failover[SERVER_NIC_NAME_MAX];	/* attach: the NIC it pairs with, "" for none */
 	/*
 	 * checkpoint: the file to write, opened by the client with its own
 	 * rights and passed with the request (SCM_RIGHTS), since the VMM may
@@ -109,12 +120,31 @@ struct control_status {
 	uint64_t dma_map_us;	/* time to map guest RAM for device DMA; 0 without devices */
 	unsigned int n_devices;	/* passed through, by PCI address */
 	char devices[SERVER_MAX_DEVICES][16];
+	char device_failover[SERVER_MAX_DEVICES][SERVER_NIC_NAME_MAX];	/* the NIC each pairs with, "" */
+	unsigned int n_nics;	/* virtio-net */
+	struct control_nic {
+		char name[SERVER_NIC_NAME_MAX];
+		char mac[MAC_TEXT_SIZE];
+		bool standby;	/* a failover pair's virtio-net side */
+		char primary[16];	/* its passed-through partner here, "" when it has none (virtio-net only) */
+	} nics[SERVER_MAX_NICS];
 	bool migrating;		/* state "migrating"; migration says where it stands */
 	struct control_migration migration;
+	/* For monitoring (GET /v1/metrics, an exporter reading schedstat); absent from older servers' replies. */
+	struct control_vcpu {
+		long long tid;	/* the vCPU's thread in the VMM (vmm_pid); 0 before it ran */
+		uint64_t exits[VCPU_EXIT_KINDS];
+	} vcpus[SERVER_MAX_CPUS];	/* the first cpus of them */
+	uint64_t console_dropped_bytes;
+	struct control_outcomes {
+		uint64_t ok, failed;
+	} checkpoints, migrations;	/* requests this VMM ran to an end */
 };
 
 struct control_ops {
 	void (*status)(void *ctx, struct control_status *status);
+	/* The configuration the server runs with (devices as held now); may be NULL. */
+	void (*config)(void *ctx, struct server_config *cfg);
 	int (*shutdown)(void *ctx);
 	int (*poweroff)(void *ctx);
 	int (*pause)(void *ctx);
@@ -122,6 +152,8 @@ struct control_ops {
 	/* The whole reply object: {"ok":true,...} or {"ok":false,"error":"..."}. */
 	json_t *(*checkpoint)(void *ctx, const struct control_request *request, const struct control_channel *channel);
 	json_t *(*migrate)(void *ctx, const struct control_request *request, const struct control_channel *channel);
+	/* device-attach, device-detach, device-detach-cancel: the whole reply object. */
+	json_t *(*device)(void *ctx, const struct control_request *request);
 };
 
 /* Protocol (control.c). */
@@ -131,6 +163,8 @@ int control_request_decode(const char *text, size_t len, enum control_command *c
 /* Requests with arguments; -EINVAL with err for anything malformed. */
 char *control_request_format(const struct control_request *request);
 int control_request_parse(const char *text, size_t len, struct control_request *request, char *err, size_t errlen);
+/* The op of shutdown, poweroff, pause or resume (NULL for the other commands, or when ops has none). */
+int (*control_command_action(const struct control_ops *ops, enum control_command command))(void *ctx);
 /* Decode, act through ops, encode the reply. Never fails: errors become {"ok":false}. */
 char *control_handle(const struct control_ops *ops, void *ctx, const char *request, size_t len);
 /* The same on a connection: a passed file_fd (or -1), progress and the commit go through channel (NULL: none). */
@@ -177,6 +211,7 @@ struct control_server {
 	void *ctx;
 	const struct sandbox *sandbox;
 	struct control_worker worker;
+	struct control_http http;	/* the same socket's HTTP API */
 };
 
 /* A listening control socket at path, owner-only from the moment it exists; the fd or a negative errno. */

@@ -28,6 +28,25 @@ void control_conn_set_timeouts(int fd)
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
 }
 
+int control_conn_peek(int fd)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	unsigned char first;
+	ssize_t got;
+	int ready;
+
+	do
+		ready = poll(&pfd, 1, CONTROL_CLIENT_TIMEOUT_S * 1000);
+	while (ready < 0 && errno == EINTR);
+	if (ready <= 0)
+		return ready == 0 ? -ETIMEDOUT : -errno;
+	/* Peeking leaves a passed descriptor with its byte for the real read. */
+	got = recv(fd, &first, 1, MSG_PEEK);
+	if (got < 0)
+		return -errno;
+	return got == 0 ? -ENODATA : first;
+}
+
 /* A descriptor passed with the request; any beyond the first is closed at once. */
 static void take_passed_fds(struct msghdr *msg, int *file_fd)
 {

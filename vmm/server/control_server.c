@@ -10,6 +10,7 @@
 
 #include "vmm/server/control.h"
 #include "vmm/server/control_connection.h"
+#include "vmm/server/control_http.h"
 #include "vmm/lib/parse.h"
 #include "vmm/lib/clock.h"
 
@@ -23,7 +24,7 @@ static bool is_long_request(const char *request, size_t len)
 }
 
 /* Short requests are answered here; a long one goes to the worker, which then owns the connection. */
-static bool serve_client(struct control_server *server, int fd)
+static bool serve_json_client(struct control_server *server, int fd)
 {
 	int file_fd = -1, channel_fd = fd;
 	const struct control_channel channel = control_conn_channel(&channel_fd);
@@ -31,7 +32,6 @@ static bool serve_client(struct control_server *server, int fd)
 	ssize_t len;
 	char *reply = NULL;
 
-	control_conn_set_timeouts(fd);
 	len = control_conn_read_request(fd, request, sizeof(request), &file_fd);
 	sandbox_test_hook(server->sandbox, SANDBOX_CONTROL);
 	if (len >= 0 && is_long_request(request, (size_t)len)) {
@@ -48,6 +48,25 @@ static bool serve_client(struct control_server *server, int fd)
 		close(file_fd);
 	control_conn_reply(fd, reply);
 	return false;
+}
+
+/*
+ * Every HTTP method (GET, PUT, ...) starts with a capital letter; the CLI's
+ * requests are JSON objects ('{'). Anything else, and a connection that
+ * sends nothing, stays on the JSON protocol, which answers it as before.
+ */
+static bool serve_client(struct control_server *server, int fd)
+{
+	int first;
+
+	control_conn_set_timeouts(fd);
+	first = control_conn_peek(fd);
+	if (first == -ETIMEDOUT)
+		return false;
+	if (first < 'A' || first > 'Z')
+		return serve_json_client(server, fd);
+	control_http_serve(&server->http, fd);
+	return true;
 }
 
 static void *control_server_loop(void *arg)
@@ -112,12 +131,16 @@ int control_server_start_on(struct control_server *server, int listen_fd, const 
 	server->listen_fd = listen_fd;
 	if (pipe2(server->wake_fds, O_CLOEXEC) < 0)
 		return -errno;
-	ret = control_worker_start(&server->worker, ops, ctx, sandbox);
+	ret = control_http_start(&server->http, ops, ctx);
+	if (ret == 0)
+		ret = control_worker_start(&server->worker, ops, ctx, sandbox);
 	if (ret == 0) {
 		ret = sandbox_thread_start(sandbox, SANDBOX_CONTROL, &server->thread, control_server_loop, server, -1);
 		if (ret < 0)
 			control_worker_stop(&server->worker);
 	}
+	if (ret < 0)
+		control_http_stop(&server->http);
 	if (ret < 0) {
 		close(server->wake_fds[0]);
 		close(server->wake_fds[1]);
@@ -148,6 +171,7 @@ void control_server_stop(struct control_server *server)
 	(void)ignored;
 	pthread_join(server->thread, NULL);
 	control_worker_stop(&server->worker);
+	control_http_stop(&server->http);
 	/* Unlink before close: a client then sees "no such server", never a refused stale socket. */
 	if (server->path[0])
 		unlink(server->path);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vmm/lib/meminfo.h"
 #include "vmm/lib/parse.h"
 #include "vmm/server/placement.h"
 
@@ -13,24 +14,6 @@ struct node_offer {
 	unsigned int free_cores;
 	uint64_t free_memory;
 };
-
-static int read_mem_available(uint64_t *bytes)
-{
-	unsigned long long kib;
-	char line[256];
-	FILE *meminfo = fopen("/proc/meminfo", "re");
-	int ret = -ENODATA;
-
-	if (!meminfo)
-		return -errno;
-	while (ret < 0 && fgets(line, sizeof(line), meminfo))
-		if (sscanf(line, "MemAvailable: %llu kB", &kib) == 1) {
-			*bytes = (uint64_t)kib * 1024;
-			ret = 0;
-		}
-	fclose(meminfo);
-	return ret;
-}
 
 static int libnuma_node_free_memory(unsigned int node, uint64_t *bytes, void *arg)
 {
@@ -85,7 +68,7 @@ int placement_host_load(struct placement_host *host, const char *xml_path, char 
 	int ret;
 
 	memset(host, 0, sizeof(*host));
-	ret = read_mem_available(&host->memory_available);
+	ret = meminfo_read("MemAvailable", &host->memory_available);
 	if (ret < 0) {
 		snprintf(err, errlen, "/proc/meminfo: no MemAvailable: %s", strerror(-ret));
 		return ret;

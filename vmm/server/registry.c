@@ -23,7 +23,8 @@ static int registry_file(const struct registry *registry, const char *name, cons
 	return 0;
 }
 
-int registry_open(struct registry *registry, char *err, size_t errlen)
+/* $SHEER_RUN_DIR or /run/sheer, made (or not) and checked by prepare. */
+static int registry_open_with(struct registry *registry, int (*prepare)(const char *dir), char *err, size_t errlen)
 {
 	const char *dir = getenv("SHEER_RUN_DIR");
 	int ret;
@@ -33,11 +34,21 @@ int registry_open(struct registry *registry, char *err, size_t errlen)
 		dir = REGISTRY_DEFAULT_DIR;
 	ret = copy_string(registry->dir, sizeof(registry->dir), dir);
 	if (ret == 0)
-		ret = private_dir_ensure(registry->dir);
+		ret = prepare(registry->dir);
 	if (ret < 0)
 		snprintf(err, errlen, "run directory %.200s: %s", dir,
 			 private_dir_problem(ret) ? private_dir_problem(ret) : strerror(-ret));
 	return ret;
+}
+
+int registry_open(struct registry *registry, char *err, size_t errlen)
+{
+	return registry_open_with(registry, private_dir_ensure, err, errlen);
+}
+
+int registry_open_existing(struct registry *registry, char *err, size_t errlen)
+{
+	return registry_open_with(registry, private_dir_check_if_there, err, errlen);
 }
 
 void registry_close(struct registry *registry)
@@ -101,7 +112,7 @@ static int socket_answers(const char *path)
 	return ret;
 }
 
-static int registry_answers(struct registry *registry, const char *name)
+int registry_is_running(const struct registry *registry, const char *name)
 {
 	char path[REGISTRY_SOCKET_PATH_MAX];
 	int ret = registry_socket_path(registry, name, path, sizeof(path));
@@ -111,20 +122,23 @@ static int registry_answers(struct registry *registry, const char *name)
 
 int registry_probe(struct registry *registry, const char *name)
 {
-	int ret = registry_answers(registry, name);
+	int ret = registry_is_running(registry, name);
 
 	if (ret == 0)
 		registry_remove(registry, name);
 	return ret;
 }
 
-/* NAME.sock or NAME.json: the server name, if the file is one of ours. */
-static bool registry_file_name(const char *file, char *name, size_t name_len)
+/* NAME followed by one of suffixes: the server name, if the file is one of ours. */
+static bool file_server_name(const char *file, const char *const *suffixes, char *name, size_t name_len)
 {
 	const char *dot = strrchr(file, '.');
 	size_t len;
+	bool known = false;
 
-	if (!dot || (strcmp(dot, ".sock") != 0 && strcmp(dot, ".json") != 0))
+	for (const char *const *suffix = suffixes; dot && *suffix; suffix++)
+		known |= strcmp(dot, *suffix) == 0;
+	if (!known)
 		return false;
 	len = (size_t)(dot - file);
 	if (len >= name_len)
@@ -134,7 +148,7 @@ static bool registry_file_name(const char *file, char *name, size_t name_len)
 	return server_name_is_valid(name);
 }
 
-static bool names_contain(const struct registry_names *names, const char *name)
+bool registry_names_contain(const struct registry_names *names, const char *name)
 {
 	for (unsigned int i = 0; i < names->count; i++)
 		if (strcmp(names->names[i], name) == 0)
@@ -146,7 +160,7 @@ static int names_add(struct registry_names *names, const char *name)
 {
 	char (*grown)[SERVER_NAME_MAX];
 
-	if (names_contain(names, name))
+	if (registry_names_contain(names, name))
 		return 0;
 	grown = realloc(names->names, (names->count + 1) * sizeof(*grown));
 	if (!grown)
@@ -161,33 +175,37 @@ static int compare_names(const void *a, const void *b)
 	return strcmp(a, b);
 }
 
-/* Every name that has a file in the directory, running or not. */
-static int registry_scan(const struct registry *registry, struct registry_names *found)
+int registry_names_scan(const char *dir_path, const char *const *suffixes, struct registry_names *names)
 {
 	char name[SERVER_NAME_MAX];
 	struct dirent *dirent;
-	DIR *dir = opendir(registry->dir);
+	DIR *dir = opendir(dir_path);
 	int ret = 0;
 
 	if (!dir)
-		return -errno;
+		return errno == ENOENT ? 0 : -errno;
 	while (ret == 0 && (dirent = readdir(dir)))
-		if (registry_file_name(dirent->d_name, name, sizeof(name)))
-			ret = names_add(found, name);
+		if (file_server_name(dirent->d_name, suffixes, name, sizeof(name)))
+			ret = names_add(names, name);
 	closedir(dir);
+	if (ret < 0)
+		registry_names_free(names);
+	else if (names->count)
+		qsort(names->names, names->count, sizeof(names->names[0]), compare_names);
 	return ret;
 }
 
 int registry_list(struct registry *registry, bool remove_leftovers, struct registry_names *names)
 {
+	static const char *const suffixes[] = { ".sock", ".json", NULL };
 	struct registry_names found = { 0, NULL };
-	int ret = registry_scan(registry, &found);
+	int ret = registry_names_scan(registry->dir, suffixes, &found);
 
 	names->count = 0;
 	names->names = NULL;
 	for (unsigned int i = 0; ret == 0 && i < found.count; i++) {
 		int running = remove_leftovers ? registry_probe(registry, found.names[i]) :
-						 registry_answers(registry, found.names[i]);
+						 registry_is_running(registry, found.names[i]);
 
 		if (running < 0)
 			ret = running;
@@ -195,13 +213,10 @@ int registry_list(struct registry *registry, bool remove_leftovers, struct regis
 			ret = names_add(names, found.names[i]);
 	}
 	registry_names_free(&found);
-	if (ret < 0) {
+	/* found came sorted, and names keeps its order. */
+	if (ret < 0)
 		registry_names_free(names);
-		return ret;
-	}
-	if (names->count)
-		qsort(names->names, names->count, sizeof(names->names[0]), compare_names);
-	return 0;
+	return ret;
 }
 
 void registry_names_free(struct registry_names *names)
@@ -300,4 +315,14 @@ void registry_remove(const struct registry *registry, const char *name)
 		unlink(path);
 	if (registry_socket_path(registry, name, path, sizeof(path)) == 0)
 		unlink(path);
+	/* A server started in the background had a console (vmm/server/console_relay.h) and a pid file. */
+	if (registry_file(registry, name, ".console", path, sizeof(path)) == 0)
+		unlink(path);
+	if (registry_pid_path(registry, name, path, sizeof(path)) == 0)
+		unlink(path);
+}
+
+int registry_pid_path(const struct registry *registry, const char *name, char *out, size_t out_len)
+{
+	return registry_file(registry, name, ".pid", out, out_len);
 }

@@ -44,8 +44,14 @@ struct registry_names {
 	char (*names)[SERVER_NAME_MAX];
 };
 
-/* Create the directory (mode 0700) if needed. */
+/* Create the directory (mode 0700) if needed: for the commands that start servers. */
 int registry_open(struct registry *registry, char *err, size_t errlen);
+/*
+ * For the commands that only look at or talk to running servers: the
+ * directory is never made, and one that is not there is an empty registry
+ * (no servers; locking it fails with -ENOENT).
+ */
+int registry_open_existing(struct registry *registry, char *err, size_t errlen);
 void registry_close(struct registry *registry);
 int registry_lock(struct registry *registry);
 /* -EWOULDBLOCK while another process holds the lock (a server starting). */
@@ -54,6 +60,8 @@ void registry_unlock(struct registry *registry);
 
 /* -ENAMETOOLONG when the path does not fit a unix socket address. */
 int registry_socket_path(const struct registry *registry, const char *name, char *out, size_t out_len);
+/* 1 when the server's socket answers, 0 when it does not; no lock, nothing removed. */
+int registry_is_running(const struct registry *registry, const char *name);
 /* 1 when the server answers, 0 when it is not running (leftovers removed). Hold the lock. */
 int registry_probe(struct registry *registry, const char *name);
 /*
@@ -62,12 +70,20 @@ int registry_probe(struct registry *registry, const char *name);
  */
 int registry_list(struct registry *registry, bool remove_leftovers, struct registry_names *names);
 void registry_names_free(struct registry_names *names);
+bool registry_names_contain(const struct registry_names *names, const char *name);
+/*
+ * Every NAME with a file NAME<suffix> in dir, for one of suffixes (NULL-ended), sorted; names starts
+ * empty. A dir that is not there has none.
+ */
+int registry_names_scan(const char *dir, const char *const *suffixes, struct registry_names *names);
 
 int registry_write_entry(const struct registry *registry, const struct registry_entry *entry);
 int registry_read_entry(const struct registry *registry, const char *name, struct registry_entry *entry);
 /* Decode an entry as registry_read_entry() parsed it from its file; -EINVAL for anything malformed. */
 int registry_entry_from_json(json_t *object, struct registry_entry *entry);
-/* Remove the entry and the socket file. */
+/* NAME.pid: the supervisor of a server started in the background, for service managers. */
+int registry_pid_path(const struct registry *registry, const char *name, char *out, size_t out_len);
+/* Remove the entry, the control socket, the console socket and the pid file. */
 void registry_remove(const struct registry *registry, const char *name);
 
 #endif

@@ -24,7 +24,6 @@
 #include "vmm/vm/vm_internal.h"
 
 #define KVM_API_VERSION_NEEDED 12
-#define VM_MIN_MEMORY (8 * MiB)
 #define VM_MAX_CPUS 254		/* xAPIC IDs, the IO-APIC takes the next one */
 #define VM_DEFAULT_MEMSLOTS 32
 
@@ -82,6 +81,7 @@ static int vm_open_kvm(struct vm *vm, char *err, size_t err_len)
 		return fail(err, err_len, vm->vm_fd, "KVM_CREATE_VM");
 	slots = kvm_ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_MEMSLOTS);
 	resources_init(&vm->res, slots > 0 ? (uint32_t)slots : VM_DEFAULT_MEMSLOTS, IRQ_ROUTING_GSI_LIMIT);
+	irq_routing_init(&vm->routing, vm->vm_fd, &vm->res);
 	if ((ret = kvm_ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, LAYOUT_KVM_TSS)) < 0)
 		return fail(err, err_len, ret, "KVM_SET_TSS_ADDR");
 	if ((ret = kvm_ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, (unsigned long)&(uint64_t){ LAYOUT_KVM_IDENTITY_MAP })) < 0)
@@ -108,7 +108,10 @@ static int vm_create_memory(struct vm *vm, char *err, size_t err_len)
 /* What the ACPI tables describe, built by sheer (kernel boot) or handed to the firmware (boot = disk). */
 static struct acpi_config vm_acpi_config(const struct vm *vm)
 {
-	return (struct acpi_config){ vm->cfg.cpus, LAYOUT_ECAM, LAYOUT_ECAM_SIZE };
+	/* The passed-through devices' slots: each one may come and go while the server runs. */
+	uint32_t hotplug_slots = ((1U << VM_NIC_FIRST_SLOT) - 1) & ~3U;
+
+	return (struct acpi_config){ vm->cfg.cpus, LAYOUT_ECAM, LAYOUT_ECAM_SIZE, hotplug_slots };
 }
 
 static int vm_load_guest(struct vm *vm, const struct boot_image *image, struct boot_entry *entry, char *err,
@@ -231,7 +234,7 @@ static int vm_boot_firmware(struct vm *vm, char *err, size_t err_len)
 static int vm_attach_passthru(struct vm *vm, char *err, size_t err_len)
 {
 	const struct passthru_vm_env env = { vm->vm_fd, &vm->mem, &vm->dev.pci, &vm->pio, &vm->mmio, &vm->res,
-					     &vm->report };
+					     &vm->routing, &vm->report };
 
 	return passthru_vm_attach(&vm->cfg, &env, &vm->passthru, err, err_len);
 }
@@ -242,9 +245,9 @@ static int vm_check_config(const struct server_config *cfg, char *err, size_t er
 		snprintf(err, err_len, "cpus %u: must be 1..%u", cfg->cpus, SERVER_MAX_CPUS);
 		return -EINVAL;
 	}
-	if (cfg->memory_bytes < VM_MIN_MEMORY || cfg->memory_bytes % (2 * MiB)) {
-		snprintf(err, err_len, "memory %llu bytes: must be a multiple of 2 MiB, at least %llu MiB",
-			 (unsigned long long)cfg->memory_bytes, VM_MIN_MEMORY / MiB);
+	if (!server_memory_is_valid(cfg->memory_bytes)) {
+		snprintf(err, err_len, "memory %llu bytes: must be " SERVER_MEMORY_RULE,
+			 (unsigned long long)cfg->memory_bytes);
 		return -EINVAL;
 	}
 	if (!memchr(cfg->cmdline, 0, sizeof(cfg->cmdline)) || !memchr(cfg->kernel, 0, sizeof(cfg->kernel)) ||
@@ -299,6 +302,8 @@ static int vm_build(const struct server_config *cfg, const struct kvm_cpuid2 *cp
 		ret = vm_create_vcpus(vm, err, errlen);
 	if (ret == 0)
 		ret = vm_devices_add(vm, err, errlen);
+	if (ret == 0)
+		ret = vm_nics_add(vm, err, errlen);
 	if (ret < 0) {
 		vm_destroy(vm);
 		return ret;
@@ -346,6 +351,9 @@ int vm_create_empty(const struct server_config *cfg, const struct kvm_cpuid2 *cp
 		return -EINVAL;
 	}
 	ret = vm_build(cfg, cpuid, out, err, errlen);
+	/* No devices come with the state, but they may be hot-plugged once it runs (a failover NIC). */
+	if (ret == 0)
+		ret = vm_attach_passthru(*out, err, errlen);
 	if (ret == 0)
 		ret = vm_restore_begin(*out, err, errlen);
 	if (ret < 0 && *out) {
@@ -364,6 +372,7 @@ void vm_destroy(struct vm *vm)
 		vcpu_destroy(&vm->vcpus[i]);
 	/* Before guest RAM goes: the devices may DMA into it until they are reset. */
 	passthru_vm_detach(vm->passthru);
+	vm_nics_remove(vm);
 	memory_destroy(&vm->mem);
 	if (vm->vm_fd >= 0)
 		close(vm->vm_fd);

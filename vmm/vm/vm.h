@@ -9,12 +9,14 @@
 
 #include <linux/kvm.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "vmm/lib/report.h"
 #include "vmm/machine/config.h"
 #include "vmm/machine/machine.h"
 #include "vmm/machine/state.h"
 #include "vmm/kvm/dirty_log.h"
+#include "vmm/kvm/vcpu.h"
 #include "vmm/sandbox/sandbox.h"
 
 struct vm;
@@ -35,6 +37,11 @@ struct vm_status {
 	uint64_t exits;			/* userspace exits handled */
 	uint64_t unhandled_accesses;	/* port/MMIO accesses no device claimed */
 	uint64_t dma_map_ns;		/* time to map guest RAM for device DMA; 0 without devices */
+	uint64_t console_dropped;	/* console output bytes its reader was too slow for */
+	struct vm_vcpu_status {
+		pid_t tid;		/* the vCPU's thread (0 before it runs): /proc/PID/task/TID */
+		uint64_t exits[VCPU_EXIT_KINDS];
+	} vcpu[SERVER_MAX_CPUS];	/* the first cpus of them */
 };
 
 /*
@@ -63,9 +70,28 @@ bool vm_stop_is_requested(struct vm *vm);
 void vm_abort(struct vm *vm, const char *detail);
 void vm_destroy(struct vm *vm);
 
+/*
+ * Hot-plug (vmm/vm/vm_hotplug.c). attach: bdf, whose IOMMU group the caller
+ * opened (group_fd, taken either way), goes into a free slot and the guest is
+ * told; failover names the NIC it pairs with ("" none). detach: the first call asks the guest to release bdf; a call after
+ * the guest did takes the device out (*detached). cancel: the guest is no
+ * longer asked (a release that comes later is ignored). -ENOENT: the server
+ * does not hold bdf; err says so.
+ */
+int vm_device_attach(struct vm *vm, const char *bdf, int group_number, int group_fd, const char *failover, char *err,
+		     size_t errlen);
+int vm_device_detach(struct vm *vm, const char *bdf, bool *detached, char *err, size_t errlen);
+int vm_device_detach_cancel(struct vm *vm, const char *bdf);
+/* The devices the server holds now, into cfg->devices. */
+void vm_get_devices(struct vm *vm, struct server_config *cfg);
+/* The tap NIC i (of cfg->nics) carries its frames on: the one given, or the one sheer made on its bridge; "" none. */
+const char *vm_nic_tap(struct vm *vm, unsigned int i);
+
 int vm_press_power_button(struct vm *vm);
 int vm_power_off(struct vm *vm);
+/* Stop the whole machine: -EALREADY when paused already, -EINVAL when it is not running. */
 int vm_pause(struct vm *vm);
+/* Let a paused machine go on: -EINVAL when it is not paused, -EBUSY while held (vm_hold). */
 int vm_resume(struct vm *vm);
 void vm_get_status(struct vm *vm, struct vm_status *status);
 

@@ -12,6 +12,7 @@
 
 #include "vmm/devices/post.h"
 #include "vmm/machine/layout.h"
+#include "vmm/virtio/virtio_net.h"
 #include "vmm/vm/vm_internal.h"
 
 enum vm_bus { VM_BUS_NONE, VM_BUS_PIO, VM_BUS_MMIO };
@@ -37,10 +38,11 @@ static const struct vm_device_slot vm_device_table[] = {
 	{ &pci_bus_device, IN_VM(pci), 0,
 	  { { VM_BUS_PIO, PORT_PCI_CONFIG, 8, NULL }, { VM_BUS_MMIO, LAYOUT_ECAM, LAYOUT_ECAM_SIZE, &pci_ecam_ops } } },
 	{ &reset_control_device, IN_VM(reset), 0, { { VM_BUS_PIO, PORT_RESET_CONTROL, 1, NULL } } },
-	{ &pm_device, IN_VM(pm), IRQ_SCI, { { VM_BUS_PIO, PORT_PM_BASE, 12, NULL } } },
+	{ &pm_device, IN_VM(pm), IRQ_SCI, { { VM_BUS_PIO, PORT_PM_BASE, 16, NULL } } },
 	{ &i8042_device, IN_VM(i8042), 0, { { VM_BUS_PIO, PORT_I8042_DATA, 5, NULL } } },
 	{ &post_device, -1, 0, { { VM_BUS_PIO, PORT_POST, 1, NULL } } },
 	{ &fw_cfg_device, IN_VM(fw_cfg), 0, { { VM_BUS_PIO, PORT_FW_CFG, 2, NULL } } },
+	{ &pci_hotplug_device, IN_VM(hotplug), 0, { { VM_BUS_PIO, PORT_PCI_HOTPLUG, PCI_HOTPLUG_PORTS, NULL } } },
 };
 
 #define VM_N_DEVICES (sizeof(vm_device_table) / sizeof(vm_device_table[0]))
@@ -73,6 +75,14 @@ static int vm_device_plug(struct vm *vm, const struct vm_device_slot *slot)
 	return 0;
 }
 
+/* Hotplug events reach the guest as a GPE of the PM block (devices lock held by the caller). */
+static void vm_hotplug_raise(void *ctx)
+{
+	struct vm *vm = ctx;
+
+	pm_raise_gpe(&vm->dev.pm, GPE_PCI_HOTPLUG);
+}
+
 int vm_devices_add(struct vm *vm, char *err, size_t errlen)
 {
 	bus_init(&vm->pio, "port", &vm->devices_lock);
@@ -89,7 +99,95 @@ int vm_devices_add(struct vm *vm, char *err, size_t errlen)
 			return ret;
 		}
 	}
+	vm->dev.hotplug.raise = vm_hotplug_raise;
+	vm->dev.hotplug.ctx = vm;
 	return 0;
+}
+
+const char *vm_nic_tap(struct vm *vm, unsigned int i)
+{
+	return i < vm->n_nics && vm->nics[i] ? vm->nics[i]->tap.name : "";
+}
+
+int vm_nics_add(struct vm *vm, char *err, size_t errlen)
+{
+	const struct virtio_pci_env env = { vm->vm_fd, &vm->mmio, &vm->routing, &vm->res,
+					    LAYOUT_HIGH_RAM + vm->mem.high_size };
+
+	for (unsigned int i = 0; i < vm->cfg.n_nics; i++) {
+		struct virtio_net *net = calloc(1, sizeof(*net));
+		int ret;
+
+		if (!net)
+			return snprintf(err, errlen, "NIC %s: out of memory", vm->cfg.nics[i].name), -ENOMEM;
+		ret = virtio_net_create(net, &vm->cfg.nics[i], &env, &vm->mem, err, errlen);
+		if (ret == 0 && (ret = pci_bus_add(&vm->dev.pci, VM_NIC_FIRST_SLOT + i, &net->pci.function)) < 0) {
+			snprintf(err, errlen, "NIC %s: PCI slot %u: %s", vm->cfg.nics[i].name, VM_NIC_FIRST_SLOT + i,
+				 strerror(-ret));
+			virtio_net_destroy(net);
+		}
+		if (ret < 0) {
+			free(net);
+			return ret;
+		}
+		vm->nics[vm->n_nics++] = net;
+	}
+	return 0;
+}
+
+void vm_nics_remove(struct vm *vm)
+{
+	while (vm->n_nics > 0) {
+		struct virtio_net *net = vm->nics[--vm->n_nics];
+
+		vm->dev.pci.slots[VM_NIC_FIRST_SLOT + vm->n_nics] = NULL;
+		virtio_net_destroy(net);
+		free(net);
+	}
+}
+
+static int vm_nics_save(struct vm *vm, struct state_sink *sink)
+{
+	int ret = 0;
+
+	for (unsigned int i = 0; i < vm->n_nics && ret == 0; i++) {
+		struct state_writer w;
+
+		state_writer_init(&w);
+		virtio_net_save(vm->nics[i], &w);
+		ret = state_sink_writer(sink, VIRTIO_NET_STATE_TYPE, VIRTIO_NET_STATE_VERSION, i, &w);
+		state_writer_free(&w);
+	}
+	return ret;
+}
+
+/* A NIC's section: restored[VM_N_DEVICES + i] says NIC i has had its. */
+static int vm_nic_restore(struct vm *vm, const struct state_section *s, const void *payload, bool *restored)
+{
+	struct state_reader r;
+
+	if (s->instance >= vm->n_nics)
+		return -ENOENT;
+	if (s->version != VIRTIO_NET_STATE_VERSION)
+		return -EPROTONOSUPPORT;
+	if (restored[VM_N_DEVICES + s->instance])
+		return -EEXIST;
+	restored[VM_N_DEVICES + s->instance] = true;
+	state_reader_init(&r, payload, s->length);
+	return virtio_net_restore(vm->nics[s->instance], &r);
+}
+
+void vm_devices_resync(struct vm *vm)
+{
+	for (unsigned int i = 0; i < vm->n_nics; i++)
+		virtio_pci_resync(&vm->nics[i]->pci);
+}
+
+void vm_devices_announce(struct vm *vm)
+{
+	for (unsigned int i = 0; i < vm->n_nics; i++)
+		if (virtio_pci_driver_ok(&vm->nics[i]->pci))
+			virtio_net_announce(vm->nics[i]);
 }
 
 int vm_devices_save(struct vm *vm, struct state_sink *sink)
@@ -107,11 +205,13 @@ int vm_devices_save(struct vm *vm, struct state_sink *sink)
 		ret = state_sink_writer(sink, slot->desc->state_type, slot->desc->state_version, 0, &w);
 		state_writer_free(&w);
 	}
-	return ret;
+	return ret == 0 ? vm_nics_save(vm, sink) : ret;
 }
 
 int vm_devices_restore(struct vm *vm, const struct state_section *s, const void *payload, bool *restored)
 {
+	if (s->type == VIRTIO_NET_STATE_TYPE)
+		return vm_nic_restore(vm, s, payload, restored);
 	for (size_t i = 0; i < VM_N_DEVICES; i++) {
 		const struct vm_device_slot *slot = &vm_device_table[i];
 
@@ -127,10 +227,12 @@ int vm_devices_restore(struct vm *vm, const struct state_section *s, const void 
 
 const char *vm_devices_missing(const struct vm *vm, const bool *restored)
 {
-	(void)vm;
 	for (size_t i = 0; i < VM_N_DEVICES; i++)
 		if (vm_device_table[i].desc->save && !restored[i])
 			return vm_device_table[i].desc->name;
+	for (unsigned int i = 0; i < vm->n_nics; i++)
+		if (!restored[VM_N_DEVICES + i])
+			return vm->cfg.nics[i].name;
 	return NULL;
 }
 
@@ -139,12 +241,16 @@ void vm_devices_pause(struct vm *vm)
 	for (size_t i = 0; i < VM_N_DEVICES; i++)
 		if (vm_device_table[i].desc->pause)
 			vm_device_table[i].desc->pause(vm_device(vm, &vm_device_table[i]));
+	for (unsigned int i = 0; i < vm->n_nics; i++)
+		virtio_net_pause(vm->nics[i]);
 	console_set_paused(&vm->console, true);
 }
 
 void vm_devices_resume(struct vm *vm)
 {
 	console_set_paused(&vm->console, false);
+	for (unsigned int i = 0; i < vm->n_nics; i++)
+		virtio_net_resume(vm->nics[i]);
 	for (size_t i = 0; i < VM_N_DEVICES; i++)
 		if (vm_device_table[i].desc->resume)
 			vm_device_table[i].desc->resume(vm_device(vm, &vm_device_table[i]));

@@ -436,6 +436,10 @@ void vm_release(struct vm *vm)
 		vm_unpause_locked(vm);
 	vm->held = false;
 	pthread_mutex_unlock(&vm->lock);
+	/* The guest runs here now: switches learn where its MACs went. */
+	pthread_mutex_lock(&vm->devices_lock);
+	vm_devices_announce(vm);
+	pthread_mutex_unlock(&vm->devices_lock);
 }
 
 void vm_abort(struct vm *vm, const char *detail)
@@ -455,10 +459,14 @@ bool vm_stop_is_requested(struct vm *vm)
 
 int vm_pause(struct vm *vm)
 {
+	int refusal;
+
 	pthread_mutex_lock(&vm->lock);
-	if (vm->state != VM_STATE_RUNNING && vm->state != VM_STATE_SHUTTING_DOWN) {
+	refusal = vm->state == VM_STATE_PAUSED ? -EALREADY
+		  : vm->state != VM_STATE_RUNNING && vm->state != VM_STATE_SHUTTING_DOWN ? -EINVAL : 0;
+	if (refusal) {
 		pthread_mutex_unlock(&vm->lock);
-		return -EINVAL;
+		return refusal;
 	}
 	vm->pause_requested = true;
 	vm->state_before_pause = vm->state;
@@ -512,4 +520,10 @@ void vm_get_status(struct vm *vm, struct vm_status *status)
 	status->exits = __atomic_load_n(&vm->exits, __ATOMIC_RELAXED);
 	status->unhandled_accesses = bus_unhandled(&vm->pio) + bus_unhandled(&vm->mmio);
 	status->dma_map_ns = passthru_vm_dma_map_ns(vm->passthru);
+	status->console_dropped = console_out_dropped(&vm->console_out);
+	for (unsigned int i = 0; i < vm->n_vcpus; i++) {
+		status->vcpu[i].tid = __atomic_load_n(&vm->vcpus[i].tid, __ATOMIC_ACQUIRE);
+		for (unsigned int k = 0; k < VCPU_EXIT_KINDS; k++)
+			status->vcpu[i].exits[k] = __atomic_load_n(&vm->vcpus[i].exits[k], __ATOMIC_RELAXED);
+	}
 }

@@ -28,6 +28,7 @@
 #include "vmm/kvm/memory_pages.h"
 #include "vmm/kvm/memory_state.h"
 #include "vmm/kvm/platform_state.h"
+#include "vmm/virtio/virtio_net.h"
 #include "vmm/vm/vm_internal.h"
 
 #define RESOURCES_STATE_TYPE STATE_TYPE('R', 'E', 'S', '0')
@@ -50,13 +51,17 @@ struct vm_restore {
 
 int vm_save_refusal(struct vm *vm, enum vm_save_purpose purpose, char *err, size_t errlen)
 {
-	if (vm->cfg.n_devices == 0)
-		return 0;
-	snprintf(err, errlen, "device %s is passed through: %s", vm->cfg.devices[0].pci,
-		 purpose == VM_SAVE_MIGRATE
-			 ? VM_DEVICE_NOT_MIGRATABLE
-			 : "its internal state cannot be captured through vfio-pci");
-	return -EOPNOTSUPP;
+	int ret = 0;
+
+	pthread_mutex_lock(&vm->devices_lock);
+	if (vm->cfg.n_devices) {
+		snprintf(err, errlen, "device %s is passed through: %s", vm->cfg.devices[0].pci,
+			 purpose == VM_SAVE_MIGRATE ? VM_DEVICE_NOT_MIGRATABLE
+						    : "its internal state cannot be captured through vfio-pci");
+		ret = -EOPNOTSUPP;
+	}
+	pthread_mutex_unlock(&vm->devices_lock);
+	return ret;
 }
 
 static int vm_save_writer(struct state_sink *sink, uint32_t type, uint16_t version, uint16_t instance,
@@ -385,20 +390,61 @@ int vm_restore_finish(struct vm *vm, char *err, size_t errlen)
 		ret = vm_restore_vcpus(vm, err, errlen);
 	if (ret == 0)
 		ret = vm_restore_platform_one(vm, CLOCK_STATE_TYPE, 0, err, errlen);
+	/* Last: a NIC's backend may interrupt at once, and only a restored LAPIC keeps what it is sent. */
+	if (ret == 0) {
+		pthread_mutex_lock(&vm->devices_lock);
+		vm_devices_resync(vm);
+		pthread_mutex_unlock(&vm->devices_lock);
+	}
 	vm_restore_abort(vm);
 	return ret;
 }
 
 /* ---- dirty tracking for migration ---- */
 
+/* vhost writes guest memory behind KVM's back: it logs those pages itself, and the dirty log takes them. */
+static int vm_nics_log(struct vm *vm, struct dirty_log *log, bool on)
+{
+	int ret = 0;
+
+	pthread_mutex_lock(&vm->devices_lock);
+	for (unsigned int i = 0; i < vm->n_nics; i++) {
+		int r = virtio_net_set_logging(vm->nics[i], on);
+		uint64_t words, *bits = virtio_net_dirty_bitmap(vm->nics[i], &words);
+
+		if (r == 0 && on)
+			r = dirty_log_add_source(log, bits, words);
+		if (ret == 0)
+			ret = r;
+	}
+	pthread_mutex_unlock(&vm->devices_lock);
+	return ret;
+}
+
 int vm_dirty_log_start(struct vm *vm, struct dirty_log *log)
 {
+	int ret = 0;
+
+	/* Checked and closed to hot-plug at once: device DMA never shows in KVM's dirty log. */
+	pthread_mutex_lock(&vm->devices_lock);
 	if (vm->cfg.n_devices)
-		return -EOPNOTSUPP;	/* device DMA never shows in KVM's dirty log */
-	return dirty_log_start(log, vm->vm_fd, &vm->mem);
+		ret = -EOPNOTSUPP;
+	else
+		vm->dirty_logging = true;
+	pthread_mutex_unlock(&vm->devices_lock);
+	if (ret < 0)
+		return ret;
+	ret = dirty_log_start(log, vm->vm_fd, &vm->mem);
+	if (ret == 0 && (ret = vm_nics_log(vm, log, true)) < 0)
+		vm_dirty_log_stop(vm, log);
+	return ret;
 }
 
 void vm_dirty_log_stop(struct vm *vm, struct dirty_log *log)
 {
+	vm_nics_log(vm, log, false);
 	dirty_log_stop(log, &vm->mem);
+	pthread_mutex_lock(&vm->devices_lock);
+	vm->dirty_logging = false;
+	pthread_mutex_unlock(&vm->devices_lock);
 }

@@ -7,7 +7,7 @@
 # it, so the scenario fails in minutes and says where.
 OS_KERNEL=/lab/os/vmlinuz
 OS_INITRD=/lab/os/initrd.gz
-OS_CMDLINE="console=ttyS0 quiet loglevel=3 panic=-1"
+OS_CMDLINE="console=ttyS0 quiet loglevel=3 panic=-1 pci=noearly"
 
 say() { echo "LAB: $*"; }
 sheer_threads() {
@@ -128,4 +128,66 @@ physical_entry() {
 # lun_profile FILE NAME CPUS: a logical server booting the disk behind the NVMe at 00:06.0.
 lun_profile() {
 	printf '[server]\nname = %s\ncpus = %s\nmemory = 256M\nboot = disk\n\n[device]\npci = 0000:00:06.0\n' "$2" "$3" >"$1"
+}
+# segment_bridge ADDR: br0 on the segment (lab host --segment), holding the host's address ADDR/24
+# instead of the segment NIC, so that a server's tap on br0 reaches the other hosts.
+segment_bridge() {
+	# A virtio-net NIC's interface hangs off its virtio device: .../0000:00:0a.0/virtioN/net/IF.
+	seg=$(ls /sys/bus/pci/devices/0000:00:0a.0/virtio*/net)
+	ip addr flush dev "$seg"
+	ip link add br0 type bridge
+	ip link set br0 address "$(cat "/sys/class/net/$seg/address")"
+	ip link set "$seg" master br0
+	# The segment hands every QEMU NIC its own frames back (multicast loopback): learning on the uplink
+	# would move a local server's MAC there the moment its own frame came back, and frames for it would
+	# stop at the bridge. Without it, MACs are learned on the taps only; the rest is flooded to the uplink.
+	echo 0 >"/sys/class/net/br0/brif/$seg/learning"
+	ip link set br0 up
+	ip addr add "$1/24" dev br0
+}
+# stream_peer PORT: numbered lines, one every half second, to the first client of PORT, in the background
+# (the failover scenario's and benchmark's TCP stream), until stream_stop: then the line "end".
+stream_peer() {
+	rm -f /tmp/stream-stop
+	STREAM_PORT=$1
+	(i=0; while [ ! -e /tmp/stream-stop ]; do i=$((i + 1)); echo $i; sleep 0.5; done; echo end) | nc -l -p "$1" &
+}
+# stream_stop: the stream's last line, "end", goes out, and this waits (3 minutes at most) until the guest
+# acknowledged everything: after a migration TCP may still be catching up, lines queued here behind its
+# retransmission timer, and nc may already be gone (the kernel sends what it left). A socket of PORT still
+# established or closing with unacknowledged data (states 01, 04, 0B in /proc/net/tcp) means not yet.
+stream_stop() {
+	: >/tmp/stream-stop
+	sleep 1
+	deadline=$(($(date +%s) + 180))
+	while [ "$(date +%s)" -lt "$deadline" ] &&
+		awk -v port="$(printf ':%04X' "$STREAM_PORT")" '
+			substr($2, length($2) - 4) == port && ($4 == "01" || $4 == "04" || $4 == "0B") { busy = 1 }
+			END { exit !busy }' /proc/net/tcp; do
+		sleep 1
+	done
+}
+# tcp_retransmitted: TCP segments this host has retransmitted so far.
+tcp_retransmitted() {
+	awk '/^Tcp:/ { if (!seen) { for (i = 2; i <= NF; i++) col[$i] = i; seen = 1; next } print $col["RetransSegs"] }' \
+		/proc/net/snmp
+}
+# migrate_when_up NAME ADDR TLS [MORE]: sheer migrate, retried while the peer's receiver does not listen yet
+# (only "cannot reach" is retried); $status is its exit status, /tmp/migrate.out what it said, and one LAB
+# line says both (its first line, or all with MORE). MIGRATE_ARGS: more options for sheer migrate.
+migrate_when_up() {
+	deadline=$(($(date +%s) + 300))
+	while :; do
+		# shellcheck disable=SC2086 # MIGRATE_ARGS is a list of options
+		sheer migrate "$1" --to "$2" --tls "$3" ${MIGRATE_ARGS:-} >/tmp/migrate.out 2>&1
+		status=$?
+		grep -q "cannot reach the target" /tmp/migrate.out || break
+		[ "$(date +%s)" -ge "$deadline" ] && break
+		sleep 1
+	done
+	if [ -n "${4:-}" ]; then
+		say "migrate $1 to $2: exit $status lines $(wc -l </tmp/migrate.out): $(cat /tmp/migrate.out)"
+	else
+		say "migrate $1 to $2: exit $status lines $(wc -l </tmp/migrate.out): $(head -n 1 /tmp/migrate.out)"
+	fi
 }

@@ -49,3 +49,6 @@ refused too-much-memory run --name bad4 --cpus 1 --memory 64G $OS
 refused too-many-cpus run --name bad5 --cpus 64 --memory 64M $OS
 refused kernel-needs-more run --name bad6 --cpus 1 --memory 32M $OS
 say "processes left: $(pidof sheer | wc -w)"
+
+# 5. The same image as a defined server: define, start, console, stop, undefine.
+. /lab/inhost/sheer-lifecycle.sh

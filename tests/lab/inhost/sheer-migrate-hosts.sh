@@ -15,17 +15,9 @@ first_count_after_receive() {
 		sed -n 's/.*sheer-os-counter \([0-9]*\) .*/\1/p' /tmp/there.log | head -n 1
 }
 
-# migrate_when_up NAME ADDR TLS: the peer's receiver may not listen yet; only "cannot reach" is retried.
-migrate_when_up() {
-	deadline=$(($(date +%s) + 300))
-	while :; do
-		sheer migrate "$1" --to "$2" --tls "$3" >/tmp/migrate.out 2>&1
-		status=$?
-		grep -q "cannot reach the target" /tmp/migrate.out || break
-		[ "$(date +%s)" -ge "$deadline" ] && break
-		sleep 1
-	done
-	say "migrate $1 to $2: exit $status lines $(wc -l </tmp/migrate.out): $(cat /tmp/migrate.out)"
+# The lab's migrate_when_up (lib.sh), and what TCP saw so far.
+migrate_and_count() {
+	migrate_when_up "$1" "$2" "$3" all
 	say "tcp so far: $(tcp_counters)"
 }
 
@@ -41,7 +33,7 @@ a() {
 		>/tmp/run.log &
 	status=1
 	if wait_for /tmp/run.log "sheer-os-counter 5 " 300; then
-		migrate_when_up m01 tcp:$B:7000 /lab/tls/a
+		migrate_and_count m01 tcp:$B:7000 /lab/tls/a
 	else
 		say "m01 never counted to 5"
 	fi
@@ -67,7 +59,7 @@ b() {
 	# A migrates once its guest counts and this host listens, whichever comes last: count 5 more here.
 	if wait_for /tmp/there.log "received from" 600 $there && first=$(first_count_after_receive) &&
 		wait_for /tmp/there.log "sheer-os-counter $((first + 5)) " 120 $there; then
-		migrate_when_up m01 tcp:$A:7001 /lab/tls/b
+		migrate_and_count m01 tcp:$A:7001 /lab/tls/b
 		[ "$status" = 0 ] || sheer poweroff m01
 	else
 		say "m01 did not count here"

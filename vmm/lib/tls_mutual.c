@@ -1,0 +1,77 @@
+#include <errno.h>
+#include <limits.h>
+#include <openssl/err.h>
+#include <stdio.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include "vmm/lib/tls_mutual.h"
+
+int tls_mutual_fail(char *err, size_t errlen, const char *what)
+{
+	char detail[256];
+	unsigned long code = ERR_get_error();
+
+	ERR_error_string_n(code, detail, sizeof(detail));
+	snprintf(err, errlen, "TLS: %s%s%s", what, code ? ": " : "", code ? detail : "");
+	ERR_clear_error();
+	return -EPROTO;
+}
+
+SSL_CTX *tls_mutual_context(const char *dir, bool accepting, char *err, size_t errlen)
+{
+	SSL_CTX *ctx = SSL_CTX_new(accepting ? TLS_server_method() : TLS_client_method());
+	char ca[PATH_MAX], cert[PATH_MAX], key[PATH_MAX];
+
+	snprintf(ca, sizeof(ca), "%s/ca.pem", dir);
+	snprintf(cert, sizeof(cert), "%s/cert.pem", dir);
+	snprintf(key, sizeof(key), "%s/key.pem", dir);
+	if (!ctx) {
+		tls_mutual_fail(err, errlen, "no context");
+		return NULL;
+	}
+	SSL_CTX_set_min_proto_version(ctx, TLS1_3_VERSION);
+	/* Both ends prove themselves: a host without a certificate from the CA is refused, and sends none. */
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+	if (SSL_CTX_load_verify_locations(ctx, ca, NULL) != 1)
+		tls_mutual_fail(err, errlen, "cannot load the CA (ca.pem)");
+	else if (SSL_CTX_use_certificate_chain_file(ctx, cert) != 1)
+		tls_mutual_fail(err, errlen, "cannot load this host's certificate (cert.pem)");
+	else if (SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM) != 1 || SSL_CTX_check_private_key(ctx) != 1)
+		tls_mutual_fail(err, errlen, "cannot load the key (key.pem) or it does not match cert.pem");
+	else
+		return ctx;
+	SSL_CTX_free(ctx);
+	return NULL;
+}
+
+static void socket_timeouts(int fd, int seconds)
+{
+	struct timeval timeout = { .tv_sec = seconds };
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof(timeout));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
+}
+
+SSL *tls_mutual_handshake(SSL_CTX *ctx, int fd, bool accepting, int timeout_s, char *err, size_t errlen)
+{
+	SSL *ssl = SSL_new(ctx);
+	int ok;
+
+	socket_timeouts(fd, timeout_s);
+	if (!ssl || SSL_set_fd(ssl, fd) != 1) {
+		tls_mutual_fail(err, errlen, "no session");
+		SSL_free(ssl);
+		return NULL;
+	}
+	ok = accepting ? SSL_accept(ssl) : SSL_connect(ssl);
+	if (ok != 1) {
+		tls_mutual_fail(err, errlen, SSL_get_verify_result(ssl) != X509_V_OK
+						     ? X509_verify_cert_error_string(SSL_get_verify_result(ssl))
+						     : "handshake failed");
+		SSL_free(ssl);
+		return NULL;
+	}
+	socket_timeouts(fd, 0);
+	return ssl;
+}
