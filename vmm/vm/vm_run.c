@@ -100,23 +100,56 @@ static void vcpu_thread_fail(struct vm *vm, const struct vcpu *vcpu, const char 
 }
 
 #define THROTTLE_PERIOD_NS 10000000ull
+#define THROTTLE_MAX_OWED_NS (100 * THROTTLE_PERIOD_NS)
 
-/* Sleep off this vCPU's share of a throttled period: pct of it asleep, the rest running. */
-static void vcpu_thread_throttle(struct vm *vm, uint64_t *ran_since)
+/* The time a throttled vCPU has run since it last slept, and the sleep it owes for it. */
+struct vcpu_throttle {
+	unsigned int pct;	/* as last seen: 0 is unthrottled */
+	uint64_t ran_since;
+	uint64_t owed_ns;
+};
+
+static bool vcpu_thread_should_wake(struct vm *vm)
+{
+	return vm_is_stopping(vm) || __atomic_load_n(&vm->pause_requested, __ATOMIC_RELAXED);
+}
+
+/*
+ * Keep a throttled vCPU asleep pct of the wall time. The sleep owed grows with the time actually run, not
+ * with the kicks: a nap that ends late (a loaded host) would otherwise line the vCPU up with the timer's
+ * phase and let it run whole periods. A pause or stop cuts the nap short; the debt is kept for later.
+ */
+static void vcpu_thread_throttle(struct vm *vm, struct vcpu_throttle *t)
 {
 	unsigned int pct = __atomic_load_n(&vm->throttle_pct, __ATOMIC_RELAXED);
-	uint64_t sleep_ns;
-	struct timespec nap;
+	uint64_t now;
 
 	/* Every exit passes here: unthrottled, not even the clock is read. */
-	if (!pct)
+	if (!pct && !t->pct)
 		return;
-	if (clock_monotonic_ns() - *ran_since < THROTTLE_PERIOD_NS * (100 - pct) / 100)
+	now = clock_monotonic_ns();
+	if (!pct || !t->pct) {	/* the throttle starts or ends: nothing is owed for the time before */
+		*t = (struct vcpu_throttle){ pct, now, 0 };
 		return;
-	sleep_ns = THROTTLE_PERIOD_NS * pct / 100;
-	nap = (struct timespec){ 0, (long)sleep_ns };
-	nanosleep(&nap, NULL);
-	*ran_since = clock_monotonic_ns();
+	}
+	t->pct = pct;
+	t->owed_ns += (now - t->ran_since) * pct / (100 - pct);
+	if (t->owed_ns > THROTTLE_MAX_OWED_NS)
+		t->owed_ns = THROTTLE_MAX_OWED_NS;
+	t->ran_since = now;
+	if (t->owed_ns < THROTTLE_PERIOD_NS * pct / 100)
+		return;
+	while (t->owed_ns && !vcpu_thread_should_wake(vm)) {
+		uint64_t nap_ns = t->owed_ns < THROTTLE_PERIOD_NS ? t->owed_ns : THROTTLE_PERIOD_NS;
+		struct timespec nap = { 0, (long)nap_ns };
+		uint64_t slept;
+
+		nanosleep(&nap, NULL);	/* a kick ends it early: what was slept is measured */
+		slept = clock_monotonic_ns() - now;
+		now += slept;
+		t->owed_ns -= slept < t->owed_ns ? slept : t->owed_ns;
+	}
+	t->ran_since = now;
 }
 
 static void *vcpu_thread(void *arg)
@@ -125,7 +158,7 @@ static void *vcpu_thread(void *arg)
 	struct vm *vm = vcpu->owner;
 	struct vcpu_stop stop;
 	sigset_t only_kick;
-	uint64_t ran_since = clock_monotonic_ns();
+	struct vcpu_throttle throttle = { 0 };
 
 	/* Leave every other signal to the front end's threads; SIGSYS reports a seccomp violation. */
 	sigfillset(&only_kick);
@@ -148,7 +181,7 @@ static void *vcpu_thread(void *arg)
 		}
 		if (vm_is_stopping(vm))
 			break;
-		vcpu_thread_throttle(vm, &ran_since);
+		vcpu_thread_throttle(vm, &throttle);
 		step = vcpu_step(vcpu, &vm->pio, &vm->mmio, &stop);
 		if (step == VCPU_STEP_CONTINUE) {
 			__atomic_add_fetch(&vm->exits, 1, __ATOMIC_RELAXED);
