@@ -39,6 +39,8 @@
 #define CONTROLLER_HISTORY_SHOWN 200
 #define CONTROLLER_LINE_MAX 512
 /* Ports a migration's target receives on: the agent's port plus this and the action id modulo the span. */
+#define CONTROLLER_HELD_MAX 64
+#define CONTROLLER_HOLD_MIN_S 300
 #define CONTROLLER_MIGRATION_PORT_OFFSET 100
 #define CONTROLLER_MIGRATION_PORT_SPAN 100
 
@@ -71,6 +73,13 @@ struct controller_counters {
 	uint64_t actions_failed, alerts, power_offs, power_ons, fences, restarts;
 };
 
+/* A move that failed: the server is not sent to that host again before until (unix seconds). */
+struct controller_held_move {
+	char server[SERVER_NAME_MAX];
+	int to;
+	int64_t until;
+};
+
 struct controller {
 	struct fleet_config *cfg;
 	struct fleet_store *store;
@@ -93,6 +102,7 @@ struct controller {
 	unsigned int n_queue, started_round;
 	json_t *plan;			/* the last plan and what became of it */
 	struct controller_counters count;
+	struct controller_held_move held[CONTROLLER_HELD_MAX];	/* the oldest replaced when full */
 	char alerts[CONTROLLER_ALERTS_MAX][CONTROLLER_LINE_MAX];
 	unsigned int n_alerts;		/* the newest CONTROLLER_ALERTS_MAX are kept */
 	/* What the endpoint serves, rebuilt each tick, and what it asks of the loop. */
@@ -130,6 +140,9 @@ int controller_job_start(struct controller *ctl, struct fleet_job *j);
 void controller_jobs_reap(struct controller *ctl);
 unsigned int controller_jobs_running(const struct controller *ctl, enum fleet_action_kind kind);
 bool controller_recover(struct controller *ctl);
+/* A failed migration of server to host to: held back for six intervals, CONTROLLER_HOLD_MIN_S at least. */
+void controller_hold_move(struct controller *ctl, const char *server, int to);
+bool controller_move_held(const struct controller *ctl, const char *server, int to);
 void controller_interval(struct controller *ctl);
 void controller_migrations_start(struct controller *ctl);
 void controller_ha(struct controller *ctl);

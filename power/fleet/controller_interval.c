@@ -236,6 +236,8 @@ static void start_migration(struct controller *ctl, const struct power_migration
 	char reason[FLEET_TEXT_MAX];
 	struct fleet_job *j;
 
+	if (controller_move_held(ctl, server, m->to))
+		return;
 	if (!to->answering) {
 		/* The planner chose a host that sleeps: wake it; the servers go there in a later round. */
 		if (!to->busy && to->rec.trusted_to_sleep && !to->rec.wake_failed)

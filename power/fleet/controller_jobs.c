@@ -167,6 +167,8 @@ static void effects(struct controller *ctl, struct fleet_job *j)
 	switch (j->action.kind) {
 	case FLEET_MIGRATE:
 		ok ? ctl->count.migrations_done++ : ctl->count.migrations_failed++;
+		if (!ok)
+			controller_hold_move(ctl, j->action.server, j->to ? controller_host_index(ctl, j->to->name) : -1);
 		plan_mark(ctl, j);
 		break;
 	case FLEET_RESTART:

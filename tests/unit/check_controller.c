@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "power/fleet/controller.h"
 #include "power/fleet/fleet_decide.h"
 #include "power/fleet/fleet_recover.h"
 #include "power/fleet/fleet_remap.h"
@@ -380,6 +381,44 @@ START_TEST(unfinished_actions_are_finished_or_rolled_back_by_what_is_seen)
 }
 END_TEST
 
+START_TEST(a_failed_move_is_held_back_for_a_while_then_planned_again)
+{
+	struct fleet_config *cfg = calloc(1, sizeof(*cfg));
+	struct fleet_host_config hc[2] = { { .name = "h1" }, { .name = "h2" } };
+	struct controller_host hosts[2] = { { .cfg = &hc[0] }, { .cfg = &hc[1] } };
+	struct controller *ctl = calloc(1, sizeof(*ctl));
+	char name[SERVER_NAME_MAX];
+
+	ck_assert(cfg && ctl);
+	cfg->controller.interval_s = 10;
+	snprintf(cfg->controller.name, sizeof(cfg->controller.name), "test");
+	ctl->cfg = cfg;
+	ctl->hosts = hosts;
+	ctl->n_hosts = 2;
+	controller_hold_move(ctl, "s1", 1);
+	ck_assert(controller_move_held(ctl, "s1", 1));
+	ck_assert(!controller_move_held(ctl, "s1", 0));
+	ck_assert(!controller_move_held(ctl, "s2", 1));
+	/* Six intervals, five minutes at least. */
+	ck_assert_int_ge(ctl->held[0].until - controller_now(), CONTROLLER_HOLD_MIN_S - 1);
+	ctl->held[0].until = controller_now() - 1;
+	ck_assert(!controller_move_held(ctl, "s1", 1));
+	/* A full table gives up its oldest hold. */
+	memset(ctl->held, 0, sizeof(ctl->held));
+	for (int i = 0; i <= CONTROLLER_HELD_MAX; i++) {
+		snprintf(name, sizeof(name), "s%d", 100 + i);
+		controller_hold_move(ctl, name, 0);
+		ctl->held[i % CONTROLLER_HELD_MAX].until += i;	/* later holds end later */
+	}
+	ck_assert(!controller_move_held(ctl, "s100", 0));
+	ck_assert(controller_move_held(ctl, "s101", 0));
+	snprintf(name, sizeof(name), "s%d", 100 + CONTROLLER_HELD_MAX);
+	ck_assert(controller_move_held(ctl, name, 0));
+	free(ctl);
+	free(cfg);
+}
+END_TEST
+
 Suite *unit_suite(void)
 {
 	Suite *s = suite_create("controller");
@@ -392,6 +431,7 @@ Suite *unit_suite(void)
 	tcase_add_test(view, the_planners_fleet_has_capacity_less_headroom_and_measured_demand);
 	tcase_add_test(decide, power_off_only_empty_trusted_rested_hosts_above_min_active);
 	tcase_add_test(decide, a_sleeping_host_wakes_ahead_of_demand_past_the_headroom);
+	tcase_add_test(decide, a_failed_move_is_held_back_for_a_while_then_planned_again);
 	tcase_add_test(decide, a_schedule_switches_the_policy_the_decisions_follow);
 	tcase_add_test(decide, a_wake_test_takes_an_empty_untrusted_host_in_a_quiet_round);
 	tcase_add_test(decide, migrations_start_within_both_limits);

@@ -4,11 +4,29 @@
 # The agent listens on every address with the certificate /lab/tls/NAME (the controller reaches it
 # through the host's management NIC, other hosts' migrations through the segment). The scenario serves a
 # file "load" on this machine's 10.0.2.2:LOAD_PORT, lines "SERVER busy|idle"; each new line goes to that
-# server's serial console (the test OS's sheer.load=console starts or stops a busy loop).
+# server's serial console (the test OS's sheer.load=console starts or stops a busy loop). Each server's
+# console log, from the first time it runs here, goes on to this host's console as "SERVER| LINE": the
+# scenario follows the servers' counters from host to host.
 . /lab/inhost/lib.sh
 hostname "$1"
 say "fleet host $1 up"
 sheer agent --listen 0.0.0.0:9735 --tls "/lab/tls/$1" &
+
+relay_console() {
+	tail -n +1 -F "/var/log/sheer/$1.log" 2>/dev/null | while IFS= read -r line; do echo "$1| $line"; done
+}
+relay_consoles() {
+	: >/tmp/relayed
+	while :; do
+		for server in $(sheer list 2>/dev/null | awk 'NR > 1 { print $1 }'); do
+			grep -qx "$server" /tmp/relayed && continue
+			echo "$server" >>/tmp/relayed
+			relay_console "$server" &
+		done
+		sleep 1
+	done
+}
+relay_consoles &
 : >/tmp/load.sent
 while :; do
 	if wget -q -O /tmp/load.now "http://10.0.2.2:$2/load" 2>/dev/null; then
