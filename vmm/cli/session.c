@@ -165,6 +165,18 @@ static void session_warn(void *ctx, const char *message)
 
 static const struct report session_report = { session_warn, NULL };
 
+/* A guest restored where KVM cannot give it its TSC frequency runs on at this host's: say so once. */
+static void session_warn_tsc(const struct run_session *session)
+{
+	uint32_t saved, here;
+
+	if (!vm_tsc_unscaled(session->vm, &saved, &here))
+		return;
+	cli_error("warning: %s: its TSC ran at %u kHz, this host's KVM cannot scale it and gives %u kHz "
+		  "(%+.3f%%): its kvmclock stays right, raw TSC readings do not", session->spec.cfg.name, saved, here,
+		  ((double)here - saved) * 100.0 / saved);
+}
+
 static int session_restore(struct run_session *session, char *err, size_t errlen)
 {
 	const struct server_config *cfg = &session->spec.cfg;
@@ -184,6 +196,7 @@ static int session_restore(struct run_session *session, char *err, size_t errlen
 	fprintf(stderr, "sheer: %s: restored from %s (%llu MiB in %.2f s, %.0f MiB/s)\n", cfg->name,
 		session->restore_from, (unsigned long long)(result.file_bytes >> 20), result.elapsed_ns / 1e9,
 		progress_mib_per_s(result.file_bytes, result.elapsed_ns));
+	session_warn_tsc(session);
 	return 0;
 }
 
@@ -859,6 +872,7 @@ static void *session_receive_thread(void *arg)
 	}
 	fprintf(stderr, "sheer: %s: received from %s (%llu MiB in %.2f s)\n", name, session->receive_from,
 		(unsigned long long)(session->received_bytes >> 20), (clock_monotonic_ns() - start) / 1e9);
+	session_warn_tsc(session);
 	if (ret > 0)
 		cli_error("warning: %s: the guest runs here, but telling the source failed (%s); it stays paused "
 			  "there", name, session->receive_err);

@@ -39,6 +39,8 @@ struct vcpu {
 	pid_t tid;		/* the thread's, once it runs (atomic): its throttle timer signals it */
 	bool thread_started;
 	bool access_unfinished;	/* an IO/MMIO exit KVM completes on the next KVM_RUN (vcpu_settle) */
+	uint32_t tsc_khz_unscaled;	/* restored: the saved TSC frequency this KVM could not set (0: none) */
+	uint32_t tsc_khz_host;		/* ... and the one the guest runs at instead */
 	void *owner;		/* the VM, for the thread's entry point */
 	uint64_t exits[VCPU_EXIT_KINDS];	/* atomic: read by the control thread while the vCPU runs */
 };

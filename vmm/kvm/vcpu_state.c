@@ -269,16 +269,33 @@ static int restore_msrs(struct vcpu *vcpu, const struct vcpu_saved *s, char *err
 	return n < (int)s->n_msrs ? -EINVAL : 0;
 }
 
+/*
+ * Without TSC scaling a guest keeps this host's TSC rate. Within
+ * TSC_UNSCALED_PPM_MAX of its own it runs on (as under QEMU, which accepts
+ * any mismatch): kvmclock is computed from this host's rate, so the guest's
+ * clock stays right; only raw TSC readings run that much fast or slow, and the
+ * caller warns. Beyond that the restore is refused.
+ */
+#define TSC_UNSCALED_PPM_MAX 1000
+
 static int restore_tsc_khz(struct vcpu *vcpu, uint32_t tsc_khz, char *err, size_t errlen)
 {
 	int here = ioctl(vcpu->fd, KVM_GET_TSC_KHZ, 0);
+	uint64_t diff;
 
+	vcpu->tsc_khz_unscaled = 0;
 	if (tsc_khz == 0 || here <= 0 || (uint32_t)here == tsc_khz)
 		return 0;
 	if (ioctl(vcpu->fd, KVM_SET_TSC_KHZ, (unsigned long)tsc_khz) == 0)
 		return 0;
-	snprintf(err, errlen, "TSC frequency %u kHz, this host's KVM cannot set it (its own is %d kHz)", tsc_khz,
-		 here);
+	diff = tsc_khz > (uint32_t)here ? tsc_khz - (uint32_t)here : (uint32_t)here - tsc_khz;
+	if (diff * 1000000 <= (uint64_t)tsc_khz * TSC_UNSCALED_PPM_MAX) {
+		vcpu->tsc_khz_unscaled = tsc_khz;
+		vcpu->tsc_khz_host = (uint32_t)here;
+		return 0;
+	}
+	snprintf(err, errlen, "TSC frequency %u kHz, this host's KVM cannot set it (its own is %d kHz, more than "
+		 "0.1%% away)", tsc_khz, here);
 	return -ENOTSUP;
 }
 

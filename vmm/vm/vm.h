@@ -66,6 +66,11 @@ int vm_run(struct vm *vm, enum vm_exit_reason *reason, char *detail, size_t deta
 void vm_hold(struct vm *vm);
 void vm_release(struct vm *vm);
 bool vm_stop_is_requested(struct vm *vm);
+/*
+ * After a restore: whether a vCPU's saved TSC frequency could not be set here (no TSC scaling, within
+ * 0.1%: vcpu_state.c), with the saved and the host's frequencies, for the caller's warning.
+ */
+bool vm_tsc_unscaled(const struct vm *vm, uint32_t *saved_khz, uint32_t *host_khz);
 /* End the run, or the run to come if vm_run has not started yet, as a VMM error with detail. */
 void vm_abort(struct vm *vm, const char *detail);
 void vm_destroy(struct vm *vm);

@@ -448,3 +448,15 @@ void vm_dirty_log_stop(struct vm *vm, struct dirty_log *log)
 	vm->dirty_logging = false;
 	pthread_mutex_unlock(&vm->devices_lock);
 }
+
+bool vm_tsc_unscaled(const struct vm *vm, uint32_t *saved_khz, uint32_t *host_khz)
+{
+	for (unsigned int i = 0; i < vm->n_vcpus; i++) {
+		if (vm->vcpus[i].tsc_khz_unscaled) {
+			*saved_khz = vm->vcpus[i].tsc_khz_unscaled;
+			*host_khz = vm->vcpus[i].tsc_khz_host;
+			return true;
+		}
+	}
+	return false;
+}
