@@ -66,6 +66,7 @@ struct controller_host {
 	char wake_test[160];		/* "", "running", "ok", "failed", "refused: why": what test-wake shows */
 	uint64_t wake_test_seq;		/* the operator's request it answers (0: the controller's own) */
 	int64_t heartbeat_written;	/* unix seconds of the last heartbeat_at written */
+	int64_t changed_ms;		/* an action on it ended then: a report taken before shows what was */
 };
 
 struct controller_counters {

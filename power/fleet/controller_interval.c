@@ -211,13 +211,30 @@ static int plan_round(struct controller *ctl, struct fleet_decide_host *d)
 	return ret;
 }
 
+/*
+ * A host an action just changed has not reported since: a plan now would see the server where it was
+ * (and move it again). The round waits for its report, a failure timeout at most.
+ */
+static bool a_report_is_stale(const struct controller *ctl, int64_t now)
+{
+	for (unsigned int i = 0; i < ctl->n_hosts; i++) {
+		const struct controller_host *h = &ctl->hosts[i];
+
+		if (h->answering && h->now.at_ms < h->changed_ms &&
+		    now * 1000 - h->changed_ms < (int64_t)ctl->cfg->controller.failure_timeout_s * 1000)
+			return true;
+	}
+	return false;
+}
+
 void controller_interval(struct controller *ctl)
 {
 	struct fleet_decide_host d[ctl->n_hosts + 1];
 	int64_t now = controller_now();
 	int ret;
 
-	if ((ctl->next_interval && now < ctl->next_interval) || (!ctl->next_interval && !every_host_heard(ctl)))
+	if ((ctl->next_interval && now < ctl->next_interval) || (!ctl->next_interval && !every_host_heard(ctl)) ||
+	    a_report_is_stale(ctl, now))
 		return;
 	ctl->interval++;
 	ctl->next_interval = now + ctl->cfg->controller.interval_s;

@@ -146,6 +146,13 @@ static void power_effects(struct controller *ctl, const struct fleet_job *j, boo
 		ctl->count.power_ons++;
 }
 
+/* A host an action changed: its next plan waits for a report taken after (whole seconds, rounded up). */
+static void report_again(struct controller_host *h)
+{
+	h->changed_ms = (controller_now() + 1) * 1000;
+	fleet_poller_want_report(&h->poller);
+}
+
 /* The plan's entry for a migration: what became of it. */
 static void plan_mark(struct controller *ctl, const struct fleet_job *j)
 {
@@ -181,9 +188,9 @@ static void effects(struct controller *ctl, struct fleet_job *j)
 		power_effects(ctl, j, ok);
 	}
 	if (j->from)
-		fleet_poller_want_report(&host_of(ctl, j->from)->poller);
+		report_again(host_of(ctl, j->from));
 	if (j->to)
-		fleet_poller_want_report(&host_of(ctl, j->to)->poller);
+		report_again(host_of(ctl, j->to));
 }
 
 void controller_jobs_reap(struct controller *ctl)
