@@ -110,6 +110,9 @@ b() {
 	if wait_for /tmp/there.log "received from" 900 $there &&
 		wait_for /tmp/there.log "passed through here" 120 $there; then
 		say "there: $NIC $(drv $NIC) nics $(nics)"
+		# The guest takes the e1000e a moment after sheer attached it: count from its first line through it
+		# (without this wait, CI once moved it back at once, before the e1000e carried a line).
+		wait_for /tmp/there.log "sheer-os-stream [0-9]* .*nics=1" 120 $there
 		first=$(sed -n 's/.*sheer-os-stream \([0-9]*\) .*nics=1.*/\1/p' /tmp/there.log | head -n 1)
 		if ! wait_for /tmp/there.log "sheer-os-stream $((${first:-0} + 10)) " 120 $there &&
 			! sed -n '/received from/,$p' /tmp/there.log | grep -q "sheer-os-stream "; then
