@@ -115,7 +115,9 @@ printf '[server]\nname = chat01\nmemory = 16M\nkernel = %s\ndedicated_cores = no
 "$SHEER" define "$WORK/chat01.ini" >/dev/null 2>&1 && "$SHEER" start chat01 >/dev/null 2>"$WORK/err"
 for i in 1 2 3 4 5 6; do
 	printf '\035' | "$SHEER" console chat01 >/dev/null 2>&1
-	timeout 1 "$SHEER" console chat01 --read-only </dev/null >/dev/null 2>&1
+	# -k: once, under ASan on a loaded machine, a viewer ran on for minutes after the SIGTERM (96% CPU, a
+	# sleeping child; not explained yet): what this loop tests is the relay, not that exit.
+	timeout -k 2 1 "$SHEER" console chat01 --read-only </dev/null >/dev/null 2>&1
 done
 size1=$(stat -c %s "$SHEER_LOG_DIR/chat01.log")
 sleep 1
