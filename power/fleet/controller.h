@@ -38,9 +38,9 @@
 #define CONTROLLER_ALERTS_MAX 32
 #define CONTROLLER_HISTORY_SHOWN 200
 #define CONTROLLER_LINE_MAX 512
-/* Ports a migration's target receives on: the agent's port plus this and the action id modulo the span. */
 #define CONTROLLER_HELD_MAX 64
 #define CONTROLLER_HOLD_MIN_S 300
+/* Ports a migration's target receives on: the agent's port plus this and the action id modulo the span. */
 #define CONTROLLER_MIGRATION_PORT_OFFSET 100
 #define CONTROLLER_MIGRATION_PORT_SPAN 100
 

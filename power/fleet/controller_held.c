@@ -15,25 +15,26 @@ static unsigned int hold_s(const struct controller *ctl)
 	return s < CONTROLLER_HOLD_MIN_S ? CONTROLLER_HOLD_MIN_S : s;
 }
 
+static bool same_move(const struct controller_held_move *h, const char *server, int to)
+{
+	return h->to == to && strcmp(h->server, server) == 0;
+}
+
 void controller_hold_move(struct controller *ctl, const char *server, int to)
 {
 	struct controller_held_move *slot = &ctl->held[0];
+	unsigned int s = hold_s(ctl);
 
 	if (to < 0)
 		return;
-	for (unsigned int i = 0; i < CONTROLLER_HELD_MAX; i++) {
-		struct controller_held_move *h = &ctl->held[i];
-
-		if ((h->to == to && strcmp(h->server, server) == 0) || h->until < slot->until) {
-			slot = h;
-			if (h->to == to && strcmp(h->server, server) == 0)
-				break;
-		}
-	}
+	/* The same move's hold, else the one that ends first. */
+	for (unsigned int i = 0; i < CONTROLLER_HELD_MAX && !same_move(slot, server, to); i++)
+		if (same_move(&ctl->held[i], server, to) || ctl->held[i].until < slot->until)
+			slot = &ctl->held[i];
 	snprintf(slot->server, sizeof(slot->server), "%s", server);
 	slot->to = to;
-	slot->until = controller_now() + hold_s(ctl);
-	controller_log(ctl, "%s is not moved to %s again for %u s", server, ctl->hosts[to].cfg->name, hold_s(ctl));
+	slot->until = controller_now() + s;
+	controller_log(ctl, "%s is not moved to %s again for %u s", server, ctl->hosts[to].cfg->name, s);
 }
 
 bool controller_move_held(const struct controller *ctl, const char *server, int to)
@@ -41,7 +42,7 @@ bool controller_move_held(const struct controller *ctl, const char *server, int 
 	int64_t now = controller_now();
 
 	for (unsigned int i = 0; i < CONTROLLER_HELD_MAX; i++)
-		if (ctl->held[i].until > now && ctl->held[i].to == to && strcmp(ctl->held[i].server, server) == 0)
+		if (ctl->held[i].until > now && same_move(&ctl->held[i], server, to))
 			return true;
 	return false;
 }
