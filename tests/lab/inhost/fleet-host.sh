@@ -15,12 +15,15 @@ sheer agent --listen 0.0.0.0:9735 --tls "/lab/tls/$1" &
 relay_console() {
 	tail -n +1 -F "/var/log/sheer/$1.log" 2>/dev/null | while IFS= read -r line; do echo "$1| $line"; done
 }
+# A server's console log appears when it first runs here. The poll is a glob, not `sheer list`: a
+# program started every second would take CPU from the servers, whose demand the controller measures.
 relay_consoles() {
-	: >/tmp/relayed
+	local relayed=" " log server
 	while :; do
-		for server in $(sheer list 2>/dev/null | awk 'NR > 1 { print $1 }'); do
-			grep -qx "$server" /tmp/relayed && continue
-			echo "$server" >>/tmp/relayed
+		for log in /var/log/sheer/*.log; do
+			server=${log##*/} && server=${server%.log}
+			[ -f "$log" ] && [ "${relayed#* $server }" = "$relayed" ] || continue
+			relayed="$relayed$server "
 			relay_console "$server" &
 		done
 		sleep 1
