@@ -17,10 +17,11 @@ export SHEER_LAB_TAG="sheer-lab-$SCENARIO-$$"
 check() {
 	local name=$1
 	shift
+	# [N s]: when, in the scenario's run, the check ended: where a slow scenario spends its time.
 	if "$@"; then
-		echo "PASS: $SCENARIO: $name" | tee -a "$SCENARIO_RESULTS"
+		echo "PASS: $SCENARIO: $name [$SECONDS s]" | tee -a "$SCENARIO_RESULTS"
 	else
-		echo "FAIL: $SCENARIO: $name" | tee -a "$SCENARIO_RESULTS"
+		echo "FAIL: $SCENARIO: $name [$SECONDS s]" | tee -a "$SCENARIO_RESULTS"
 	fi
 }
 
