@@ -69,7 +69,12 @@ int agent_client_connect(struct agent_client *client, const char *addr, const ch
 	}
 	client->ssl = tls_mutual_handshake(client->ctx, client->fd, false, AGENT_CONNECT_TIMEOUT_S, why, sizeof(why));
 	if (!client->ssl) {
+		/* Only a refused certificate is a question of CAs; a peer that hung up or does not speak TLS is not. */
+		bool refused = errno == EACCES;
+
 		agent_client_close(client);
+		if (!refused)
+			return client_fail(client, -EPROTO, err, errlen, "%s", why);
 		return client_fail(client, -EPROTO, err, errlen, "%s (is its certificate signed by %.200s/ca.pem?)", why,
 				   tls_dir);
 	}

@@ -155,14 +155,25 @@ check "a client with a certificate of another CA: exit 1, refused at the handsha
 sleep 0.2
 check "... logged once by the agent" [ "$(logged_count "refused at the handshake")" -eq $((before + 1)) ]
 call --tls "$WORK/other/evil" ping
-check "a client that does not trust the agent's CA: exit 1, says why" \
-	sh -c "[ $status -eq 1 ] && grep -q 'certificate verify failed' '$WORK/err'"
+check "a client that does not trust the agent's CA: exit 1, says why, asks which CA signed it" \
+	sh -c "[ $status -eq 1 ] && grep -q 'certificate verify failed' '$WORK/err' && grep -q 'is its certificate signed by' '$WORK/err'"
 echo '{"op":"ping"}' | timeout 10 openssl s_client -connect "$ADDR" -CAfile "$TLS/ca.pem" -quiet >"$WORK/out" 2>"$WORK/err"
 check "a client without a certificate: no answer" sh -c "! grep -q '\"ok\"' '$WORK/out'"
 wait_for "$WORK/agent.err" "peer did not return a certificate" 5
 check "... logged: the peer did not return a certificate" grep -q "peer did not return a certificate" "$WORK/agent.err"
 call ping
 check "the agent serves on after the refusals" [ "$status" -eq 0 ]
+# A port that accepts and hangs up (a host still booting behind a forwarded port): no question of certificates.
+python3 -c 'import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(); print(s.getsockname()[1], flush=True)
+s.accept()[0].close()' >"$WORK/closer.port" &
+PIDS="$PIDS $!"
+i=0
+until [ -s "$WORK/closer.port" ] || [ $i -gt 50 ]; do i=$((i + 1)); sleep 0.1; done
+"$SHEER" agent call "127.0.0.1:$(cat "$WORK/closer.port")" ping --tls "$TLS" >"$WORK/out" 2>"$WORK/err"
+status=$?
+check "a peer that hangs up at the handshake: exit 1, says so, no word of certificates" \
+	sh -c "[ $status -eq 1 ] && grep -q 'closed the connection during the handshake' '$WORK/err' && ! grep -q 'certificate' '$WORK/err'"
 
 # ---- d. the protocol by hand ----
 # session LINES...: each line sent on one connection, closed 2 s after the last; the answers in out.

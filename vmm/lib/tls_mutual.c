@@ -53,6 +53,41 @@ static void socket_timeouts(int fd, int seconds)
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof(timeout));
 }
 
+/* The peer's alerts that say it refused this end's certificate (or sent none it could accept). */
+static bool certificate_alert(int reason)
+{
+	return reason == SSL_R_TLSV13_ALERT_CERTIFICATE_REQUIRED || reason == SSL_R_TLSV1_ALERT_UNKNOWN_CA ||
+	       reason == SSL_R_SSLV3_ALERT_BAD_CERTIFICATE || reason == SSL_R_SSLV3_ALERT_CERTIFICATE_UNKNOWN ||
+	       reason == SSL_R_SSLV3_ALERT_CERTIFICATE_EXPIRED || reason == SSL_R_TLSV1_ALERT_DECRYPT_ERROR;
+}
+
+/*
+ * Why a handshake failed: EACCES when a certificate was refused (by either
+ * end), ECONNRESET when the peer went away without a TLS word (a port
+ * forwarded to a host still booting accepts, then closes), ETIMEDOUT when
+ * it said nothing in time, EPROTO for any other TLS failure.
+ */
+static int handshake_failure(SSL *ssl, int ok)
+{
+	int saved_errno = errno;
+	unsigned long code = ERR_peek_error();
+
+	if (SSL_get_verify_result(ssl) != X509_V_OK || certificate_alert(ERR_GET_REASON(code)))
+		return EACCES;
+	switch (SSL_get_error(ssl, ok)) {
+	case SSL_ERROR_SYSCALL:
+		if (code)
+			return EPROTO;
+		return saved_errno == EAGAIN || saved_errno == EWOULDBLOCK ? ETIMEDOUT : ECONNRESET;
+	case SSL_ERROR_ZERO_RETURN:
+		return ECONNRESET;
+	case SSL_ERROR_SSL:
+		return ERR_GET_REASON(code) == SSL_R_UNEXPECTED_EOF_WHILE_READING ? ECONNRESET : EPROTO;
+	default:
+		return EPROTO;
+	}
+}
+
 SSL *tls_mutual_handshake(SSL_CTX *ctx, int fd, bool accepting, int timeout_s, char *err, size_t errlen)
 {
 	SSL *ssl = SSL_new(ctx);
@@ -66,10 +101,15 @@ SSL *tls_mutual_handshake(SSL_CTX *ctx, int fd, bool accepting, int timeout_s, c
 	}
 	ok = accepting ? SSL_accept(ssl) : SSL_connect(ssl);
 	if (ok != 1) {
-		tls_mutual_fail(err, errlen, SSL_get_verify_result(ssl) != X509_V_OK
+		int why = handshake_failure(ssl, ok);
+
+		tls_mutual_fail(err, errlen, why == ECONNRESET ? "the peer closed the connection during the handshake"
+					     : why == ETIMEDOUT ? "no answer to the handshake in time"
+					     : SSL_get_verify_result(ssl) != X509_V_OK
 						     ? X509_verify_cert_error_string(SSL_get_verify_result(ssl))
 						     : "handshake failed");
 		SSL_free(ssl);
+		errno = why;
 		return NULL;
 	}
 	socket_timeouts(fd, 0);

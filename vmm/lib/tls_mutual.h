@@ -19,7 +19,9 @@
 SSL_CTX *tls_mutual_context(const char *dir, bool accepting, char *err, size_t errlen);
 /*
  * The handshake on the connected fd, within timeout_s; NULL with err saying
- * why (the peer's certificate refused, no certificate, a timeout). fd stays
+ * why (the peer's certificate refused, no certificate, a timeout) and errno
+ * EACCES (a certificate refused, by either end), ECONNRESET (the peer closed
+ * without a TLS word), ETIMEDOUT, or EPROTO (any other TLS failure). fd stays
  * open either way, and has no send or receive timeout left afterwards: the
  * caller bounds its own waits.
  */
