@@ -118,7 +118,12 @@ refuse() {
 
 SIZE=$(stat -c %s "$WORK/alpha.ckpt")
 # A byte in every section: header, CPUID, each device, the irqchip, the vCPU, memory, the end.
-python3 "$TOOL" sections "$WORK/alpha.ckpt" >"$WORK/sections"
+# The tool must list them all (header, CPUID, devices, irqchip, vCPU, memory, end): no list, no checks below.
+if python3 "$TOOL" sections "$WORK/alpha.ckpt" >"$WORK/sections" && [ "$(wc -l <"$WORK/sections")" -ge 6 ]; then
+	ok "ckpt_tool lists the checkpoint's $(wc -l <"$WORK/sections") sections"
+else
+	fail "ckpt_tool lists the checkpoint's sections" "$WORK/sections"
+fi
 while read -r offset type instance length; do
 	for at in $offset $((offset + 24 + length / 2)); do
 		[ "$at" -lt "$SIZE" ] || continue

@@ -109,6 +109,12 @@ count_then_stop() {
 	wait_for "$1" "sheer-os-counter $((from + 5)) " 300 "${3:-}"
 	sheer shutdown "$2" --timeout 60 >/dev/null 2>&1 || sheer poweroff "$2" >/dev/null 2>&1
 }
+# listed NAME: how many of sheer list's lines are server NAME's; "list-failed" when sheer list fails
+# (which must not read as "none").
+listed() {
+	out=$(sheer list 2>&1) || { echo list-failed; return; }
+	printf '%s\n' "$out" | grep -c "^$1 "
+}
 # memsums FILE...: how many different memory checksums the image printed (1: memory intact).
 memsums() { sed -n 's/.*sheer-os-memsum \([0-9a-f]*\).*/\1/p' "$@" | sort -u | wc -l; }
 # uplink: the host's own first NIC (00:02.0, --nic) up on the user network, so it reaches the build

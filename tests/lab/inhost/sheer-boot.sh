@@ -37,7 +37,7 @@ fi
 wait
 cat /tmp/web02.log
 say "web02 exit $(status_of web02)"
-say "after shutdown list: $(sheer list | grep -c web02)"
+say "after shutdown list: $(listed web02)"
 say "after shutdown /run/sheer holds: $(ls -A /run/sheer | xargs)"
 
 # 4. Bad input: exit 2, one line, nothing started.

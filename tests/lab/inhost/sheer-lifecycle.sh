@@ -12,7 +12,7 @@ initrd = $OS_INITRD
 cmdline = $OS_CMDLINE sheer.wait=powerbutton
 autostart = yes
 EOT
-state() { sheer list --all | awk '$1 == "life" { print $2, $7 }'; }
+state() { out=$(sheer list --all 2>&1) || { echo list-failed; return; }; printf '%s\n' "$out" | awk '$1 == "life" { print $2, $7 }'; }
 
 sheer define /tmp/life.ini >/dev/null
 say "life define exit $? state $(state)"

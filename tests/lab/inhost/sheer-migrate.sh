@@ -32,7 +32,7 @@ fi
 wait
 cat /tmp/src.log /tmp/dst.log
 say "src exit $(status_of src), dst exit $(status_of dst)"
-say "after migration: source list $(SHEER_RUN_DIR=$SRC sheer list | grep -c m01), target list $(SHEER_RUN_DIR=$DST sheer list | grep -c m01)"
+say "after migration: source list $(export SHEER_RUN_DIR=$SRC; listed m01), target list $(export SHEER_RUN_DIR=$DST; listed m01)"
 say "continuity: $(continuity /tmp/src.log /tmp/dst.log)"
 say "memory checksums: $(grep -c sheer-os-memsum /tmp/src.log /tmp/dst.log | tr '\n' ' ')distinct $(memsums /tmp/src.log /tmp/dst.log)"
 
@@ -50,7 +50,7 @@ if wait_for /tmp/src2.log "sheer-os-counter 3 " 300; then
 	say "killed target: migrate exit $? lines $(wc -l </tmp/migrate2.out): $(cat /tmp/migrate2.out)"
 	last=$(counters /tmp/src2.log | tail -n 1 | cut -d' ' -f1)
 	wait_for /tmp/src2.log "sheer-os-counter $((last + 3)) " 60 && say "killed target: the source goes on counting"
-	say "killed target: source state $(SHEER_RUN_DIR=$SRC sheer status m02 | sed -n 's/^state: *//p'), target list $(SHEER_RUN_DIR=$DST sheer list | grep -c m02)"
+	say "killed target: source state $(SHEER_RUN_DIR=$SRC sheer status m02 | sed -n 's/^state: *//p'), target list $(export SHEER_RUN_DIR=$DST; listed m02)"
 	SHEER_RUN_DIR=$SRC sheer poweroff m02 >/dev/null
 fi
 wait
@@ -77,7 +77,7 @@ if wait_for /tmp/src3.log "waiting for power button" 300; then
 	say "low memory: target exit $(status_of dst3): $(tail -n 1 /tmp/dst3.log | sed 's/^dst3| //')"
 	rm -f /ballast/fill
 	umount /ballast
-	say "low memory: source state $(SHEER_RUN_DIR=$SRC sheer status m03 | sed -n 's/^state: *//p'), target list $(SHEER_RUN_DIR=$DST sheer list | grep -c m03)"
+	say "low memory: source state $(SHEER_RUN_DIR=$SRC sheer status m03 | sed -n 's/^state: *//p'), target list $(export SHEER_RUN_DIR=$DST; listed m03)"
 	SHEER_RUN_DIR=$SRC sheer shutdown m03 >/dev/null 2>&1
 fi
 wait

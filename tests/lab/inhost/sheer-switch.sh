@@ -32,8 +32,10 @@ start_lun1() {
 
 # 1. Logical (boot 1), then a dry run that changes nothing.
 start_lun1 /tmp/lun1-boot1.log
-sheer switch lun1 --to physical rack1 --dry-run | sed 's/^/dry-run| /'
-say "dry-run exit $? lun1 $(sheer status lun1 --json | sed -n 's/.*"state": "\([a-z-]*\)".*/\1/p')"
+sheer switch lun1 --to physical rack1 --dry-run >/tmp/dry-run.out 2>&1
+dry_run=$?
+sed 's/^/dry-run| /' /tmp/dry-run.out
+say "dry-run exit $dry_run lun1 $(sheer status lun1 --json | sed -n 's/.*"state": "\([a-z-]*\)".*/\1/p')"
 
 # 2. To physical (boot 2 on rack1): fenced, the NVMe back on its host driver.
 sheer switch lun1 --to physical rack1 --timeout 400 --json >/tmp/sw1.json 2>/tmp/sw1.err

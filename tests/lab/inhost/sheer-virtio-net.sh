@@ -17,7 +17,8 @@ taps() { ls /sys/class/net | grep -c '^sheer'; }
 exits() {
 	local try status
 	for try in 1 2 3 4 5; do
-		status=$(sheer status vnet --json 2>/dev/null) &&
+		# A status without the counters (a changed layout) is no reading: it must not read as zero exits.
+		status=$(sheer status vnet --json 2>/dev/null) && echo "$status" | grep -q '"mmio":' &&
 			for kind in mmio io intr; do
 				echo "$status" | sed -n "s/^ *\"$kind\": \([0-9]*\).*/\1/p" | awk '{ n += $1 } END { printf "%d ", n }'
 			done && return 0
