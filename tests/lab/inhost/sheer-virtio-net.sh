@@ -48,8 +48,10 @@ exits1=$(exits)
 bytes=$(sed -n 's/.*sheer-os-fetch-done bytes=\([0-9]*\).*/\1/p' /tmp/vnet.log)
 delta() { set -- $exits0 $exits1; [ "$1" != none ] && [ "$4" != none ] && echo "mmio=$(($4 - $1)) io=$(($5 - $2)) intr=$(($6 - $3))"; }
 say "vnet fetch bytes=${bytes:-0} exits ${exits0:-none} -> ${exits1:-none}: $(delta || echo unread)"
-# The guest waits for its power button (sheer stop) so that its exits are read while it runs.
-sheer stop vnet --timeout 60 >/dev/null
+# The guest waits for its power button (sheer stop) so that its exits are read while it runs; a press
+# before it waits would be lost.
+wait_for /tmp/vnet.log "waiting for power button" 120 && sleep 1
+sheer stop vnet --timeout 60 >/dev/null || sheer poweroff vnet
 wait
 cat /tmp/vnet.log
 say "vnet exit $(status_of vnet)"
