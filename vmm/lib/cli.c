@@ -3,15 +3,20 @@
 
 #include "vmm/lib/cli.h"
 
+/*
+ * One write for the whole line: the VMM's threads and processes share stderr,
+ * and a line written in pieces could take another's in its middle (CI saw a
+ * warning and a receive's last line on one line).
+ */
 void cli_error(const char *fmt, ...)
 {
+	char line[4096];
 	va_list ap;
 
-	fputs("sheer: ", stderr);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	fprintf(stderr, "sheer: %s\n", line);
 }
 
 int cmd_version(int argc, char **argv)
