@@ -92,6 +92,10 @@ machines_stop() {
 	for pid in "${MACHINE_PIDS[@]}"; do
 		wait "$pid"
 	done
+	# The consoles shown (--show) end with their machines: none writes after the scenario is done.
+	for pid in "${MACHINE_VIEWERS[@]}"; do
+		wait "$pid" 2>/dev/null
+	done
 }
 
 status_of() { cat "$LOGS/$1.status"; }
