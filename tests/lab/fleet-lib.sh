@@ -55,6 +55,11 @@ qemu_gone() { ! qemu_of "$1"; }
 agent() { local h=$1; shift; "$SHEER" agent call "127.0.0.1:${FWD[$h]}" "$@" --tls "$WORK/tls/controller" --timeout 20; }
 agent_up() { agent "$1" ping; }
 
+# where SERVER: the host whose report shows SERVER running; host_field HOST JQ: JQ holds of HOST. Both
+# read the caller's hosts_json (`sheer fleet hosts --json` of the controller it asks).
+where() { hosts_json | jq -r --arg s "$1" '.[] | select(any(.servers[]; .name == $s and .running)) | .name' | head -n 1; }
+host_field() { hosts_json | jq -e --arg h "$1" ".[] | select(.name == \$h) | $2"; }
+
 # serve_on SERVER HOST: a counting test OS (idle between counts) defined and started through HOST's agent.
 server_profile() {
 	printf '[server]\nname = %s\ncpus = 1\nmemory = 128M\nkernel = /lab/os/vmlinuz\ninitrd = /lab/os/initrd.gz\n' "$1"

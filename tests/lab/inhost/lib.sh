@@ -117,6 +117,9 @@ listed() {
 }
 # memsums FILE...: how many different memory checksums the image printed (1: memory intact).
 memsums() { sed -n 's/.*sheer-os-memsum \([0-9a-f]*\).*/\1/p' "$@" | sort -u | wc -l; }
+# memsum_report FILE...: "FILE:N ... distinct D": each log's checksum lines and how many differ (a log
+# that printed none shows, rather than passing as "1 distinct").
+memsum_report() { echo "$(grep -c sheer-os-memsum "$@" | tr '\n' ' ')distinct $(memsums "$@")"; }
 # uplink: the host's own first NIC (00:02.0, --nic) up on the user network, so it reaches the build
 # machine (the lab's BMCs and services) at the gateway, 10.0.2.2.
 uplink() {

@@ -27,13 +27,13 @@ prefixed restore1 sheer restore /tmp/ck01.ckpt >/tmp/restore1.log
 cat /tmp/restore1.log
 say "restore1 exit $(status_of restore1)"
 say "restore1 continuity: $(continuity /tmp/ck01.log /tmp/restore1.log "$COUNT")"
-say "restore1 memory checksums: $(grep -c sheer-os-memsum /tmp/ck01.log /tmp/restore1.log | tr '\n' ' ')distinct $(memsums /tmp/ck01.log /tmp/restore1.log)"
+say "restore1 memory checksums: $(memsum_report /tmp/ck01.log /tmp/restore1.log)"
 
 prefixed restore2 sheer restore /tmp/ck01.ckpt --name ck02 >/tmp/restore2.log
 cat /tmp/restore2.log
 say "restore2 exit $(status_of restore2)"
 say "restore2 continuity: $(continuity /tmp/ck01.log /tmp/restore2.log "$COUNT")"
-say "restore2 memory checksums: $(grep -c sheer-os-memsum /tmp/ck01.log /tmp/restore2.log | tr '\n' ' ')distinct $(memsums /tmp/ck01.log /tmp/restore2.log)"
+say "restore2 memory checksums: $(memsum_report /tmp/ck01.log /tmp/restore2.log)"
 
 cp /tmp/ck01.ckpt /tmp/corrupt.ckpt
 printf 'Z' | dd of=/tmp/corrupt.ckpt bs=1 seek=$(($(stat -c %s /tmp/corrupt.ckpt) / 2)) conv=notrunc 2>/dev/null

@@ -34,7 +34,7 @@ cat /tmp/src.log /tmp/dst.log
 say "src exit $(status_of src), dst exit $(status_of dst)"
 say "after migration: source list $(export SHEER_RUN_DIR=$SRC; listed m01), target list $(export SHEER_RUN_DIR=$DST; listed m01)"
 say "continuity: $(continuity /tmp/src.log /tmp/dst.log)"
-say "memory checksums: $(grep -c sheer-os-memsum /tmp/src.log /tmp/dst.log | tr '\n' ' ')distinct $(memsums /tmp/src.log /tmp/dst.log)"
+say "memory checksums: $(memsum_report /tmp/src.log /tmp/dst.log)"
 
 # The target dies during pre-copy (1 MiB/s keeps it there): the source goes on.
 SHEER_RUN_DIR=$DST sheer receive --listen tcp:127.0.0.1:7001 >/tmp/dst2.log 2>&1 &
