@@ -174,6 +174,17 @@ until [ -s "$WORK/closer.port" ] || [ $i -gt 50 ]; do i=$((i + 1)); sleep 0.1; d
 status=$?
 check "a peer that hangs up at the handshake: exit 1, says so, no word of certificates" \
 	sh -c "[ $status -eq 1 ] && grep -q 'closed the connection during the handshake' '$WORK/err' && ! grep -q 'certificate' '$WORK/err'"
+# A port that accepts and then says nothing (a forwarded port whose host is not up yet): the handshake's timeout.
+python3 -c 'import socket, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(); print(s.getsockname()[1], flush=True)
+c = s.accept()[0]; time.sleep(60)' >"$WORK/mute.port" &
+PIDS="$PIDS $!"
+i=0
+until [ -s "$WORK/mute.port" ] || [ $i -gt 50 ]; do i=$((i + 1)); sleep 0.1; done
+"$SHEER" agent call "127.0.0.1:$(cat "$WORK/mute.port")" ping --tls "$TLS" >"$WORK/out" 2>"$WORK/err"
+status=$?
+check "a peer that accepts and never answers: exit 1, no answer to the handshake in time" \
+	sh -c "[ $status -eq 1 ] && grep -q 'no answer to the handshake in time' '$WORK/err' && ! grep -q 'certificate' '$WORK/err'"
 
 # ---- d. the protocol by hand ----
 # session LINES...: each line sent on one connection, closed 2 s after the last; the answers in out.

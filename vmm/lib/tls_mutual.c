@@ -81,6 +81,10 @@ static int handshake_failure(SSL *ssl, int ok)
 		return saved_errno == EAGAIN || saved_errno == EWOULDBLOCK ? ETIMEDOUT : ECONNRESET;
 	case SSL_ERROR_ZERO_RETURN:
 		return ECONNRESET;
+	case SSL_ERROR_WANT_READ:
+	case SSL_ERROR_WANT_WRITE:
+		/* The socket's timeout ran out: OpenSSL takes its EAGAIN for "try again". */
+		return ETIMEDOUT;
 	case SSL_ERROR_SSL:
 		return ERR_GET_REASON(code) == SSL_R_UNEXPECTED_EOF_WHILE_READING ? ECONNRESET : EPROTO;
 	default:
