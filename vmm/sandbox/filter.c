@@ -76,6 +76,7 @@ static const unsigned long control_ioctls[] = {
 	KVM_ENABLE_CAP, KVM_SET_USER_MEMORY_REGION, KVM_GET_DIRTY_LOG, KVM_CLEAR_DIRTY_LOG,
 	VHOST_NET_IOCTLS,	/* pause, resume, vhost's dirty log */
 	VFIO_HOTPLUG_IOCTLS,
+	TUNSETCARRIER,	/* a failover pair's standby stands aside while its primary is in */
 };
 
 /* An incoming migration: the stream in, answers out, the machine state into KVM. */

@@ -92,6 +92,13 @@ int tap_announce(const struct tap *tap, const uint8_t mac[6])
 	return write(tap->fd, frame, sizeof(frame)) < 0 ? -errno : 0;
 }
 
+int tap_set_carrier(const struct tap *tap, bool on)
+{
+	int carrier = on;
+
+	return ioctl(tap->fd, TUNSETCARRIER, &carrier) < 0 ? -errno : 0;
+}
+
 void tap_close(struct tap *tap)
 {
 	if (tap->fd >= 0)

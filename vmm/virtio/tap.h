@@ -27,6 +27,8 @@ int tap_open(struct tap *tap, const char *bridge, const char *name, char *err, s
 int tap_set_offload(const struct tap *tap, unsigned int offload);
 /* A gratuitous RARP from mac, as QEMU announces a moved guest, so that switches learn its new port. */
 int tap_announce(const struct tap *tap, const uint8_t mac[6]);
+/* Carrier off: the bridge takes the port out of forwarding and forgets the MACs it learned there. */
+int tap_set_carrier(const struct tap *tap, bool on);
 void tap_close(struct tap *tap);
 
 #endif

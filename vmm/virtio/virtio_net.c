@@ -183,6 +183,12 @@ int virtio_net_announce(struct virtio_net *net)
 	return tap_announce(&net->tap, net->mac);
 }
 
+void virtio_net_set_primary(struct virtio_net *net, bool in)
+{
+	if (net->primary_in != in && tap_set_carrier(&net->tap, !in) == 0)
+		net->primary_in = in;
+}
+
 int virtio_net_set_logging(struct virtio_net *net, bool on)
 {
 	net_rings_from_regs(net);

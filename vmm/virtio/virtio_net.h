@@ -30,6 +30,7 @@ struct virtio_net {
 	struct vhost_net vhost;
 	struct vhost_ring rings[2];	/* receive, transmit */
 	bool paused;			/* vhost stopped while the machine is paused */
+	bool primary_in;		/* its failover primary is in the guest: the tap's carrier is off */
 };
 
 /* Open the tap (or create it on the bridge) and vhost-net, and plug the function in; err says what failed. */
@@ -41,6 +42,18 @@ void virtio_net_pause(struct virtio_net *net);
 void virtio_net_resume(struct virtio_net *net);
 /* After a migration: tell the network where the guest's MAC now lives. */
 int virtio_net_announce(struct virtio_net *net);
+
+/*
+ * Whether the NIC's failover primary is in the guest. The guest's net_failover
+ * drops whatever its standby receives while a primary is registered, so a
+ * bridge that learned the guest's MAC on this tap (from the standby's own
+ * traffic, or the announce after a move) would send the guest's traffic into
+ * that drop until the MAC ages out (300 s). While the primary is in, the
+ * tap's carrier is off: the bridge forgets the MAC here and forwards nothing
+ * to the tap, so the traffic finds the primary. Best effort: a kernel without
+ * TUNSETCARRIER (before 4.20) leaves the carrier on.
+ */
+void virtio_net_set_primary(struct virtio_net *net, bool in);
 
 /* Migration: vhost logs the pages it writes; drained by the dirty log (vmm/kvm/dirty_log.h). */
 int virtio_net_set_logging(struct virtio_net *net, bool on);

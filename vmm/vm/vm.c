@@ -330,6 +330,8 @@ int vm_create(const struct server_config *cfg, const struct report *report, stru
 		ret = from_kernel ? vm_boot_kernel(vm, &image, err, errlen) : vm_boot_firmware(vm, err, errlen);
 		if (ret == 0)
 			ret = vm_attach_passthru(vm, err, errlen);
+		if (ret == 0)
+			vm_failover_sync(vm);
 		if (ret < 0)
 			vm_destroy(vm);
 	}

@@ -13,6 +13,7 @@
 
 #include "passthru/vfio/passthru_vm.h"
 #include "vmm/lib/parse.h"
+#include "vmm/virtio/virtio_net.h"
 #include "vmm/vm/vm_internal.h"
 
 #define VM_HOTPLUG_FIRST_SLOT 2
@@ -31,6 +32,35 @@ static int vm_config_device_index(const struct vm *vm, const char *bdf)
 		if (strcmp(vm->cfg.devices[i].pci, bdf) == 0)
 			return (int)i;
 	return -ENOENT;
+}
+
+/* Whether a device paired with NIC i is in the guest and not being asked out. */
+static bool vm_nic_primary_in(const struct vm *vm, unsigned int i)
+{
+	for (unsigned int d = 0; d < vm->cfg.n_devices; d++) {
+		int slot;
+
+		if (strcmp(vm->cfg.devices[d].failover, vm->cfg.nics[i].name) != 0)
+			continue;
+		slot = passthru_vm_find_slot(vm->passthru, vm->cfg.devices[d].pci);
+		if (slot < 0 || !(vm->ejecting & (1U << slot)))
+			return true;
+	}
+	return false;
+}
+
+void vm_failover_sync(struct vm *vm)
+{
+	for (unsigned int i = 0; i < vm->n_nics; i++)
+		virtio_net_set_primary(vm->nics[i], vm_nic_primary_in(vm, i));
+}
+
+/* The guest let go of a primary: its traffic goes through the standby now, and the network learns so at once. */
+static void vm_failover_released(struct vm *vm, const char *failover)
+{
+	for (unsigned int i = 0; i < vm->n_nics; i++)
+		if (failover[0] && strcmp(vm->cfg.nics[i].name, failover) == 0 && virtio_pci_driver_ok(&vm->nics[i]->pci))
+			virtio_net_announce(vm->nics[i]);
 }
 
 int vm_device_attach(struct vm *vm, const char *bdf, int group_number, int group_fd, const char *failover, char *err,
@@ -68,6 +98,7 @@ int vm_device_attach(struct vm *vm, const char *bdf, int group_number, int group
 		copy_string(device->pci, sizeof(device->pci), canonical);
 		copy_string(device->failover, sizeof(device->failover), failover);
 		pci_hotplug_plugged(&vm->dev.hotplug, (unsigned int)slot);
+		vm_failover_sync(vm);
 	}
 	pthread_mutex_unlock(&vm->devices_lock);
 	return ret;
@@ -92,12 +123,21 @@ int vm_device_detach(struct vm *vm, const char *bdf, bool *detached, char *err, 
 		snprintf(err, errlen, "device %.32s: the server does not hold it", bdf);
 		ret = -ENOENT;
 	} else if (pci_hotplug_take_ejected(&vm->dev.hotplug, (unsigned int)slot)) {
+		char failover[sizeof(vm->cfg.devices[0].failover)] = "";
+		int d = vm_config_device_index(vm, bdf);
+
+		if (d >= 0)
+			copy_string(failover, sizeof(failover), vm->cfg.devices[d].failover);
 		ret = passthru_vm_hot_remove(vm->passthru, bdf);
 		vm_config_drop_device(vm, bdf);
 		vm->ejecting &= ~(1U << slot);
 		*detached = ret == 0;
+		vm_failover_sync(vm);
+		vm_failover_released(vm, failover);
 	} else if (!(vm->ejecting & (1U << slot))) {
 		vm->ejecting |= 1U << slot;
+		/* Its standby forwards again before the guest lets go, so no frame waits on sheer's next look. */
+		vm_failover_sync(vm);
 		pci_hotplug_request_eject(&vm->dev.hotplug, (unsigned int)slot);
 	}
 	pthread_mutex_unlock(&vm->devices_lock);
@@ -113,6 +153,7 @@ int vm_device_detach_cancel(struct vm *vm, const char *bdf)
 	if (slot >= 0) {
 		pci_hotplug_cancel_eject(&vm->dev.hotplug, (unsigned int)slot);
 		vm->ejecting &= ~(1U << slot);
+		vm_failover_sync(vm);
 	}
 	pthread_mutex_unlock(&vm->devices_lock);
 	return slot < 0 ? slot : 0;

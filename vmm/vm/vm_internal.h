@@ -118,6 +118,8 @@ const char *vm_devices_missing(const struct vm *vm, const bool *restored);
 void vm_devices_resync(struct vm *vm);
 /* After a migration: each NIC announces the guest's MAC from this host. */
 void vm_devices_announce(struct vm *vm);
+/* Each standby NIC's tap follows whether its failover primary is in the guest (virtio_net_set_primary). */
+void vm_failover_sync(struct vm *vm);
 unsigned int vm_devices_count(void);
 /* Stop and restart device timers and console input; call with devices_lock held. */
 void vm_devices_pause(struct vm *vm);

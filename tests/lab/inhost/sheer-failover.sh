@@ -13,6 +13,8 @@ export LAB_RUN_LIMIT=900
 # pair across the move; the downtime itself is the benchmark's (tests/lab/bench/failover, default limit).
 MIGRATE_ARGS="--downtime-ms 1500"
 drv() { d=$(readlink "/sys/bus/pci/devices/$1/driver"); echo "${d##*/}"; }
+# The standby's tap on the bridge: its carrier is off while the e1000e is in the guest.
+carrier() { cat /sys/class/net/sheer*/carrier 2>/dev/null | xargs; }
 nics() { sheer status fo --json | tr -d ' \n' | sed -n 's/.*"nics":\(\[[^]]*\]\).*/\1/p'; }
 
 profile() {
@@ -49,10 +51,13 @@ refusals() {
 	wait
 }
 
-# The last stream line's number, and whether one after N came with the e1000e in the guest again (nics=1).
+# The last stream line's number, and whether one after N found the e1000e in the guest again (nics=1) with
+# ten frames received through it (rxe=, from 0 since it came: the guest prints lines behind their arrival,
+# so a line printed with the e1000e in may have come through virtio-net before it).
 last_stream() { sed -n 's/^run| sheer-os-stream \([0-9]*\) .*/\1/p' /tmp/run.log | tail -n 1; }
 streams_with_e1000e_after() {
-	sed -n 's/^run| sheer-os-stream //p' /tmp/run.log | awk -v n="$1" '$1 > n && $4 == "nics=1" { found = 1 } END { exit !found }'
+	sed -n 's/^run| sheer-os-stream //p' /tmp/run.log |
+		awk -v n="$1" '$1 > n && $4 == "nics=1" && substr($6, 5) + 0 >= 10 { found = 1 } END { exit !found }'
 }
 # A move that fails before the switch-over (nobody listens at A:7999): the NIC goes back into the guest.
 move_nowhere() {
@@ -75,6 +80,7 @@ a() {
 	prefixed run sheer run /tmp/fo.ini </dev/null >/tmp/run.log &
 	if wait_for /tmp/run.log "sheer-os-stream 10 " 400; then
 		say "before: $NIC $(drv $NIC) nics $(nics)"
+		say "before: standby carrier $(carrier)"
 		move_nowhere
 		migrate_when_up fo tcp:$B:7000 /lab/tls/a
 		[ "$status" = 0 ] || sheer poweroff fo
@@ -92,6 +98,7 @@ a() {
 	if wait_for /tmp/back.log "received from" 600 $back; then
 		wait_for /tmp/back.log "the server runs on virtio-net" 60 $back
 		say "back: $NIC $(drv $NIC) nics $(nics)"
+		say "back: standby carrier $(carrier)"
 		sheer status fo | grep '^nic:' | sed 's/^/LAB: back status /'
 		wait_for /tmp/back.log "sheer-os-stream-end" 600 $back
 		sheer shutdown fo --timeout 60 >/dev/null 2>&1 || sheer poweroff fo
@@ -110,10 +117,12 @@ b() {
 	if wait_for /tmp/there.log "received from" 900 $there &&
 		wait_for /tmp/there.log "passed through here" 120 $there; then
 		say "there: $NIC $(drv $NIC) nics $(nics)"
-		# The guest takes the e1000e a moment after sheer attached it: count from its first line through it
-		# (without this wait, CI once moved it back at once, before the e1000e carried a line).
-		wait_for /tmp/there.log "sheer-os-stream [0-9]* .*nics=1" 120 $there
-		first=$(sed -n 's/.*sheer-os-stream \([0-9]*\) .*nics=1.*/\1/p' /tmp/there.log | head -n 1)
+		say "there: standby carrier $(carrier)"
+		# The guest takes the e1000e a while after sheer attached it (its link comes up), and prints lines
+		# behind their arrival: wait until the e1000e itself received frames (rxe=, 10 or more), then for ten
+		# more lines (without this wait, CI once moved it back before the e1000e carried a line).
+		wait_for /tmp/there.log "sheer-os-stream [0-9]* .*nics=1 .*rxe=[1-9][0-9]" 120 $there
+		first=$(sed -n 's/.*sheer-os-stream \([0-9]*\) .*nics=1 .*rxe=[1-9][0-9].*/\1/p' /tmp/there.log | head -n 1)
 		if ! wait_for /tmp/there.log "sheer-os-stream $((${first:-0} + 10)) " 120 $there &&
 			! sed -n '/received from/,$p' /tmp/there.log | grep -q "sheer-os-stream "; then
 			# Not one line since the move: the moved guest froze (Known limits), which the runner retries.
