@@ -148,6 +148,8 @@ static struct passthru_vm *passthru_vm_new(const struct passthru_vm_env *env)
 	pv->mem = env->mem;
 	vfio_pci_machine_init(&pv->machine, env->vm_fd, env->pci, env->pio, env->mmio, env->res, env->routing, env->report,
 			      LAYOUT_HIGH_RAM + env->mem->high_size);
+	pv->machine.master_changed = env->master_changed;
+	pv->machine.owner = env->owner;
 	return pv;
 }
 
@@ -212,12 +214,26 @@ int passthru_vm_hot_add(struct passthru_vm *pv, const char *bdf, int group_numbe
 	return ret;
 }
 
-int passthru_vm_find_slot(const struct passthru_vm *pv, const char *bdf)
+static const struct vfio_pci_device *passthru_vm_device(const struct passthru_vm *pv, const char *bdf)
 {
 	for (unsigned int i = 0; pv && i < pv->n_devices; i++)
 		if (strcmp(vfio_pci_bdf(pv->devices[i]), bdf) == 0)
-			return (int)vfio_pci_slot(pv->devices[i]);
-	return -ENOENT;
+			return pv->devices[i];
+	return NULL;
+}
+
+int passthru_vm_find_slot(const struct passthru_vm *pv, const char *bdf)
+{
+	const struct vfio_pci_device *device = passthru_vm_device(pv, bdf);
+
+	return device ? (int)vfio_pci_slot(device) : -ENOENT;
+}
+
+bool passthru_vm_bus_master(const struct passthru_vm *pv, const char *bdf)
+{
+	const struct vfio_pci_device *device = passthru_vm_device(pv, bdf);
+
+	return device && vfio_pci_bus_master(device);
 }
 
 int passthru_vm_hot_remove(struct passthru_vm *pv, const char *bdf)

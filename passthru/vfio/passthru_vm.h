@@ -29,6 +29,8 @@ struct passthru_vm_env {
 	struct resources *res;
 	struct irq_routing *routing;
 	const struct report *report;
+	void (*master_changed)(void *owner);	/* the guest took a device up or let it go (bus mastering) */
+	void *owner;
 };
 
 /*
@@ -50,6 +52,8 @@ int passthru_vm_hot_add(struct passthru_vm *pv, const char *bdf, int group_numbe
 			char *err, size_t errlen);
 /* The guest slot bdf is in, or -ENOENT. */
 int passthru_vm_find_slot(const struct passthru_vm *pv, const char *bdf);
+/* Whether the guest's driver has bdf's bus mastering on (it uses the device); false for one not held. */
+bool passthru_vm_bus_master(const struct passthru_vm *pv, const char *bdf);
 /* Unplug, reset and close bdf (the guest let go of it); its group leaves with its last device. -ENOENT. */
 int passthru_vm_hot_remove(struct passthru_vm *pv, const char *bdf);
 /* Time it took to map guest RAM for DMA; 0 for NULL (no devices). */

@@ -77,6 +77,7 @@ static void vfio_pci_config_write(void *owner, unsigned int reg, unsigned int si
 	struct vfio_pci_device *device = owner;
 	unsigned int from_device = config_space_device_bytes(&device->config, reg, size);
 	const struct config_space *cs = &device->config;
+	uint16_t command = device->command;
 
 	if (!config_space_access_ok(reg, size))
 		return;
@@ -84,6 +85,8 @@ static void vfio_pci_config_write(void *owner, unsigned int reg, unsigned int si
 	vfio_pci_config_forward(device, reg, size, value, from_device);
 	if (overlaps(reg, size, PCI_COMMAND, 2))
 		vfio_pci_note_command(device, reg, size, value);
+	if (((command ^ device->command) & PCI_COMMAND_MASTER) && device->machine->master_changed)
+		device->machine->master_changed(device->machine->owner);
 	if (overlaps(reg, size, PCI_COMMAND, 2) || overlaps(reg, size, PCI_BASE_ADDRESS_0, 4 * CONFIG_BARS))
 		vfio_pci_bars_update(device);
 	if ((cs->msi_cap && overlaps(reg, size, cs->msi_cap, PCI_MSI_DATA_64 + 2)) ||
@@ -96,6 +99,11 @@ static void vfio_pci_config_write(void *owner, unsigned int reg, unsigned int si
  * behind the paused vCPUs' backs: bus mastering goes off in the device, and
  * back to what the guest last wrote when the machine resumes.
  */
+bool vfio_pci_bus_master(const struct vfio_pci_device *device)
+{
+	return device->command & PCI_COMMAND_MASTER;
+}
+
 int vfio_pci_quiesce(struct vfio_pci_device *device, bool quiet)
 {
 	uint16_t command = quiet ? device->command & ~PCI_COMMAND_MASTER : device->command;

@@ -28,6 +28,9 @@ struct vfio_pci_machine {
 	struct irq_routing *routing;	/* the VM's one GSI routing table */
 	struct resources *res;		/* BAR windows, KVM slots, GSIs: the machine's allocator */
 	const struct report *report;	/* problems that do not stop the guest */
+	/* The guest turned a device's bus mastering on or off: its driver took the device up or let it go. */
+	void (*master_changed)(void *owner);
+	void *owner;
 };
 
 void vfio_pci_machine_init(struct vfio_pci_machine *machine, int vm_fd, struct pci_bus *pci, struct bus *pio,
@@ -41,6 +44,8 @@ void vfio_pci_machine_init(struct vfio_pci_machine *machine, int vm_fd, struct p
  */
 int vfio_pci_create(struct vfio_pci_machine *machine, struct vfio_group *group, const char *bdf,
 		    unsigned int slot, struct vfio_pci_device **out, char *why, size_t why_len);
+/* Whether the guest last wrote bus mastering on. */
+bool vfio_pci_bus_master(const struct vfio_pci_device *device);
 /* quiet: bus mastering off (no DMA) while the machine is paused; else the guest's own setting. */
 int vfio_pci_quiesce(struct vfio_pci_device *device, bool quiet);
 /* Interrupts off, BARs unmapped, device reset and closed. */

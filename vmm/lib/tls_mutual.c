@@ -69,7 +69,7 @@ static bool certificate_alert(int reason)
  */
 static int handshake_failure(SSL *ssl, int ok)
 {
-	int saved_errno = errno;
+	bool timed_out = errno == EAGAIN || errno == EWOULDBLOCK;
 	unsigned long code = ERR_peek_error();
 
 	if (SSL_get_verify_result(ssl) != X509_V_OK || certificate_alert(ERR_GET_REASON(code)))
@@ -78,13 +78,13 @@ static int handshake_failure(SSL *ssl, int ok)
 	case SSL_ERROR_SYSCALL:
 		if (code)
 			return EPROTO;
-		return saved_errno == EAGAIN || saved_errno == EWOULDBLOCK ? ETIMEDOUT : ECONNRESET;
+		return timed_out ? ETIMEDOUT : ECONNRESET;
 	case SSL_ERROR_ZERO_RETURN:
 		return ECONNRESET;
 	case SSL_ERROR_WANT_READ:
 	case SSL_ERROR_WANT_WRITE:
-		/* The socket's timeout ran out: OpenSSL takes its EAGAIN for "try again". */
-		return ETIMEDOUT;
+		/* The socket's timeout ran out: OpenSSL takes its EAGAIN for "try again" (EINTR too, which is not). */
+		return timed_out ? ETIMEDOUT : EPROTO;
 	case SSL_ERROR_SSL:
 		return ERR_GET_REASON(code) == SSL_R_UNEXPECTED_EOF_WHILE_READING ? ECONNRESET : EPROTO;
 	default:

@@ -29,12 +29,13 @@ static const int common_calls[] = {
 /*
  * A virtio-net NIC's backend started, stopped or logging (vmm/virtio): by the
  * vCPU whose write said DRIVER_OK, by whoever pauses, migrates, restores or
- * tears down the machine.
+ * tears down the machine. Its tap's carrier with it, and when a failover
+ * primary's driver turns bus mastering on or off (a vCPU's config write).
  */
 #define VHOST_NET_IOCTLS                                                                                   \
 	VHOST_SET_FEATURES, VHOST_SET_VRING_NUM, VHOST_SET_VRING_BASE, VHOST_GET_VRING_BASE,               \
 		VHOST_SET_VRING_ADDR, VHOST_SET_VRING_KICK, VHOST_SET_VRING_CALL, VHOST_NET_SET_BACKEND,   \
-		VHOST_SET_LOG_BASE, TUNSETOFFLOAD, KVM_IOEVENTFD, KVM_IRQFD, KVM_SET_GSI_ROUTING
+		VHOST_SET_LOG_BASE, TUNSETOFFLOAD, KVM_IOEVENTFD, KVM_IRQFD, KVM_SET_GSI_ROUTING, TUNSETCARRIER
 
 /* Device emulation behind an exit: port and MMIO into passed-through devices, MSI-X, BAR moves. */
 static const int vcpu_calls[] = { SYS_read, SYS_pread64, SYS_pwrite64, SYS_eventfd2, SYS_close };
@@ -76,7 +77,6 @@ static const unsigned long control_ioctls[] = {
 	KVM_ENABLE_CAP, KVM_SET_USER_MEMORY_REGION, KVM_GET_DIRTY_LOG, KVM_CLEAR_DIRTY_LOG,
 	VHOST_NET_IOCTLS,	/* pause, resume, vhost's dirty log */
 	VFIO_HOTPLUG_IOCTLS,
-	TUNSETCARRIER,	/* a failover pair's standby stands aside while its primary is in */
 };
 
 /* An incoming migration: the stream in, answers out, the machine state into KVM. */

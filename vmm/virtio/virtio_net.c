@@ -101,11 +101,22 @@ static void net_vhost_stop(struct virtio_net *net)
 	net_rings_to_regs(net);
 }
 
+static void net_carrier_update(struct virtio_net *net)
+{
+	bool off = net->primary_in && net->standby_running;
+
+	if (off != net->carrier_off && tap_set_carrier(&net->tap, !off) == 0)
+		net->carrier_off = off;
+}
+
 static int net_start(void *owner)
 {
 	struct virtio_net *net = net_of(owner);
+	int ret = net->paused ? 0 : net_vhost_start(net);
 
-	return net->paused ? 0 : net_vhost_start(net);
+	net->standby_running = ret == 0 && (net->pci.regs.driver_features & BIT(VIRTIO_NET_F_STANDBY));
+	net_carrier_update(net);
+	return ret;
 }
 
 static void net_stop(void *owner)
@@ -114,6 +125,8 @@ static void net_stop(void *owner)
 
 	if (!net->paused)
 		net_vhost_stop(net);
+	net->standby_running = false;
+	net_carrier_update(net);
 }
 
 static const struct virtio_pci_ops net_ops = { net_config_read, net_start, net_stop };
@@ -185,8 +198,8 @@ int virtio_net_announce(struct virtio_net *net)
 
 void virtio_net_set_primary(struct virtio_net *net, bool in)
 {
-	if (net->primary_in != in && tap_set_carrier(&net->tap, !in) == 0)
-		net->primary_in = in;
+	net->primary_in = in;
+	net_carrier_update(net);
 }
 
 int virtio_net_set_logging(struct virtio_net *net, bool on)

@@ -30,7 +30,9 @@ struct virtio_net {
 	struct vhost_net vhost;
 	struct vhost_ring rings[2];	/* receive, transmit */
 	bool paused;			/* vhost stopped while the machine is paused */
-	bool primary_in;		/* its failover primary is in the guest: the tap's carrier is off */
+	bool primary_in;		/* its failover primary is in the guest, its driver using it */
+	bool standby_running;		/* the guest's driver took VIRTIO_NET_F_STANDBY and runs the NIC */
+	bool carrier_off;		/* both: the tap stands aside (virtio_net_set_primary) */
 };
 
 /* Open the tap (or create it on the bridge) and vhost-net, and plug the function in; err says what failed. */
@@ -44,13 +46,16 @@ void virtio_net_resume(struct virtio_net *net);
 int virtio_net_announce(struct virtio_net *net);
 
 /*
- * Whether the NIC's failover primary is in the guest. The guest's net_failover
- * drops whatever its standby receives while a primary is registered, so a
- * bridge that learned the guest's MAC on this tap (from the standby's own
- * traffic, or the announce after a move) would send the guest's traffic into
- * that drop until the MAC ages out (300 s). While the primary is in, the
- * tap's carrier is off: the bridge forgets the MAC here and forwards nothing
- * to the tap, so the traffic finds the primary. Best effort: a kernel without
+ * Whether the NIC's failover primary is in the guest with its driver using it
+ * (bus mastering on). The guest's net_failover drops whatever the standby
+ * receives while a primary is registered, so a bridge that learned the
+ * guest's MAC on this tap (from the standby's own traffic, or the announce
+ * after a move) would send the guest's traffic into that drop until the MAC
+ * ages out (300 s). So while the primary is in use and the guest's driver
+ * runs this NIC as its standby, the tap's carrier is off: the bridge forgets
+ * the MAC here and forwards nothing to the tap, and the traffic finds the
+ * primary. Whenever either ends (the primary let go, a guest that never pairs,
+ * a reboot) the tap carries again. Best effort: a kernel without
  * TUNSETCARRIER (before 4.20) leaves the carrier on.
  */
 void virtio_net_set_primary(struct virtio_net *net, bool in);

@@ -231,10 +231,16 @@ static int vm_boot_firmware(struct vm *vm, char *err, size_t err_len)
 	return vm_boot_vcpus(vm, NULL, err, err_len);
 }
 
+/* A vCPU's config write, under devices_lock (the buses hold it). */
+static void vm_master_changed(void *owner)
+{
+	vm_failover_sync(owner);
+}
+
 static int vm_attach_passthru(struct vm *vm, char *err, size_t err_len)
 {
 	const struct passthru_vm_env env = { vm->vm_fd, &vm->mem, &vm->dev.pci, &vm->pio, &vm->mmio, &vm->res,
-					     &vm->routing, &vm->report };
+					     &vm->routing, &vm->report, vm_master_changed, vm };
 
 	return passthru_vm_attach(&vm->cfg, &env, &vm->passthru, err, err_len);
 }
@@ -330,8 +336,6 @@ int vm_create(const struct server_config *cfg, const struct report *report, stru
 		ret = from_kernel ? vm_boot_kernel(vm, &image, err, errlen) : vm_boot_firmware(vm, err, errlen);
 		if (ret == 0)
 			ret = vm_attach_passthru(vm, err, errlen);
-		if (ret == 0)
-			vm_failover_sync(vm);
 		if (ret < 0)
 			vm_destroy(vm);
 	}

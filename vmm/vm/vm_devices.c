@@ -183,11 +183,16 @@ void vm_devices_resync(struct vm *vm)
 		virtio_pci_resync(&vm->nics[i]->pci);
 }
 
+void vm_nic_announce(struct vm *vm, unsigned int i)
+{
+	if (virtio_pci_driver_ok(&vm->nics[i]->pci))
+		virtio_net_announce(vm->nics[i]);
+}
+
 void vm_devices_announce(struct vm *vm)
 {
 	for (unsigned int i = 0; i < vm->n_nics; i++)
-		if (virtio_pci_driver_ok(&vm->nics[i]->pci))
-			virtio_net_announce(vm->nics[i]);
+		vm_nic_announce(vm, i);
 }
 
 int vm_devices_save(struct vm *vm, struct state_sink *sink)

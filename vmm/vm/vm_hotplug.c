@@ -34,16 +34,18 @@ static int vm_config_device_index(const struct vm *vm, const char *bdf)
 	return -ENOENT;
 }
 
-/* Whether a device paired with NIC i is in the guest and not being asked out. */
+/*
+ * Whether a device paired with NIC i is in the guest, its driver using it
+ * (bus mastering on: net_failover has it as the primary), and not asked out.
+ */
 static bool vm_nic_primary_in(const struct vm *vm, unsigned int i)
 {
 	for (unsigned int d = 0; d < vm->cfg.n_devices; d++) {
-		int slot;
+		const char *bdf = vm->cfg.devices[d].pci;
+		int slot = passthru_vm_find_slot(vm->passthru, bdf);
 
-		if (strcmp(vm->cfg.devices[d].failover, vm->cfg.nics[i].name) != 0)
-			continue;
-		slot = passthru_vm_find_slot(vm->passthru, vm->cfg.devices[d].pci);
-		if (slot < 0 || !(vm->ejecting & (1U << slot)))
+		if (strcmp(vm->cfg.devices[d].failover, vm->cfg.nics[i].name) == 0 && slot >= 0 &&
+		    !(vm->ejecting & (1U << slot)) && passthru_vm_bus_master(vm->passthru, bdf))
 			return true;
 	}
 	return false;
@@ -58,9 +60,9 @@ void vm_failover_sync(struct vm *vm)
 /* The guest let go of a primary: its traffic goes through the standby now, and the network learns so at once. */
 static void vm_failover_released(struct vm *vm, const char *failover)
 {
-	for (unsigned int i = 0; i < vm->n_nics; i++)
-		if (failover[0] && strcmp(vm->cfg.nics[i].name, failover) == 0 && virtio_pci_driver_ok(&vm->nics[i]->pci))
-			virtio_net_announce(vm->nics[i]);
+	for (unsigned int i = 0; failover[0] && i < vm->n_nics; i++)
+		if (strcmp(vm->cfg.nics[i].name, failover) == 0)
+			vm_nic_announce(vm, i);
 }
 
 int vm_device_attach(struct vm *vm, const char *bdf, int group_number, int group_fd, const char *failover, char *err,
@@ -98,7 +100,6 @@ int vm_device_attach(struct vm *vm, const char *bdf, int group_number, int group
 		copy_string(device->pci, sizeof(device->pci), canonical);
 		copy_string(device->failover, sizeof(device->failover), failover);
 		pci_hotplug_plugged(&vm->dev.hotplug, (unsigned int)slot);
-		vm_failover_sync(vm);
 	}
 	pthread_mutex_unlock(&vm->devices_lock);
 	return ret;
@@ -132,11 +133,13 @@ int vm_device_detach(struct vm *vm, const char *bdf, bool *detached, char *err, 
 		vm_config_drop_device(vm, bdf);
 		vm->ejecting &= ~(1U << slot);
 		*detached = ret == 0;
-		vm_failover_sync(vm);
 		vm_failover_released(vm, failover);
 	} else if (!(vm->ejecting & (1U << slot))) {
 		vm->ejecting |= 1U << slot;
-		/* Its standby forwards again before the guest lets go, so no frame waits on sheer's next look. */
+		/*
+		 * The standby carries from now: the guest sends through it once the primary's driver stops,
+		 * before it ejects the slot and sheer takes the device out (the next call).
+		 */
 		vm_failover_sync(vm);
 		pci_hotplug_request_eject(&vm->dev.hotplug, (unsigned int)slot);
 	}

@@ -118,6 +118,8 @@ const char *vm_devices_missing(const struct vm *vm, const bool *restored);
 void vm_devices_resync(struct vm *vm);
 /* After a migration: each NIC announces the guest's MAC from this host. */
 void vm_devices_announce(struct vm *vm);
+/* NIC i tells the network where the guest's MAC lives (a RARP), if its driver runs. */
+void vm_nic_announce(struct vm *vm, unsigned int i);
 /* Each standby NIC's tap follows whether its failover primary is in the guest (virtio_net_set_primary). */
 void vm_failover_sync(struct vm *vm);
 unsigned int vm_devices_count(void);

@@ -71,6 +71,7 @@ move_nowhere() {
 		sleep 1
 	done
 	say "nowhere: streams through the e1000e again after line ${n:-0}: $(streams_with_e1000e_after "${n:-0}" && echo yes || echo no)"
+	say "nowhere: standby carrier $(carrier)"
 }
 
 a() {
@@ -121,7 +122,8 @@ b() {
 		# The guest takes the e1000e a while after sheer attached it (its link comes up), and prints lines
 		# behind their arrival: wait until the e1000e itself received frames (rxe=, 10 or more), then for ten
 		# more lines (without this wait, CI once moved it back before the e1000e carried a line).
-		wait_for /tmp/there.log "sheer-os-stream [0-9]* .*nics=1 .*rxe=[1-9][0-9]" 120 $there
+		wait_for /tmp/there.log "sheer-os-stream [0-9]* .*nics=1 .*rxe=[1-9][0-9]" 120 $there ||
+			say "there: the e1000e received fewer than 10 frames in 120 s"
 		first=$(sed -n 's/.*sheer-os-stream \([0-9]*\) .*nics=1 .*rxe=[1-9][0-9].*/\1/p' /tmp/there.log | head -n 1)
 		if ! wait_for /tmp/there.log "sheer-os-stream $((${first:-0} + 10)) " 120 $there &&
 			! sed -n '/received from/,$p' /tmp/there.log | grep -q "sheer-os-stream "; then
