@@ -163,26 +163,24 @@ wait_for "$WORK/agent.err" "peer did not return a certificate" 5
 check "... logged: the peer did not return a certificate" grep -q "peer did not return a certificate" "$WORK/agent.err"
 call ping
 check "the agent serves on after the refusals" [ "$status" -eq 0 ]
+# handshake_with NAME PYTHON: an agent call to a local port whose one connection PYTHON handles (c: the
+# accepted socket); its output in out and err, its exit in status.
+handshake_with() {
+	python3 -c "import socket, time
+s = socket.socket(); s.bind(('127.0.0.1', 0)); s.listen(); print(s.getsockname()[1], flush=True)
+c = s.accept()[0]; $2" >"$WORK/$1.port" &
+	PIDS="$PIDS $!"
+	i=0
+	until [ -s "$WORK/$1.port" ] || [ $i -gt 50 ]; do i=$((i + 1)); sleep 0.1; done
+	"$SHEER" agent call "127.0.0.1:$(cat "$WORK/$1.port")" ping --tls "$TLS" >"$WORK/out" 2>"$WORK/err"
+	status=$?
+}
 # A port that accepts and hangs up (a host still booting behind a forwarded port): no question of certificates.
-python3 -c 'import socket
-s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(); print(s.getsockname()[1], flush=True)
-s.accept()[0].close()' >"$WORK/closer.port" &
-PIDS="$PIDS $!"
-i=0
-until [ -s "$WORK/closer.port" ] || [ $i -gt 50 ]; do i=$((i + 1)); sleep 0.1; done
-"$SHEER" agent call "127.0.0.1:$(cat "$WORK/closer.port")" ping --tls "$TLS" >"$WORK/out" 2>"$WORK/err"
-status=$?
+handshake_with closer 'c.close()'
 check "a peer that hangs up at the handshake: exit 1, says so, no word of certificates" \
 	sh -c "[ $status -eq 1 ] && grep -q 'closed the connection during the handshake' '$WORK/err' && ! grep -q 'certificate' '$WORK/err'"
 # A port that accepts and then says nothing (a forwarded port whose host is not up yet): the handshake's timeout.
-python3 -c 'import socket, time
-s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(); print(s.getsockname()[1], flush=True)
-c = s.accept()[0]; time.sleep(60)' >"$WORK/mute.port" &
-PIDS="$PIDS $!"
-i=0
-until [ -s "$WORK/mute.port" ] || [ $i -gt 50 ]; do i=$((i + 1)); sleep 0.1; done
-"$SHEER" agent call "127.0.0.1:$(cat "$WORK/mute.port")" ping --tls "$TLS" >"$WORK/out" 2>"$WORK/err"
-status=$?
+handshake_with mute 'time.sleep(60)'
 check "a peer that accepts and never answers: exit 1, no answer to the handshake in time" \
 	sh -c "[ $status -eq 1 ] && grep -q 'no answer to the handshake in time' '$WORK/err' && ! grep -q 'certificate' '$WORK/err'"
 
