@@ -124,6 +124,11 @@ sleep 1
 check "viewers that detach while the guest prints: the relay lives on and logs" \
 	sh -c "[ \$(stat -c %s '$SHEER_LOG_DIR/chat01.log') -gt $size1 ] && [ -n '$(relays_here)' ]"
 check "... and a new viewer still attaches" sh -c "timeout 2 '$SHEER' console chat01 --read-only </dev/null 2>&1 >/dev/null | grep -q 'console attached'"
+# A script's keys and Ctrl-] at once, while the guest prints: the viewer is gone before the relay reads
+# what it typed, and the keys still reach the guest (the lab's fleet hosts set their servers' load so).
+for key in a b c d e f g h i j; do printf '%s\n\035' "$key" | "$SHEER" console chat01 >/dev/null 2>&1; done
+check "keys a viewer sends just before it detaches reach the guest: all ten" \
+	wait_for "$SHEER_LOG_DIR/chat01.log" "chatter: keys abcdefghij$"
 "$SHEER" stop chat01 --force >/dev/null 2>&1
 "$SHEER" undefine chat01 >/dev/null 2>&1
 

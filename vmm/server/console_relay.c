@@ -114,6 +114,38 @@ static void viewers_compact(struct relay_loop *loop)
 	loop->n_viewers = kept;
 }
 
+/* A viewer's keys: the writer's reach the guest (what the pipe cannot take now is lost, as on a serial line). */
+static bool viewer_keys(struct relay_loop *loop, unsigned int i, const uint8_t *keys, size_t len)
+{
+	return !loop->viewers[i].writer || write(loop->input_fd, keys, len) >= 0 || errno == EAGAIN;
+}
+
+/* All a viewer sent so far; one that closed or failed is dropped. */
+static void relay_input(struct relay_loop *loop, unsigned int i)
+{
+	uint8_t buf[4096];
+
+	while (loop->viewers[i].fd >= 0) {
+		ssize_t n = recv(loop->viewers[i].fd, buf, sizeof(buf), MSG_DONTWAIT);
+
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (n <= 0 || !viewer_keys(loop, i, buf, (size_t)n))
+			viewer_drop(loop, i);
+	}
+}
+
+/*
+ * A viewer that cannot be sent to has gone: what it typed before it went
+ * still reaches the guest (a script's "busy\n" and Ctrl-] while the guest
+ * prints), then it is dropped.
+ */
+static void viewer_gone(struct relay_loop *loop, unsigned int i)
+{
+	relay_input(loop, i);
+	viewer_drop(loop, i);
+}
+
 /* Live bytes to every viewer; one that cannot take them now misses them (a console must not stall the guest). */
 static void viewers_send(struct relay_loop *loop, const uint8_t *data, size_t len)
 {
@@ -121,7 +153,7 @@ static void viewers_send(struct relay_loop *loop, const uint8_t *data, size_t le
 		ssize_t n = loop->viewers[i].fd < 0 ? 0 : send(loop->viewers[i].fd, data, len, MSG_DONTWAIT | MSG_NOSIGNAL);
 
 		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
-			viewer_drop(loop, i);
+			viewer_gone(loop, i);
 	}
 }
 
@@ -146,7 +178,13 @@ static bool send_whole(int fd, const void *data, size_t len)
 	return len == 0 || send(fd, data, len, MSG_DONTWAIT | MSG_NOSIGNAL) == (ssize_t)len;
 }
 
-/* The header line, then what the ring holds, oldest first; false if the viewer did not take it. */
+/*
+ * The header line, then what the ring holds, oldest first, as far as the
+ * viewer takes it now: false only if not even the header went. A viewer
+ * that left already (a script's keys and Ctrl-] right after the header) is
+ * still read, so its keys reach the guest; one that takes the replay slowly
+ * misses its end, as it would live output.
+ */
 static bool viewer_greet(struct relay_loop *loop, const struct viewer *viewer)
 {
 	size_t first = loop->ring_len;
@@ -155,9 +193,11 @@ static bool viewer_greet(struct relay_loop *loop, const struct viewer *viewer)
 	if (loop->ring_start + first > CONSOLE_RING_SIZE)
 		first = CONSOLE_RING_SIZE - loop->ring_start;
 	snprintf(header, sizeof(header), "sheer-console %s %s\n", loop->name, viewer->writer ? "writer" : "reader");
-	return send_whole(viewer->fd, header, strlen(header)) &&
-	       send_whole(viewer->fd, loop->ring + loop->ring_start, first) &&
-	       send_whole(viewer->fd, loop->ring, loop->ring_len - first);
+	if (!send_whole(viewer->fd, header, strlen(header)))
+		return false;
+	if (send_whole(viewer->fd, loop->ring + loop->ring_start, first))
+		send_whole(viewer->fd, loop->ring, loop->ring_len - first);
+	return true;
 }
 
 static bool has_writer(const struct relay_loop *loop)
@@ -191,30 +231,20 @@ static void relay_accept(struct relay_loop *loop)
 		close(viewer.fd);
 		return;
 	}
+	/*
+	 * The keyboard goes to this viewer if nobody holds it: a viewer that already
+	 * left (a script's, just before this one) is seen out first, its last keys
+	 * passed on, or it would keep the keyboard from its successor.
+	 */
+	for (unsigned int i = 0; i < loop->n_viewers; i++)
+		relay_input(loop, i);
+	viewers_compact(loop);
 	viewer.writer = hello == 'w' && !has_writer(loop);
 	if (!viewer_greet(loop, &viewer)) {
 		close(viewer.fd);
 		return;
 	}
 	loop->viewers[loop->n_viewers++] = viewer;
-}
-
-/* A viewer's keys: the writer's reach the guest (what the pipe cannot take now is lost, as on a serial line). */
-static void relay_input(struct relay_loop *loop, unsigned int i)
-{
-	uint8_t buf[4096];
-	ssize_t n;
-
-	if (loop->viewers[i].fd < 0)
-		return;
-	n = recv(loop->viewers[i].fd, buf, sizeof(buf), MSG_DONTWAIT);
-
-	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR)) {
-		viewer_drop(loop, i);
-		return;
-	}
-	if (n > 0 && loop->viewers[i].writer && write(loop->input_fd, buf, (size_t)n) < 0 && errno != EAGAIN)
-		viewer_drop(loop, i);
 }
 
 static void relay_run(struct relay_loop *loop)
