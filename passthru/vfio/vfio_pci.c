@@ -94,16 +94,16 @@ static void vfio_pci_config_write(void *owner, unsigned int reg, unsigned int si
 		vfio_pci_irq_update(device);
 }
 
-/*
- * While the machine is paused its devices must not write guest memory
- * behind the paused vCPUs' backs: bus mastering goes off in the device, and
- * back to what the guest last wrote when the machine resumes.
- */
 bool vfio_pci_bus_master(const struct vfio_pci_device *device)
 {
 	return device->command & PCI_COMMAND_MASTER;
 }
 
+/*
+ * While the machine is paused its devices must not write guest memory
+ * behind the paused vCPUs' backs: bus mastering goes off in the device, and
+ * back to what the guest last wrote when the machine resumes.
+ */
 int vfio_pci_quiesce(struct vfio_pci_device *device, bool quiet)
 {
 	uint16_t command = quiet ? device->command & ~PCI_COMMAND_MASTER : device->command;

@@ -60,9 +60,10 @@ void vm_failover_sync(struct vm *vm)
 /* The guest let go of a primary: its traffic goes through the standby now, and the network learns so at once. */
 static void vm_failover_released(struct vm *vm, const char *failover)
 {
-	for (unsigned int i = 0; failover[0] && i < vm->n_nics; i++)
-		if (strcmp(vm->cfg.nics[i].name, failover) == 0)
-			vm_nic_announce(vm, i);
+	const struct server_nic *nic = failover[0] ? server_config_nic(&vm->cfg, failover) : NULL;
+
+	if (nic)
+		vm_nic_announce(vm, (unsigned int)(nic - vm->cfg.nics));
 }
 
 int vm_device_attach(struct vm *vm, const char *bdf, int group_number, int group_fd, const char *failover, char *err,
@@ -124,16 +125,14 @@ int vm_device_detach(struct vm *vm, const char *bdf, bool *detached, char *err, 
 		snprintf(err, errlen, "device %.32s: the server does not hold it", bdf);
 		ret = -ENOENT;
 	} else if (pci_hotplug_take_ejected(&vm->dev.hotplug, (unsigned int)slot)) {
-		char failover[sizeof(vm->cfg.devices[0].failover)] = "";
 		int d = vm_config_device_index(vm, bdf);
 
 		if (d >= 0)
-			copy_string(failover, sizeof(failover), vm->cfg.devices[d].failover);
+			vm_failover_released(vm, vm->cfg.devices[d].failover);
 		ret = passthru_vm_hot_remove(vm->passthru, bdf);
 		vm_config_drop_device(vm, bdf);
 		vm->ejecting &= ~(1U << slot);
 		*detached = ret == 0;
-		vm_failover_released(vm, failover);
 	} else if (!(vm->ejecting & (1U << slot))) {
 		vm->ejecting |= 1U << slot;
 		/*
