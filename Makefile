@@ -137,14 +137,14 @@ layering-check:
 # The unit tests mostly wait (on BMCs, sockets, timeouts) while the tiny guests keep about one core
 # busy: the two run side by side, each one's output printed whole when it ends; the lab, which keeps
 # both cores busy, after them.
-SIDE_BY_SIDE := $(MAKE) --no-print-directory -j2 --output-sync=target
+SIDE_BY_SIDE := --no-print-directory -j2 --output-sync=target
 
 check: all layering-check
-	$(SIDE_BY_SIDE) unit-check guest-check
+	$(MAKE) $(SIDE_BY_SIDE) unit-check guest-check
 	$(MAKE) --no-print-directory lab-check
 
 asan-check:
-	$(SIDE_BY_SIDE) BUILD=$(BUILD)/asan SANITIZE=1 unit-check guest-check
+	$(MAKE) $(SIDE_BY_SIDE) BUILD=$(BUILD)/asan SANITIZE=1 unit-check guest-check
 
 $(BUILD)/tests/first_byte: tests/bench/first_byte.c
 	@mkdir -p $(dir $@)
