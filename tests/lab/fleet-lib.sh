@@ -80,6 +80,11 @@ counters() {
 		sort -n -k1,1 -u
 }
 last_count() { counters "$1" | tail -n 1 | cut -d' ' -f1; }
+# printed SERVER: its counter lines on every host's console, every boot's, duplicates kept.
+printed() {
+	local h
+	for h in "${FLEET_HOSTS[@]}"; do tr -d '\r' <"$LOGS/$h.log"; done 2>/dev/null | grep -c "^$1| sheer-os-counter "
+}
 # counting SERVER: counted on one boot, without a gap (one line may be cut by each move), the uptime rising.
 counting() {
 	counters "$1" | awk -v s="$1" '
