@@ -71,20 +71,20 @@ serve_on() {
 		agent "$2" start "{\"name\":\"$1\"}" >/dev/null
 }
 
-# counters SERVER: its counter lines from every host's console (fleet-host.sh relays them), "N UPTIME
-# BOOT", by count. FLEET_HOSTS: the hosts whose consoles are read.
-counters() {
+# consoles: every host's console (fleet-host.sh relays each server's lines there). FLEET_HOSTS: the
+# hosts whose consoles are read.
+consoles() {
 	local h
-	for h in "${FLEET_HOSTS[@]}"; do tr -d '\r' <"$LOGS/$h.log"; done 2>/dev/null |
-		sed -n "s/^$1| sheer-os-counter \([0-9]*\) uptime \([0-9.]*\) boot \([0-9a-f-]*\)\$/\1 \2 \3/p" |
+	for h in "${FLEET_HOSTS[@]}"; do tr -d '\r' <"$LOGS/$h.log"; done 2>/dev/null
+}
+# counters SERVER: its counter lines from every host's console, "N UPTIME BOOT", by count.
+counters() {
+	consoles | sed -n "s/^$1| sheer-os-counter \([0-9]*\) uptime \([0-9.]*\) boot \([0-9a-f-]*\)\$/\1 \2 \3/p" |
 		sort -n -k1,1 -u
 }
 last_count() { counters "$1" | tail -n 1 | cut -d' ' -f1; }
 # printed SERVER: its counter lines on every host's console, every boot's, duplicates kept.
-printed() {
-	local h
-	for h in "${FLEET_HOSTS[@]}"; do tr -d '\r' <"$LOGS/$h.log"; done 2>/dev/null | grep -c "^$1| sheer-os-counter "
-}
+printed() { consoles | grep -c "^$1| sheer-os-counter "; }
 # counting SERVER: counted on one boot, without a gap (one line may be cut by each move), the uptime rising.
 counting() {
 	counters "$1" | awk -v s="$1" '
